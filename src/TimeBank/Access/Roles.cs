@@ -1,0 +1,18 @@
+namespace TimeBank.Access;
+
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Platform = "platform";
+    public const string Kiosk = "kiosk";
+    public const string Auditor = "auditor";
+
+    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor];
+
+    /// <summary>Role lists for [Authorize(Roles = ...)]: who may call what.</summary>
+    public const string Writers = Admin + "," + Platform;
+    public const string PeopleReaders = Admin + "," + Platform + "," + Auditor;
+    public const string AccountReaders = Admin + "," + Platform + "," + Kiosk + "," + Auditor;
+    public const string LedgerReaders = Admin + "," + Auditor;
+    public const string Anyone = Admin + "," + Platform + "," + Kiosk + "," + Auditor;
+}

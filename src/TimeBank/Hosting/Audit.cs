@@ -1,0 +1,48 @@
+using Marten;
+using TimeBank.Access;
+using Wolverine;
+
+namespace TimeBank.Hosting;
+
+/// <summary>
+/// Carries who asked, the correlation id and the causing request from the HTTP edge into the
+/// command handler, where they are stamped on every event the handler appends (ledger principle 8).
+/// </summary>
+public static class Audit
+{
+    public const string ActorKeyIdHeader = "actor-key-id";
+    public const string ActorRoleHeader = "actor-role";
+    public const string CausationHeader = "causation-id";
+
+    public static DeliveryOptions AuditedDelivery(this HttpContext context)
+    {
+        var caller = context.Caller();
+        return new DeliveryOptions
+        {
+            CorrelationId = context.CorrelationId(),
+            Headers =
+            {
+                [ActorKeyIdHeader] = caller.KeyId,
+                [ActorRoleHeader] = caller.Role,
+                [CausationHeader] = $"http:{context.TraceIdentifier}"
+            }
+        };
+    }
+
+    public static void Stamp(IDocumentSession session, Envelope envelope)
+    {
+        var actorKeyId = envelope.Headers.GetValueOrDefault(ActorKeyIdHeader) ?? "system";
+        var actorRole = envelope.Headers.GetValueOrDefault(ActorRoleHeader) ?? "system";
+        session.CorrelationId = envelope.CorrelationId ?? envelope.Id.ToString();
+        session.CausationId = envelope.Headers.GetValueOrDefault(CausationHeader) ?? $"message:{envelope.Id}";
+        session.LastModifiedBy = actorKeyId;
+        session.SetHeader(ActorKeyIdHeader, actorKeyId);
+        session.SetHeader(ActorRoleHeader, actorRole);
+    }
+}
+
+/// <summary>Wolverine middleware applied to every message handler.</summary>
+public static class AuditStampMiddleware
+{
+    public static void Before(IDocumentSession session, Envelope envelope) => Audit.Stamp(session, envelope);
+}

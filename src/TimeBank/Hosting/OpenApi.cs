@@ -1,0 +1,64 @@
+using System.Reflection;
+using Microsoft.OpenApi;
+using NodaTime;
+using TimeBank.Access;
+
+namespace TimeBank.Hosting;
+
+public static class OpenApi
+{
+    public static IServiceCollection AddTimeBankOpenApi(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "TimeBank",
+                Version = "v1",
+                Description = "Event-sourced ledger for volunteer time banks (时间银行): service-hour deposits, transfers, " +
+                              "redemptions, and the audit trail behind every balance. Amounts are whole minutes. " +
+                              "Errors are RFC 9457 problem documents with a stable `type`."
+            });
+
+            o.MapType<Instant>(() => Text("date-time", "2026-11-24T08:30:00Z", "An instant in UTC (ISO 8601)."));
+            o.MapType<Instant?>(() => Text("date-time", "2026-11-24T08:30:00Z", "An instant in UTC (ISO 8601)."));
+            o.MapType<LocalDateTime>(() => Text("local-date-time", "2026-11-20T09:00:00", "A local date and time without offset (ISO 8601), read in the given time zone."));
+            o.MapType<LocalDate>(() => Text("date", "2026-11-20", "A local date (ISO 8601)."));
+            o.MapType<LocalDate?>(() => Text("date", "2026-11-20", "A local date (ISO 8601)."));
+            o.MapType<Duration>(() => Text("duration", "7:00:00:00", "A duration as D:hh:mm:ss."));
+
+            o.AddSecurityDefinition(ApiKeyAuthentication.Scheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = ApiKeyAuthentication.Header,
+                Description = "An API key issued by POST /api/api-keys (or TIMEBANK_ADMIN_KEY)."
+            });
+            o.AddSecurityRequirement(document => new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecuritySchemeReference(ApiKeyAuthentication.Scheme, document)] = []
+            });
+
+            var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
+            if (File.Exists(xml)) o.IncludeXmlComments(xml);
+            o.CustomSchemaIds(type => type.FullName!.Replace("TimeBank.", "").Replace("+", "."));
+        });
+        return services;
+    }
+
+    public static WebApplication UseTimeBankOpenApi(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(o => o.DocumentTitle = "TimeBank API");
+        return app;
+    }
+
+    private static OpenApiSchema Text(string format, string example, string description) => new()
+    {
+        Type = JsonSchemaType.String,
+        Format = format,
+        Examples = [System.Text.Json.Nodes.JsonValue.Create(example)],
+        Description = description
+    };
+}

@@ -1,0 +1,22 @@
+using NodaTime;
+
+namespace TimeBank.Hosting;
+
+public sealed class TimeBankOptions
+{
+    public const string Section = "TimeBank";
+
+    /// <summary>Zone in which local service times are read when a request names none.</summary>
+    public string DefaultTimeZone { get; set; } = "Asia/Shanghai";
+
+    /// <summary>How long a redemption hold stays open before it expires.</summary>
+    public TimeSpan HoldDuration { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Solo runs the async projection daemon in this process; Disabled leaves it to another node.</summary>
+    public string Daemon { get; set; } = "Solo";
+
+    /// <summary>Secret that protects personal information at rest. Must be set in production.</summary>
+    public string? PersonalDataKey { get; set; }
+
+    public Duration Hold => Duration.FromTimeSpan(HoldDuration);
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using Marten;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using NodaTime;
+using NodaTime.Serialization.SystemTextJson;
+using TimeBank.Access;
+using TimeBank.Ledger;
+using TimeBank.People;
+using TimeBank.ServiceRecords;
+using Weasel.Core;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace TimeBank.Hosting;
+
+public static class TimeBankSetup
+{
+    public const string ConnectionStringName = "TimeBank";
+
+    public static void ConfigureJson(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        json.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
+    }
+
+    public static WebApplicationBuilder AddTimeBank(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var options = configuration.GetSection(TimeBankOptions.Section).Get<TimeBankOptions>() ?? new TimeBankOptions();
+        services.Configure<TimeBankOptions>(configuration.GetSection(TimeBankOptions.Section));
+
+        services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
+        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        services.AddSingleton<ApiKeyDirectory>();
+        services.AddAuthentication(ApiKeyAuthentication.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.Scheme, null);
+        services.AddAuthorization();
+
+        services.AddTimeBankOpenApi();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddPeople();
+
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"No connection string: set ConnectionStrings__{ConnectionStringName}, or start the service with ops/run, which provisions a local PostgreSQL.");
+        }
+
+        services.AddMarten(opts =>
+            {
+                opts.Connection(connectionString);
+                opts.DatabaseSchemaName = "timebank";
+                opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, ConfigureJson);
+                opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+
+                // Rich mode: Quick append lost inline projection updates under concurrent appends to one stream.
+                opts.Events.AppendMode = EventAppendMode.Rich;
+                opts.Events.MetadataConfig.CorrelationIdEnabled = true;
+                opts.Events.MetadataConfig.CausationIdEnabled = true;
+                opts.Events.MetadataConfig.HeadersEnabled = true;
+                opts.Events.MetadataConfig.UserNameEnabled = true;
+
+                opts.AddAccess();
+                opts.AddLedger();
+                opts.AddIdempotency();
+                opts.AddPeople();
+                opts.AddServiceRecords();
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .AddAsyncDaemon(Enum.Parse<DaemonMode>(options.Daemon, ignoreCase: true))
+            .IntegrateWithWolverine();
+
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.Durability.Mode = DurabilityMode.Solo;
+            opts.Policies.AutoApplyTransactions();
+            opts.Policies.UseDurableLocalQueues();
+            opts.Policies.AddMiddleware(typeof(AuditStampMiddleware));
+            opts.UseSystemTextJsonForSerialization(ConfigureJson);
+        });
+        services.AddWolverineHttp();
+        return builder;
+    }
+
+    public static WebApplication UseTimeBank(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseCorrelationIds();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.UseTimeBankOpenApi();
+        app.MapHealthChecks("/health", new() { ResponseWriter = DatabaseHealthCheck.WriteResponse });
+        app.MapWolverineEndpoints(opts =>
+        {
+            opts.ConfigureEndpoints(chain => chain.Metadata.RequireAuthorization());
+        });
+        app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var address in app.Urls)
+            {
+                Console.WriteLine($"TimeBank API: {address}/api   Swagger UI: {address}/swagger");
+            }
+        });
+        return app;
+    }
+}

@@ -1,0 +1,15 @@
+using Marten;
+
+namespace TimeBank.People;
+
+public static class PeopleSetup
+{
+    public static IServiceCollection AddPeople(this IServiceCollection services) => services;
+
+    public static StoreOptions AddPeople(this StoreOptions opts)
+    {
+        opts.Schema.For<Volunteer>().UniqueIndex(v => v.IdNumberHash);
+        opts.Schema.For<Elder>().UniqueIndex(e => e.IdNumberHash);
+        return opts;
+    }
+}

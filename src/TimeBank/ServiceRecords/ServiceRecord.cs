@@ -1,0 +1,128 @@
+using Marten;
+using Marten.Events.Projections;
+using NodaTime;
+using TimeBank.Ledger;
+
+namespace TimeBank.ServiceRecords;
+
+/// <summary>
+/// One verified service session: the deposit. Appended to the volunteer's account stream, it credits
+/// the volunteer and debits issuance by the same minutes.
+/// </summary>
+public sealed record ServiceRecorded(
+    Guid RecordId,
+    Guid VolunteerId,
+    Guid ElderId,
+    string ServiceType,
+    LocalDateTime StartedAt,
+    LocalDateTime EndedAt,
+    string TimeZone,
+    Instant StartsAt,
+    Instant EndsAt,
+    int Minutes,
+    string PlatformKeyId,
+    string PlatformRecordId,
+    string? Note,
+    Instant RecordedAt) : ILedgerEntry
+{
+    string ILedgerEntry.Kind => "service-credit";
+    int ILedgerEntry.BalanceChange => Minutes;
+    int ILedgerEntry.ServedChange => Minutes;
+    string ILedgerEntry.Counterparty => SystemAccounts.IssuanceName;
+    string ILedgerEntry.Reference => $"service-record:{RecordId}";
+    Instant ILedgerEntry.At => RecordedAt;
+}
+
+/// <summary>The compensating entry for a credited record: debits the volunteer, credits issuance.</summary>
+public sealed record ServiceRecordReversed(Guid RecordId, Guid VolunteerId, int Minutes, string Reason, string ReversedBy, Instant ReversedAt)
+    : ILedgerEntry
+{
+    string ILedgerEntry.Kind => "service-reversal";
+    int ILedgerEntry.BalanceChange => -Minutes;
+    int ILedgerEntry.ServedChange => -Minutes;
+    string ILedgerEntry.Counterparty => SystemAccounts.IssuanceName;
+    string ILedgerEntry.Reference => $"service-record:{RecordId}";
+    Instant ILedgerEntry.At => ReversedAt;
+}
+
+public enum ServiceRecordStatus
+{
+    Credited,
+    Reversed
+}
+
+/// <summary>Read model of one service record, kept inline from the volunteer's account stream.</summary>
+public sealed record ServiceRecord
+{
+    public Guid Id { get; init; }
+    public string PlatformKeyId { get; init; } = "";
+    public string PlatformRecordId { get; init; } = "";
+    public Guid VolunteerId { get; init; }
+    public Guid ElderId { get; init; }
+    public string ServiceType { get; init; } = "";
+    public LocalDateTime StartedAt { get; init; }
+    public LocalDateTime EndedAt { get; init; }
+    public string TimeZone { get; init; } = "";
+    public Instant StartsAt { get; init; }
+    public Instant EndsAt { get; init; }
+
+    // Instants as numbers so the overlap check is a plain range query.
+    public long StartsAtUnixMs { get; init; }
+    public long EndsAtUnixMs { get; init; }
+    public int CreditedMinutes { get; init; }
+    public string? Note { get; init; }
+    public ServiceRecordStatus Status { get; init; }
+    public Instant RecordedAt { get; init; }
+    public Instant? ReversedAt { get; init; }
+    public string? ReversalReason { get; init; }
+}
+
+public sealed class ServiceRecordProjection : MultiStreamProjection<ServiceRecord, Guid>
+{
+    public ServiceRecordProjection()
+    {
+        Identity<ServiceRecorded>(e => e.RecordId);
+        Identity<ServiceRecordReversed>(e => e.RecordId);
+    }
+
+    public ServiceRecord Create(ServiceRecorded e) => new()
+    {
+        Id = e.RecordId,
+        PlatformKeyId = e.PlatformKeyId,
+        PlatformRecordId = e.PlatformRecordId,
+        VolunteerId = e.VolunteerId,
+        ElderId = e.ElderId,
+        ServiceType = e.ServiceType,
+        StartedAt = e.StartedAt,
+        EndedAt = e.EndedAt,
+        TimeZone = e.TimeZone,
+        StartsAt = e.StartsAt,
+        EndsAt = e.EndsAt,
+        StartsAtUnixMs = e.StartsAt.ToUnixTimeMilliseconds(),
+        EndsAtUnixMs = e.EndsAt.ToUnixTimeMilliseconds(),
+        CreditedMinutes = e.Minutes,
+        Note = e.Note,
+        Status = ServiceRecordStatus.Credited,
+        RecordedAt = e.RecordedAt
+    };
+
+    public ServiceRecord Apply(ServiceRecordReversed e, ServiceRecord record) => record with
+    {
+        Status = ServiceRecordStatus.Reversed,
+        ReversedAt = e.ReversedAt,
+        ReversalReason = e.Reason
+    };
+}
+
+public static class ServiceRecordsSetup
+{
+    public static StoreOptions AddServiceRecords(this StoreOptions opts)
+    {
+        opts.Projections.Add<ServiceRecordProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);
+        opts.Schema.For<ServiceRecord>()
+            .Index(r => r.VolunteerId)
+            .Duplicate(r => r.StartsAtUnixMs)
+            .Duplicate(r => r.EndsAtUnixMs);
+        return opts;
+    }
+}

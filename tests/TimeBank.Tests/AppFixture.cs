@@ -1,0 +1,60 @@
+using Alba;
+using JasperFx.CommandLine;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using NodaTime.Testing;
+using Wolverine;
+
+namespace TimeBank.Tests;
+
+/// <summary>One host for the whole suite, on the PostgreSQL that ops/test provisions.</summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+    public static readonly Instant StartedAt = Instant.FromUtc(2026, 11, 24, 4, 0);
+
+    public IAlbaHost Host { get; private set; } = null!;
+    public FakeClock Clock { get; } = new(StartedAt);
+    public ApiKeys Keys { get; private set; } = null!;
+
+    public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
+
+    public async Task InitializeAsync()
+    {
+        var connection = Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")
+                         ?? throw new InvalidOperationException("Set TIMEBANK_TEST_CONNECTION, or run the suite with ops/test.");
+        Environment.SetEnvironmentVariable("ConnectionStrings__TimeBank", connection);
+        Environment.SetEnvironmentVariable("TIMEBANK_ADMIN_KEY", AdminKey);
+        JasperFxEnvironment.AutoStartHost = true;
+
+        Host = await AlbaHost.For<Program>(x => x.ConfigureServices(services =>
+        {
+            services.AddSingleton<IClock>(Clock);
+            services.RunWolverineInSoloMode();
+        }));
+
+        Keys = await ApiKeys.IssueAsync(Host);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.StopAsync();
+        await Host.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "app";
+}
+
+[Collection(AppCollection.Name)]
+public abstract class ApiTest(AppFixture fixture)
+{
+    protected AppFixture Fixture { get; } = fixture;
+    protected IAlbaHost Host => Fixture.Host;
+    protected ApiKeys Keys => Fixture.Keys;
+    protected IDocumentStore Store => Fixture.Store;
+}
