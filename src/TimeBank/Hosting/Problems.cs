@@ -66,6 +66,18 @@ public static class Problems
         "The account changed while the request was processed.",
         "Another request moved value on the same account at the same time. Retry the request with the same idempotency key.");
 
+    public static ProblemDetails InsufficientBalance(string account, int requested, int available) => Refusal(
+        Types.InsufficientBalance, StatusCodes.Status409Conflict,
+        "Not enough available minutes.",
+        $"Account {account} has {available} available minutes; {requested} were asked for, {requested - available} short.",
+        new Dictionary<string, object?>
+        {
+            ["accountId"] = account,
+            ["requestedMinutes"] = requested,
+            ["availableMinutes"] = available,
+            ["shortfallMinutes"] = requested - available
+        });
+
     /// <summary>Writes a problem with the right content type and status.</summary>
     public static IResult ToResult(this ProblemDetails problem) =>
         Results.Problem(problem);

@@ -1,5 +1,6 @@
 using JasperFx.Events.Projections;
 using Marten;
+using TimeBank.Ledger.Redeeming;
 
 namespace TimeBank.Ledger;
 
@@ -8,6 +9,7 @@ public static class LedgerSetup
     public static StoreOptions AddLedger(this StoreOptions opts)
     {
         opts.Projections.Snapshot<Account>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<RedemptionProjection>(ProjectionLifecycle.Inline);
         return opts;
     }
 }

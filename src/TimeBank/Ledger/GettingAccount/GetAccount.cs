@@ -1,0 +1,51 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using NodaTime.Text;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using Wolverine.Http;
+
+namespace TimeBank.Ledger.GettingAccount;
+
+public sealed record AccountView(string Id, int BalanceMinutes, int HeldMinutes, int AvailableMinutes, int ServedMinutes, Instant? AsOf);
+
+public static class GetAccountEndpoint
+{
+    /// <summary>
+    /// Balance of a time account. servedMinutes is the lifetime total of credited service, which transfers
+    /// and redemptions never reduce. With asOf (an ISO instant) the figures are rebuilt from the events up to that instant.
+    /// </summary>
+    [WolverineGet("/api/accounts/{id}", OperationId = "GetAccount")]
+    [Authorize(Roles = Roles.AccountReaders)]
+    [Tags("Accounts")]
+    [ProducesResponseType<AccountView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, CancellationToken cancellation)
+    {
+        if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
+
+        if (asOf is not null)
+        {
+            var parsed = InstantPattern.ExtendedIso.Parse(asOf);
+            if (!parsed.Success) return Problems.Validation("asOf", "asOf must be an ISO 8601 instant, e.g. 2026-11-24T08:30:00Z.").ToResult();
+
+            var history = await AccountHistory.LoadAsync(session, accountId, parsed.Value, cancellation);
+            if (history is null) return Problems.NotFound("Account", id).ToResult();
+            var f = history.Figures;
+            return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, parsed.Value));
+        }
+
+        var account = await session.LoadAsync<Account>(accountId, cancellation);
+        if (account is null)
+        {
+            return accountId == SystemAccounts.PublicPool
+                ? Results.Ok(new AccountView(SystemAccounts.PublicPoolName, 0, 0, 0, 0, null))
+                : Problems.NotFound("Account", id).ToResult();
+        }
+        return Results.Ok(new AccountView(SystemAccounts.Name(account.Id), account.BalanceMinutes, account.HeldMinutes,
+            account.AvailableMinutes, account.ServedMinutes, null));
+    }
+}

@@ -1,0 +1,41 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using Wolverine.Http;
+
+namespace TimeBank.Ledger.ListingEntries;
+
+public sealed record EntriesPage(string AccountId, int Page, int PageSize, int TotalItems, int TotalPages, IReadOnlyList<AccountEntry> Items);
+
+public static class ListEntriesEndpoint
+{
+    public const int MaxPageSize = 500;
+
+    /// <summary>The account's statement, newest first: each movement with its signed amount and the balance after it.</summary>
+    [WolverineGet("/api/accounts/{id}/entries", OperationId = "ListAccountEntries")]
+    [Authorize(Roles = Roles.AccountReaders)]
+    [Tags("Accounts")]
+    [ProducesResponseType<EntriesPage>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public static async Task<IResult> Get(string id, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session, CancellationToken cancellation)
+    {
+        if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
+
+        var errors = new Dictionary<string, string[]>();
+        if (page is < 1) errors["page"] = ["page starts at 1."];
+        if (pageSize is < 1 or > MaxPageSize) errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        if (errors.Count > 0) return Problems.Validation(errors).ToResult();
+
+        var history = await AccountHistory.LoadAsync(session, accountId, null, cancellation);
+        if (history is null) return Problems.NotFound("Account", id).ToResult();
+
+        var size = pageSize ?? 50;
+        var number = page ?? 1;
+        var total = history.Entries.Count;
+        var items = history.Entries.Reverse().Skip((number - 1) * size).Take(size).ToList();
+        return Results.Ok(new EntriesPage(SystemAccounts.Name(accountId), number, size, total, (total + size - 1) / size, items));
+    }
+}

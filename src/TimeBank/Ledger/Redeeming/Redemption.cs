@@ -1,0 +1,61 @@
+using Marten.Events.Projections;
+using NodaTime;
+
+namespace TimeBank.Ledger.Redeeming;
+
+public enum RedemptionStatus
+{
+    Held,
+    Settled,
+    Cancelled,
+    Expired
+}
+
+/// <summary>Read model of one redemption, kept inline from the account stream's hold events.</summary>
+public sealed record Redemption
+{
+    public Guid Id { get; init; }
+    public Guid AccountId { get; init; }
+    public int Minutes { get; init; }
+    public string ServiceType { get; init; } = "";
+    public string Description { get; init; } = "";
+    public RedemptionStatus Status { get; init; }
+    public Instant HeldAt { get; init; }
+    public Instant ExpiresAt { get; init; }
+    public Instant? ClosedAt { get; init; }
+}
+
+public sealed class RedemptionProjection : MultiStreamProjection<Redemption, Guid>
+{
+    public RedemptionProjection()
+    {
+        Identity<RedemptionHeld>(e => e.RedemptionId);
+        Identity<RedemptionSettled>(e => e.RedemptionId);
+        Identity<RedemptionCancelled>(e => e.RedemptionId);
+        Identity<RedemptionExpired>(e => e.RedemptionId);
+    }
+
+    public Redemption Create(RedemptionHeld e) => new()
+    {
+        Id = e.RedemptionId,
+        AccountId = e.AccountId,
+        Minutes = e.Minutes,
+        ServiceType = e.ServiceType,
+        Description = e.Description,
+        Status = RedemptionStatus.Held,
+        HeldAt = e.HeldAt,
+        ExpiresAt = e.ExpiresAt
+    };
+
+    public Redemption Apply(RedemptionSettled e, Redemption r) => r with { Status = RedemptionStatus.Settled, ClosedAt = e.SettledAt };
+    public Redemption Apply(RedemptionCancelled e, Redemption r) => r with { Status = RedemptionStatus.Cancelled, ClosedAt = e.CancelledAt };
+    public Redemption Apply(RedemptionExpired e, Redemption r) => r with { Status = RedemptionStatus.Expired, ClosedAt = e.ExpiredAt };
+}
+
+public sealed record RedemptionView(
+    Guid Id, string AccountId, int Minutes, string ServiceType, string Description, RedemptionStatus Status,
+    Instant HeldAt, Instant ExpiresAt, Instant? ClosedAt, int AvailableMinutes)
+{
+    public static RedemptionView Of(Redemption r, int availableMinutes) => new(r.Id, SystemAccounts.Name(r.AccountId), r.Minutes,
+        r.ServiceType, r.Description, r.Status, r.HeldAt, r.ExpiresAt, r.ClosedAt, availableMinutes);
+}

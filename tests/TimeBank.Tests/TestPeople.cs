@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Alba;
+using NodaTime;
+
+namespace TimeBank.Tests;
+
+/// <summary>Builds valid PRC resident id numbers (GB 11643) and registers people through the API.</summary>
+public static class TestPeople
+{
+    private static int _sequence = Random.Shared.Next(1, 900);
+
+    public static string IdNumber(LocalDate birth, string region = "120101")
+    {
+        var serial = Interlocked.Increment(ref _sequence) % 1000;
+        var body = $"{region}{birth:yyyyMMdd}{serial:D3}";
+        return body + CheckCharacter(body);
+    }
+
+    public static char CheckCharacter(string first17)
+    {
+        int[] weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        var sum = first17.Select((c, i) => (c - '0') * weights[i]).Sum();
+        return "10X98765432"[sum % 11];
+    }
+
+    public static string Phone() => $"138{Random.Shared.Next(10000000, 99999999)}";
+
+    public static object VolunteerBody(string? idNumber = null, LocalDate? birth = null) => new
+    {
+        fullName = "张晓明",
+        idNumber = idNumber ?? IdNumber(birth ?? new LocalDate(1960, 5, 17)),
+        phone = Phone(),
+        programme = "senior",
+        district = "和平区",
+        street = "劝业场街道",
+        community = "新津社区"
+    };
+
+    public static object ElderBody(string? idNumber = null) => new
+    {
+        fullName = "李秀英",
+        idNumber = idNumber ?? IdNumber(new LocalDate(1938, 2, 3)),
+        phone = Phone(),
+        district = "和平区",
+        street = "劝业场街道",
+        community = "新津社区",
+        categories = new[] { "living-alone" },
+        emergencyContact = new { fullName = "李强", phone = Phone(), relation = "son" }
+    };
+
+    public static async Task<Guid> RegisterVolunteerAsync(this IAlbaHost host, string apiKey, string? idNumber = null)
+        => await RegisterAsync(host, apiKey, "/api/volunteers", VolunteerBody(idNumber));
+
+    public static async Task<Guid> RegisterElderAsync(this IAlbaHost host, string apiKey, string? idNumber = null)
+        => await RegisterAsync(host, apiKey, "/api/elders", ElderBody(idNumber));
+
+    private static async Task<Guid> RegisterAsync(IAlbaHost host, string apiKey, string url, object body)
+    {
+        var result = await host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", apiKey);
+            s.Post.Json(body).ToUrl(url);
+            s.StatusCodeShouldBe(201);
+        });
+        using var json = JsonDocument.Parse(await result.ReadAsTextAsync());
+        return json.RootElement.GetProperty("id").GetGuid();
+    }
+}
