@@ -23,12 +23,22 @@ public static class TestPeople
         return "10X98765432"[sum % 11];
     }
 
+    /// <summary>
+    /// A random date in the given years. The test database outlives a run, so people registered with the
+    /// default bodies must not run out of the 1000 serial numbers one birth date and region allow.
+    /// </summary>
+    public static LocalDate SomeBirthDate(int fromYear, int toYear)
+    {
+        var from = new LocalDate(fromYear, 1, 1);
+        return from.PlusDays(Random.Shared.Next(Period.Between(from, new LocalDate(toYear, 12, 31), PeriodUnits.Days).Days + 1));
+    }
+
     public static string Phone() => $"138{Random.Shared.Next(10000000, 99999999)}";
 
     public static object VolunteerBody(string? idNumber = null, LocalDate? birth = null) => new
     {
         fullName = "张晓明",
-        idNumber = idNumber ?? IdNumber(birth ?? new LocalDate(1960, 5, 17)),
+        idNumber = idNumber ?? IdNumber(birth ?? SomeBirthDate(1950, 1965)),
         phone = Phone(),
         programme = "senior",
         district = "和平区",
@@ -39,13 +49,13 @@ public static class TestPeople
     public static object ElderBody(string? idNumber = null) => new
     {
         fullName = "李秀英",
-        idNumber = idNumber ?? IdNumber(new LocalDate(1938, 2, 3)),
+        idNumber = idNumber ?? IdNumber(SomeBirthDate(1930, 1945)),
         phone = Phone(),
         district = "和平区",
         street = "劝业场街道",
         community = "新津社区",
         categories = new[] { "living-alone" },
-        emergencyContact = new { fullName = "李强", phone = Phone(), relation = "son" }
+        emergencyContact = new { fullName = "李强", phone = Phone(), relation = "child" }
     };
 
     public static async Task<Guid> RegisterVolunteerAsync(this IAlbaHost host, string apiKey, string? idNumber = null)

@@ -4,7 +4,12 @@ namespace TimeBank.People;
 
 public static class PeopleSetup
 {
-    public static IServiceCollection AddPeople(this IServiceCollection services) => services;
+    public static IServiceCollection AddPeople(this IServiceCollection services)
+    {
+        services.AddSingleton<PersonalData>();
+        services.AddHostedService<PersonalDataKeyCheck>();
+        return services;
+    }
 
     public static StoreOptions AddPeople(this StoreOptions opts)
     {

@@ -1,0 +1,69 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using Wolverine.Http;
+
+namespace TimeBank.People.GettingDetails;
+
+public sealed record EmergencyContactView(string FullName, string Phone, ContactRelation Relation);
+
+/// <summary>
+/// An elder as a caller may see them: idNumber and phones in full for admin, masked for every other role.
+/// accountId is the elder's time account, which has the same id.
+/// </summary>
+public sealed record ElderView(
+    Guid Id,
+    Guid AccountId,
+    string FullName,
+    string IdNumber,
+    LocalDate BirthDate,
+    int Age,
+    string? Phone,
+    string District,
+    string Street,
+    string Community,
+    IReadOnlyList<ElderCategory> Categories,
+    DisabilityGrade? DisabilityGrade,
+    EmergencyContactView EmergencyContact,
+    Instant RegisteredAt)
+{
+    public static ElderView Of(Elder elder, Disclosure disclosure, LocalDate today) => new(
+        elder.Id,
+        elder.Id,
+        elder.FullName,
+        disclosure.IdNumber(elder.Id, elder.ProtectedIdNumber),
+        elder.BirthDate,
+        Period.Between(elder.BirthDate, today, PeriodUnits.Years).Years,
+        elder.ProtectedPhone is { } phone ? disclosure.Phone(elder.Id, ProtectedField.Phone, phone) : null,
+        elder.District,
+        elder.Street,
+        elder.Community,
+        elder.Categories,
+        elder.DisabilityGrade,
+        new EmergencyContactView(
+            elder.EmergencyContact.FullName,
+            disclosure.Phone(elder.Id, ProtectedField.EmergencyContactPhone, elder.EmergencyContact.ProtectedPhone),
+            elder.EmergencyContact.Relation),
+        elder.RegisteredAt);
+}
+
+public static class GetElderEndpoint
+{
+    /// <summary>A registered elder. idNumber and phones are masked for every role but admin.</summary>
+    [WolverineGet("/api/elders/{id}", OperationId = "GetElder")]
+    [Authorize(Roles = Roles.PeopleReaders)]
+    [Tags("People")]
+    [ProducesResponseType<ElderView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(Guid id, IQuerySession session, PersonalData personalData, IClock clock,
+        IOptions<TimeBankOptions> options, HttpContext context)
+    {
+        var elder = await session.LoadAsync<Elder>(id, context.RequestAborted);
+        if (elder is null) return Problems.NotFound("Elder", id).ToResult();
+        return Results.Ok(ElderView.Of(elder, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
+    }
+}

@@ -1,0 +1,66 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using Wolverine.Http;
+
+namespace TimeBank.People.GettingDetails;
+
+public sealed record GuardianView(string FullName, string Phone);
+
+/// <summary>
+/// A volunteer as a caller may see them: idNumber and phones in full for admin, masked for every other role
+/// (120101********1234, 138****5678). accountId is the volunteer's time account, which has the same id.
+/// </summary>
+public sealed record VolunteerView(
+    Guid Id,
+    Guid AccountId,
+    string FullName,
+    string IdNumber,
+    LocalDate BirthDate,
+    int Age,
+    string Phone,
+    Programme Programme,
+    string District,
+    string Street,
+    string Community,
+    GuardianView? Guardian,
+    Instant RegisteredAt)
+{
+    public static VolunteerView Of(Volunteer volunteer, Disclosure disclosure, LocalDate today) => new(
+        volunteer.Id,
+        volunteer.Id,
+        volunteer.FullName,
+        disclosure.IdNumber(volunteer.Id, volunteer.ProtectedIdNumber),
+        volunteer.BirthDate,
+        Period.Between(volunteer.BirthDate, today, PeriodUnits.Years).Years,
+        disclosure.Phone(volunteer.Id, ProtectedField.Phone, volunteer.ProtectedPhone),
+        volunteer.Programme,
+        volunteer.District,
+        volunteer.Street,
+        volunteer.Community,
+        volunteer.Guardian is { } guardian
+            ? new GuardianView(guardian.FullName, disclosure.Phone(volunteer.Id, ProtectedField.GuardianPhone, guardian.ProtectedPhone))
+            : null,
+        volunteer.RegisteredAt);
+}
+
+public static class GetVolunteerEndpoint
+{
+    /// <summary>A registered volunteer. idNumber and phones are masked for every role but admin.</summary>
+    [WolverineGet("/api/volunteers/{id}", OperationId = "GetVolunteer")]
+    [Authorize(Roles = Roles.PeopleReaders)]
+    [Tags("People")]
+    [ProducesResponseType<VolunteerView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(Guid id, IQuerySession session, PersonalData personalData, IClock clock,
+        IOptions<TimeBankOptions> options, HttpContext context)
+    {
+        var volunteer = await session.LoadAsync<Volunteer>(id, context.RequestAborted);
+        if (volunteer is null) return Problems.NotFound("Volunteer", id).ToResult();
+        return Results.Ok(VolunteerView.Of(volunteer, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
+    }
+}

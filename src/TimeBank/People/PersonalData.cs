@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using TimeBank.Hosting;
+
+namespace TimeBank.People;
+
+/// <summary>
+/// Protects identity-card numbers and phones at rest: AES-256-GCM with a key derived by HKDF-SHA256 from
+/// <c>TimeBank:PersonalDataKey</c>, and a keyed HMAC of the identity number so duplicates can be found
+/// without storing it. Each ciphertext is bound to the field it belongs to, so one cannot be moved to another.
+/// </summary>
+public sealed class PersonalData
+{
+    public const int MinimumKeyLength = 32;
+
+    /// <summary>Only for development and tests; anyone can read data protected with it.</summary>
+    public const string DevelopmentKey = "timebank-development-personal-data-key-do-not-use-in-production";
+
+    private const string Version = "v1";
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    private readonly byte[] _encryptionKey;
+    private readonly byte[] _hashKey;
+
+    public PersonalData(IOptions<TimeBankOptions> options) : this(options.Value.PersonalDataKey)
+    {
+    }
+
+    public PersonalData(string? secret)
+    {
+        UsesDevelopmentKey = string.IsNullOrWhiteSpace(secret);
+        if (!UsesDevelopmentKey && secret!.Length < MinimumKeyLength)
+        {
+            throw new InvalidOperationException(
+                $"TimeBank:PersonalDataKey must hold at least {MinimumKeyLength} characters, e.g. the output of `openssl rand -base64 32`.");
+        }
+
+        var master = Encoding.UTF8.GetBytes(UsesDevelopmentKey ? DevelopmentKey : secret!);
+        _encryptionKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, info: "timebank/people/encryption/v1"u8.ToArray());
+        _hashKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, info: "timebank/people/id-number-hash/v1"u8.ToArray());
+    }
+
+    public bool UsesDevelopmentKey { get; }
+
+    /// <summary>Lower-case hex HMAC-SHA256 of the normalised number.</summary>
+    public string IdNumberHash(ResidentIdNumber idNumber) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes(idNumber.Value)));
+
+    /// <summary><c>v1:</c> then base64 of nonce, tag and ciphertext.</summary>
+    public string Protect(string value, string field)
+    {
+        var plain = Encoding.UTF8.GetBytes(value);
+        var sealedBytes = new byte[NonceSize + TagSize + plain.Length];
+        var nonce = sealedBytes.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_encryptionKey, TagSize);
+        aes.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize + TagSize), sealedBytes.AsSpan(NonceSize, TagSize),
+            Encoding.UTF8.GetBytes(field));
+        return $"{Version}:{Convert.ToBase64String(sealedBytes)}";
+    }
+
+    /// <exception cref="CryptographicException">The value was protected with another key or for another field.</exception>
+    public string Reveal(string protectedValue, string field)
+    {
+        if (!protectedValue.StartsWith(Version + ":", StringComparison.Ordinal))
+            throw new CryptographicException("Not a protected value of a known version.");
+
+        var sealedBytes = Convert.FromBase64String(protectedValue[(Version.Length + 1)..]);
+        if (sealedBytes.Length < NonceSize + TagSize) throw new CryptographicException("The protected value is truncated.");
+
+        var plain = new byte[sealedBytes.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(_encryptionKey, TagSize);
+        aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize + TagSize), sealedBytes.AsSpan(NonceSize, TagSize),
+            plain, Encoding.UTF8.GetBytes(field));
+        return Encoding.UTF8.GetString(plain);
+    }
+
+    /// <summary>The associated data that ties a ciphertext to one field of one person.</summary>
+    public static string Field(Guid personId, string name) => $"person:{personId:N}:{name}";
+}
+
+/// <summary>Says once, at startup, that personal data is protected with a key anyone can read.</summary>
+public sealed class PersonalDataKeyCheck(PersonalData personalData, ILogger<PersonalDataKeyCheck> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (personalData.UsesDevelopmentKey)
+        {
+            logger.LogWarning(
+                "TimeBank:PersonalDataKey is not set, so identity numbers and phones are encrypted with a fixed development key. " +
+                "Production must set TimeBank:PersonalDataKey (at least {MinimumLength} characters) before any person is registered.",
+                PersonalData.MinimumKeyLength);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,159 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using TimeBank.Ledger;
+using TimeBank.People.GettingDetails;
+using Wolverine;
+using Wolverine.Http;
+
+namespace TimeBank.People.Registering;
+
+public sealed record GuardianRequest(string? FullName, string? Phone);
+
+/// <summary>
+/// Real-name registration (实名注册) of a volunteer. programme: youth (寸草心), senior (手足情) or general.
+/// idNumber: 18-character resident identity number; the birth date is read from it.
+/// </summary>
+public sealed record RegisterVolunteerRequest(
+    string? FullName,
+    string? IdNumber,
+    string? Phone,
+    string? Programme,
+    string? District,
+    string? Street,
+    string? Community,
+    GuardianRequest? Guardian)
+{
+    public override string ToString() => nameof(RegisterVolunteerRequest); // holds personal data: never printed
+}
+
+public sealed record RegisterVolunteer(
+    Guid Id,
+    string FullName,
+    ResidentIdNumber IdNumber,
+    string Phone,
+    Programme Programme,
+    string District,
+    string Street,
+    string Community,
+    string? GuardianName,
+    string? GuardianPhone,
+    string RegisteredBy)
+{
+    public override string ToString() => $"{nameof(RegisterVolunteer)} {{ Id = {Id} }}";
+}
+
+public static class VolunteerRules
+{
+    public const int MinimumAge = 10;
+    public const int AdultAge = 18;
+
+    public static Dictionary<string, string[]> Check(RegisterVolunteerRequest request, LocalDate today)
+    {
+        var errors = new Dictionary<string, string[]>();
+        PersonFields.Name(errors, "fullName", request.FullName);
+        var idNumber = PersonFields.IdNumber(errors, request.IdNumber, today);
+        PersonFields.Phone(errors, "phone", request.Phone);
+        PersonFields.OneOf<Programme>(errors, "programme", request.Programme);
+        PersonFields.AddressParts(errors, request.District, request.Street, request.Community);
+
+        if (idNumber is not null)
+        {
+            var age = idNumber.AgeOn(today);
+            if (age < MinimumAge)
+                errors["idNumber"] = [$"Volunteers must be at least {MinimumAge}; the birth date in this number makes them {age}."];
+            else if (age < AdultAge && request.Guardian is null)
+                errors["guardian"] = [$"A volunteer under {AdultAge} registers with a guardian: fullName and phone."];
+        }
+
+        if (request.Guardian is { } guardian)
+        {
+            PersonFields.Name(errors, "guardian.fullName", guardian.FullName);
+            PersonFields.Phone(errors, "guardian.phone", guardian.Phone);
+        }
+        return errors;
+    }
+}
+
+public static class RegisterVolunteerEndpoint
+{
+    public static ProblemDetails Validate(RegisterVolunteerRequest request, IClock clock, IOptions<TimeBankOptions> options)
+    {
+        var errors = VolunteerRules.Check(request, PersonFields.Today(clock, options.Value));
+        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+    }
+
+    /// <summary>
+    /// Registers a volunteer (实名注册) and opens their time account, whose id is the volunteer's id.
+    /// Volunteers are 10 or older; under 18 they need a guardian. The same identity number again is a 409
+    /// naming the existing volunteer in existingId. The response shows idNumber and phones masked unless the caller is admin.
+    /// </summary>
+    [WolverinePost("/api/volunteers", OperationId = "RegisterVolunteer")]
+    [Authorize(Roles = Roles.Writers)]
+    [Tags("People")]
+    [ProducesResponseType<VolunteerView>(StatusCodes.Status201Created)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public static async Task<IResult> Post(RegisterVolunteerRequest request, IMessageBus bus, HttpContext context,
+        PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options)
+    {
+        var command = new RegisterVolunteer(
+            Guid.CreateVersion7(),
+            request.FullName!.Trim(),
+            ResidentIdNumber.TryParse(request.IdNumber, out _)!,
+            request.Phone!.Trim(),
+            PersonFields.TryParse<Programme>(request.Programme, out var programme) ? programme : default,
+            request.District!.Trim(),
+            request.Street!.Trim(),
+            request.Community!.Trim(),
+            request.Guardian?.FullName!.Trim(),
+            request.Guardian?.Phone!.Trim(),
+            context.Caller().KeyId);
+
+        var outcome = await Conflicts.RetryAsync(
+            () => bus.InvokeAsync<Outcome<Volunteer>>(command, context.AuditedDelivery(), context.RequestAborted),
+            context.RequestAborted);
+        if (outcome.Problem is { } problem) return problem.ToResult();
+
+        var view = VolunteerView.Of(outcome.Value!, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
+        return Results.Created($"/api/volunteers/{view.Id}", view);
+    }
+}
+
+public static class RegisterVolunteerHandler
+{
+    public static async Task<Outcome<Volunteer>> Handle(RegisterVolunteer command, IDocumentSession session, PersonalData personalData, IClock clock)
+    {
+        var hash = personalData.IdNumberHash(command.IdNumber);
+        var existing = await session.Query<Volunteer>().Where(v => v.IdNumberHash == hash).Select(v => v.Id).ToListAsync();
+        if (existing.Count > 0) return PeopleProblems.AlreadyRegistered("a volunteer", existing[0]);
+
+        var now = clock.GetCurrentInstant();
+        var volunteer = Register(command, hash, personalData, now);
+        session.Insert(volunteer);
+        session.Events.StartStream<Account>(volunteer.Id, new AccountOpened(volunteer.Id, AccountHolder.Volunteer, now));
+        return Outcome<Volunteer>.Created(volunteer);
+    }
+
+    public static Volunteer Register(RegisterVolunteer command, string idNumberHash, PersonalData personalData, Instant now) =>
+        new(command.Id, idNumberHash)
+        {
+            FullName = command.FullName,
+            ProtectedIdNumber = personalData.Protect(command.Id, ProtectedField.IdNumber, command.IdNumber.Value),
+            BirthDate = command.IdNumber.BirthDate,
+            ProtectedPhone = personalData.Protect(command.Id, ProtectedField.Phone, command.Phone),
+            Programme = command.Programme,
+            District = command.District,
+            Street = command.Street,
+            Community = command.Community,
+            Guardian = command is { GuardianName: { } name, GuardianPhone: { } phone }
+                ? new Guardian(name, personalData.Protect(command.Id, ProtectedField.GuardianPhone, phone))
+                : null,
+            RegisteredAt = now,
+            RegisteredBy = command.RegisteredBy
+        };
+}
