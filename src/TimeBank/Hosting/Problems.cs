@@ -78,6 +78,22 @@ public static class Problems
             ["shortfallMinutes"] = requested - available
         });
 
+    /// <summary>Gives framework-made problems (unreadable bodies, unknown routes) our stable types.</summary>
+    public static void Normalize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Type is not null && problem.Type.StartsWith(TypePrefix, StringComparison.Ordinal)) return;
+        problem.Type = problem.Status switch
+        {
+            StatusCodes.Status400BadRequest => Types.Validation,
+            StatusCodes.Status401Unauthorized => Types.Unauthorized,
+            StatusCodes.Status403Forbidden => Types.Forbidden,
+            StatusCodes.Status404NotFound => Types.NotFound,
+            StatusCodes.Status409Conflict => Types.Conflict,
+            _ => TypePrefix + "http-" + problem.Status
+        };
+    }
+
     /// <summary>Writes a problem with the right content type and status.</summary>
     public static IResult ToResult(this ProblemDetails problem) =>
         Results.Problem(problem);

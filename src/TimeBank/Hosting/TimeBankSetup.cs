@@ -26,7 +26,6 @@ public static class TimeBankSetup
     public static void ConfigureJson(JsonSerializerOptions json)
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-        json.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
     }
@@ -40,7 +39,7 @@ public static class TimeBankSetup
 
         services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Normalize);
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         services.AddSingleton<ApiKeyDirectory>();

@@ -1,0 +1,147 @@
+using Alba;
+using JasperFx.Events.Daemon;
+using Marten;
+using NodaTime;
+using NodaTime.Text;
+using Shouldly;
+using TimeBank.Ledger;
+using TimeBank.Ledger.CheckingTrialBalance;
+using TimeBank.Ledger.GettingAccount;
+using TimeBank.Ledger.ListingEntries;
+using TimeBank.Ledger.Redeeming;
+using TimeBank.ServiceRecords;
+
+namespace TimeBank.Tests.Ledger;
+
+public sealed class reading_accounts(AppFixture fixture) : ApiTest(fixture)
+{
+    [Fact]
+    public async Task unknown_accounts_are_404_problems()
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Kiosk);
+            s.Get.Url($"/api/accounts/{Guid.NewGuid()}");
+            s.StatusCodeShouldBe(404);
+        });
+        await result.Problem("urn:timebank:problem:not-found");
+        await Host.GetAsync<object>(Keys.Kiosk, "/api/accounts/not-an-id", 404);
+    }
+
+    [Fact]
+    public async Task as_of_answers_for_instants_between_events()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(100);
+        var afterDeposit = Fixture.Clock.GetCurrentInstant();
+
+        Fixture.Clock.Advance(Duration.FromMinutes(10));
+        await Host.PostAsync(Keys.Platform, "/api/transfers", new { from = volunteer.ToString(), to = elder.ToString(), minutes = 30, reason = "赠与" }, 201, Guid.NewGuid().ToString());
+        var afterTransfer = Fixture.Clock.GetCurrentInstant();
+
+        Fixture.Clock.Advance(Duration.FromMinutes(10));
+        await Host.PostAsync(Keys.Platform, "/api/redemptions", new { accountId = volunteer.ToString(), minutes = 20, serviceType = "cleaning", description = "打扫" }, 201, Guid.NewGuid().ToString());
+        Fixture.Clock.Advance(Duration.FromMinutes(10));
+
+        async Task<AccountView> At(Instant instant) =>
+            await Host.GetAsync<AccountView>(Keys.Auditor, $"/api/accounts/{volunteer}?asOf={InstantPattern.ExtendedIso.Format(instant)}");
+
+        var beforeAnything = await At(afterDeposit - Duration.FromDays(400));
+        (beforeAnything.BalanceMinutes, beforeAnything.ServedMinutes).ShouldBe((0, 0));
+
+        var betweenDepositAndTransfer = await At(afterDeposit + Duration.FromMinutes(5));
+        (betweenDepositAndTransfer.BalanceMinutes, betweenDepositAndTransfer.AvailableMinutes).ShouldBe((100, 100));
+
+        var betweenTransferAndHold = await At(afterTransfer + Duration.FromMinutes(5));
+        (betweenTransferAndHold.BalanceMinutes, betweenTransferAndHold.HeldMinutes).ShouldBe((70, 0));
+
+        var now = await At(Fixture.Clock.GetCurrentInstant());
+        var current = await Host.AccountAsync(Keys.Auditor, volunteer);
+        (now.BalanceMinutes, now.HeldMinutes, now.AvailableMinutes, now.ServedMinutes)
+            .ShouldBe((current.BalanceMinutes, current.HeldMinutes, current.AvailableMinutes, current.ServedMinutes));
+        (current.BalanceMinutes, current.HeldMinutes, current.AvailableMinutes).ShouldBe((70, 20, 50));
+
+        var bad = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Auditor);
+            s.Get.Url($"/api/accounts/{volunteer}?asOf=yesterday");
+            s.StatusCodeShouldBe(400);
+        });
+        await bad.Problem("urn:timebank:problem:validation");
+    }
+
+    [Fact]
+    public async Task entries_come_newest_first_with_the_balance_after_each_and_page()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(1500); // three deposits of 600, 600, 300
+        for (var i = 0; i < 3; i++)
+        {
+            await Host.PostAsync(Keys.Platform, "/api/transfers", new { from = volunteer.ToString(), to = elder.ToString(), minutes = 100, reason = "赠与" }, 201, Guid.NewGuid().ToString());
+        }
+
+        var firstPage = await Host.GetAsync<EntriesPage>(Keys.Kiosk, $"/api/accounts/{volunteer}/entries?page=1&pageSize=4");
+        firstPage.TotalItems.ShouldBe(6);
+        firstPage.TotalPages.ShouldBe(2);
+        firstPage.Items.Select(e => e.BalanceAfterMinutes).ShouldBe([1200, 1300, 1400, 1500]);
+        firstPage.Items.Select(e => e.Sequence).ShouldBeInOrder(SortDirection.Descending);
+
+        var secondPage = await Host.GetAsync<EntriesPage>(Keys.Kiosk, $"/api/accounts/{volunteer}/entries?page=2&pageSize=4");
+        secondPage.Items.Select(e => (e.Kind, e.AmountMinutes, e.BalanceAfterMinutes))
+            .ShouldBe([("service-credit", 600, 1200), ("service-credit", 600, 600)]);
+        secondPage.Items.ShouldAllBe(e => e.Counterparty == SystemAccounts.IssuanceName);
+
+        var bad = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Kiosk);
+            s.Get.Url($"/api/accounts/{volunteer}/entries?pageSize=5000");
+            s.StatusCodeShouldBe(400);
+        });
+        (await bad.Problem("urn:timebank:problem:validation")).GetProperty("errors").TryGetProperty("pageSize", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task the_trial_balance_is_for_ledger_readers_and_sums_to_zero()
+    {
+        await Fixture.VolunteerWithBalance(75);
+        var trial = await Host.GetAsync<TrialBalance>(Keys.Admin, "/api/ledger/trial-balance");
+        var minutes = trial.Currencies.Single();
+        minutes.SumOfBalances.ShouldBe(0);
+        minutes.IssuedMinutes.ShouldBeGreaterThanOrEqualTo(75);
+        (minutes.PersonBalancesMinutes + minutes.PublicPoolMinutes).ShouldBe(minutes.IssuedMinutes - minutes.RedeemedMinutes);
+        minutes.SystemAccountBalances[SystemAccounts.IssuanceName].ShouldBe(-minutes.IssuedMinutes);
+
+        await Host.GetAsync<object>(Keys.Kiosk, "/api/ledger/trial-balance", 403);
+        await Host.GetAsync<object>(Keys.Platform, "/api/ledger/trial-balance", 403);
+    }
+
+    [Fact]
+    public async Task projections_rebuilt_from_the_events_give_the_same_result()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(300);
+        await Host.PostAsync(Keys.Platform, "/api/transfers", new { from = volunteer.ToString(), to = elder.ToString(), minutes = 40, reason = "赠与" }, 201, Guid.NewGuid().ToString());
+        var hold = await (await Host.PostAsync(Keys.Platform, "/api/redemptions", new { accountId = volunteer.ToString(), minutes = 60, serviceType = "cleaning", description = "打扫" }, 201, Guid.NewGuid().ToString())).Body<RedemptionView>();
+        await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 200);
+
+        async Task<(List<Account>, List<ServiceRecord>, List<Redemption>)> Snapshot()
+        {
+            await using var session = Store.QuerySession();
+            return ((await session.Query<Account>().OrderBy(a => a.Id).ToListAsync()).ToList(),
+                (await session.Query<ServiceRecord>().OrderBy(r => r.Id).ToListAsync()).ToList(),
+                (await session.Query<Redemption>().OrderBy(r => r.Id).ToListAsync()).ToList());
+        }
+
+        var (accounts, records, redemptions) = await Snapshot();
+
+        using var daemon = await Store.BuildProjectionDaemonAsync();
+        await daemon.RebuildProjectionAsync<Account>(CancellationToken.None);
+        await daemon.RebuildProjectionAsync<ServiceRecordProjection>(CancellationToken.None);
+        await daemon.RebuildProjectionAsync<RedemptionProjection>(CancellationToken.None);
+
+        var (rebuiltAccounts, rebuiltRecords, rebuiltRedemptions) = await Snapshot();
+        rebuiltAccounts.Count.ShouldBe(accounts.Count);
+        rebuiltAccounts.Select(a => a with { OpenHolds = a.OpenHolds.Clear() }).ShouldBe(accounts.Select(a => a with { OpenHolds = a.OpenHolds.Clear() }));
+        rebuiltAccounts.Select(a => a.OpenHolds.Count).ShouldBe(accounts.Select(a => a.OpenHolds.Count));
+        rebuiltRecords.ShouldBe(records);
+        rebuiltRedemptions.ShouldBe(redemptions);
+        rebuiltAccounts.Single(a => a.Id == volunteer).BalanceMinutes.ShouldBe(200);
+    }
+}

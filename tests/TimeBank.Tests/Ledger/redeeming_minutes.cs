@@ -1,0 +1,154 @@
+using Alba;
+using NodaTime;
+using Shouldly;
+using TimeBank.Ledger.CheckingTrialBalance;
+using TimeBank.Ledger.Redeeming;
+using Wolverine;
+using Wolverine.Tracking;
+
+namespace TimeBank.Tests.Ledger;
+
+public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
+{
+    private static object Body(Guid account, int minutes) =>
+        new { accountId = account.ToString(), minutes, serviceType = "bathing", description = "每周助浴一次" };
+
+    private async Task<RedemptionView> Hold(Guid account, int minutes, int status = 201, string? key = null) =>
+        await (await Host.PostAsync(Keys.Platform, "/api/redemptions", Body(account, minutes), status, key ?? Guid.NewGuid().ToString()))
+            .Body<RedemptionView>();
+
+    [Fact]
+    public async Task a_hold_reserves_minutes_and_settling_spends_them()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(200);
+
+        var hold = await Hold(volunteer, 80);
+        hold.Status.ShouldBe(RedemptionStatus.Held);
+        hold.ExpiresAt.ShouldBe(Fixture.Clock.GetCurrentInstant() + Duration.FromDays(7));
+        var during = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        (during.BalanceMinutes, during.HeldMinutes, during.AvailableMinutes).ShouldBe((200, 80, 120));
+
+        var settled = await (await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 200)).Body<RedemptionView>();
+        settled.Status.ShouldBe(RedemptionStatus.Settled);
+        var after = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        (after.BalanceMinutes, after.HeldMinutes, after.AvailableMinutes, after.ServedMinutes).ShouldBe((120, 0, 120, 200));
+
+        // Settling again is a safe retry; cancelling a settled redemption is refused.
+        await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 200);
+        var cancel = await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/cancel", new { }, 409);
+        await cancel.Problem("urn:timebank:problem:redemption-not-held");
+        (await Host.AccountAsync(Keys.Kiosk, volunteer)).BalanceMinutes.ShouldBe(120);
+
+        var trial = await Host.GetAsync<TrialBalance>(Keys.Auditor, "/api/ledger/trial-balance");
+        trial.Currencies[0].SumOfBalances.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task cancelling_releases_the_hold()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(60);
+        var hold = await Hold(volunteer, 60);
+        await Hold(volunteer, 1, 409);
+
+        var cancelled = await (await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/cancel", new { }, 200)).Body<RedemptionView>();
+        cancelled.Status.ShouldBe(RedemptionStatus.Cancelled);
+        cancelled.AvailableMinutes.ShouldBe(60);
+
+        var settle = await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 409);
+        await settle.Problem("urn:timebank:problem:redemption-not-held");
+        var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        (account.BalanceMinutes, account.HeldMinutes).ShouldBe((60, 0));
+        (await Host.GetAsync<RedemptionView>(Keys.Auditor, $"/api/redemptions/{hold.Id}")).Status.ShouldBe(RedemptionStatus.Cancelled);
+    }
+
+    [Fact]
+    public async Task a_hold_is_idempotent_on_its_key()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(60);
+        var key = Guid.NewGuid().ToString();
+        var first = await Hold(volunteer, 20, 201, key);
+        var again = await Hold(volunteer, 20, 200, key);
+        again.ShouldBe(first);
+        (await Host.AccountAsync(Keys.Kiosk, volunteer)).HeldMinutes.ShouldBe(20);
+
+        var reused = await Host.PostAsync(Keys.Platform, "/api/redemptions", Body(volunteer, 21), 409, key);
+        await reused.Problem("urn:timebank:problem:idempotency-key-reused");
+    }
+
+    [Fact]
+    public async Task more_than_available_cannot_be_held()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(30);
+        var result = await Host.PostAsync(Keys.Platform, "/api/redemptions", Body(volunteer, 31), 409, Guid.NewGuid().ToString());
+        (await result.Problem("urn:timebank:problem:insufficient-balance")).GetProperty("shortfallMinutes").GetInt32().ShouldBe(1);
+        (await Host.AccountAsync(Keys.Kiosk, volunteer)).HeldMinutes.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task bad_redemption_requests_name_each_field()
+    {
+        var result = await Host.PostAsync(Keys.Platform, "/api/redemptions",
+            new { accountId = "x", minutes = -5, serviceType = "spa", description = "" }, 400);
+        var errors = (await result.Problem("urn:timebank:problem:validation")).GetProperty("errors");
+        foreach (var field in new[] { "Idempotency-Key", "accountId", "minutes", "serviceType", "description" })
+        {
+            errors.TryGetProperty(field, out _).ShouldBeTrue(field);
+        }
+        await Host.PostAsync(Keys.Platform, $"/api/redemptions/{Guid.NewGuid()}/settle", new { }, 404);
+    }
+
+    [Fact]
+    public async Task parallel_holds_never_overdraw()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(100);
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            var result = await Host.Scenario(s =>
+            {
+                s.WithRequestHeader("X-Api-Key", Keys.Platform);
+                s.WithRequestHeader("Idempotency-Key", Guid.NewGuid().ToString());
+                s.Post.Json(Body(volunteer, 25)).ToUrl("/api/redemptions");
+                s.IgnoreStatusCode();
+            });
+            return result.Context.Response.StatusCode;
+        }));
+
+        statuses.Count(s => s == 201).ShouldBe(4);
+        statuses.Count(s => s == 409).ShouldBe(6);
+        var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        (account.HeldMinutes, account.AvailableMinutes).ShouldBe((100, 0));
+    }
+
+    [Fact]
+    public async Task an_unsettled_hold_expires_at_its_time()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(50);
+
+        RedemptionView hold = null!;
+        var tracked = await Host.ExecuteAndWaitAsync(async () => hold = await Hold(volunteer, 50));
+        var scheduled = tracked.Scheduled.SingleEnvelope<ExpireRedemption>();
+        scheduled.Message.ShouldBe(new ExpireRedemption(hold.Id, volunteer, hold.ExpiresAt));
+        scheduled.ScheduledTime.ShouldBe(hold.ExpiresAt.ToDateTimeOffset());
+
+        // Delivered early by this clock: nothing changes.
+        await Host.InvokeMessageAndWaitAsync(new ExpireRedemption(hold.Id, volunteer, hold.ExpiresAt));
+        (await Host.GetAsync<RedemptionView>(Keys.Platform, $"/api/redemptions/{hold.Id}")).Status.ShouldBe(RedemptionStatus.Held);
+
+        Fixture.Clock.AdvanceDays(8);
+        try
+        {
+            await Host.InvokeMessageAndWaitAsync(new ExpireRedemption(hold.Id, volunteer, hold.ExpiresAt));
+        }
+        finally
+        {
+            Fixture.Clock.AdvanceDays(-8);
+        }
+
+        var expired = await Host.GetAsync<RedemptionView>(Keys.Platform, $"/api/redemptions/{hold.Id}");
+        expired.Status.ShouldBe(RedemptionStatus.Expired);
+        var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        (account.BalanceMinutes, account.HeldMinutes, account.AvailableMinutes).ShouldBe((50, 0, 50));
+        await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 409);
+    }
+}
