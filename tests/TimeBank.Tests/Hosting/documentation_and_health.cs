@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Alba;
+using Shouldly;
+
+namespace TimeBank.Tests.Hosting;
+
+public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixture)
+{
+    [Fact]
+    public async Task health_reports_the_database()
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.Get.Url("/health");
+            s.StatusCodeShouldBe(200);
+        });
+        var health = JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement;
+        health.GetProperty("status").GetString().ShouldBe("Healthy");
+        health.GetProperty("checks").GetProperty("database").GetProperty("status").GetString().ShouldBe("Healthy");
+    }
+
+    [Fact]
+    public async Task swagger_documents_every_endpoint_with_problem_schemas_and_nodatime_as_strings()
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.Get.Url("/swagger/v1/swagger.json");
+            s.StatusCodeShouldBe(200);
+        });
+        var document = JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement;
+        var paths = document.GetProperty("paths");
+
+        (string Path, string Method)[] endpoints =
+        [
+            ("/api/api-keys", "post"), ("/api/volunteers", "post"), ("/api/volunteers/{id}", "get"), ("/api/elders", "post"),
+            ("/api/elders/{id}", "get"), ("/api/service-records", "post"), ("/api/service-records/{id}", "get"),
+            ("/api/service-records/{id}/reversal", "post"), ("/api/service-types", "get"), ("/api/accounts/{id}", "get"),
+            ("/api/accounts/{id}/entries", "get"), ("/api/transfers", "post"), ("/api/redemptions", "post"),
+            ("/api/redemptions/{id}", "get"), ("/api/redemptions/{id}/settle", "post"), ("/api/redemptions/{id}/cancel", "post"),
+            ("/api/ledger/trial-balance", "get")
+        ];
+        foreach (var (path, method) in endpoints)
+        {
+            paths.TryGetProperty(path, out var item).ShouldBeTrue(path);
+            item.TryGetProperty(method, out _).ShouldBeTrue($"{method} {path}");
+        }
+
+        var recordService = paths.GetProperty("/api/service-records").GetProperty("post");
+        recordService.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _).ShouldBeTrue();
+        recordService.GetProperty("responses").GetProperty("400").GetProperty("content")
+            .TryGetProperty("application/problem+json", out _).ShouldBeTrue();
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var request = schemas.EnumerateObject().Single(s => s.Name.EndsWith("RecordServiceRequest")).Value.GetProperty("properties");
+        request.GetProperty("startedAt").GetProperty("type").ToString().ShouldContain("string");
+        request.GetProperty("startedAt").GetProperty("format").GetString().ShouldBe("local-date-time");
+        var result201 = schemas.EnumerateObject().Single(s => s.Name.EndsWith("TransferResult")).Value.GetProperty("properties");
+        result201.GetProperty("transferredAt").GetProperty("format").GetString().ShouldBe("date-time");
+        schemas.EnumerateObject().ShouldContain(s => s.Name.EndsWith("HttpValidationProblemDetails"));
+    }
+
+    [Fact]
+    public async Task the_swagger_ui_is_served()
+    {
+        await Host.Scenario(s =>
+        {
+            s.Get.Url("/swagger/index.html");
+            s.StatusCodeShouldBe(200);
+        });
+    }
+}
