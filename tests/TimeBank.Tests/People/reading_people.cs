@@ -67,6 +67,19 @@ public sealed class reading_people(AppFixture fixture) : ApiTest(fixture)
         problem.GetProperty("type").GetString().ShouldBe("urn:timebank:problem:not-found");
     }
 
+    [Theory]
+    [InlineData("/api/volunteers/not-an-id")]
+    [InlineData("/api/elders/12345")]
+    public async Task a_malformed_id_is_not_found(string url)
+    {
+        await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Platform);
+            s.Get.Url(url);
+            s.StatusCodeShouldBe(404);
+        });
+    }
+
     [Fact]
     public async Task a_volunteer_is_not_found_as_an_elder()
     {
