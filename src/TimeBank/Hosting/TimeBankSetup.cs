@@ -107,6 +107,8 @@ public static class TimeBankSetup
         app.MapHealthChecks("/health", new() { ResponseWriter = DatabaseHealthCheck.WriteResponse });
         app.MapWolverineEndpoints(opts =>
         {
+            opts.RejectUnparseableQueryValues = true;
+            opts.RejectUnparseableHeaderValues = true;
             opts.ConfigureEndpoints(chain => chain.Metadata.RequireAuthorization());
         });
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();

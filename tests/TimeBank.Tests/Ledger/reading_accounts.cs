@@ -96,6 +96,14 @@ public sealed class reading_accounts(AppFixture fixture) : ApiTest(fixture)
             s.StatusCodeShouldBe(400);
         });
         (await bad.Problem("urn:timebank:problem:validation")).GetProperty("errors").TryGetProperty("pageSize", out _).ShouldBeTrue();
+
+        var unparseable = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Kiosk);
+            s.Get.Url($"/api/accounts/{volunteer}/entries?page=first");
+            s.StatusCodeShouldBe(400);
+        });
+        await unparseable.Problem("urn:timebank:problem:validation");
     }
 
     [Fact]

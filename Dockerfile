@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# TimeBank API image. Build from the repo root:
+#   docker build -t timebank .
+# Run (PostgreSQL elsewhere):
+#   docker run -p 8080:8080 \
+#     -e ConnectionStrings__TimeBank='Host=db;Port=5432;Database=timebank;Username=timebank;Password=timebank' \
+#     -e TIMEBANK_ADMIN_KEY=... timebank
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /source
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1
+
+# Restore inputs first: nuget.config points at the local feed in ops/packages/feed.
+COPY nuget.config global.json Directory.*.props ./
+COPY ops/packages/feed/ ops/packages/feed/
+COPY src/ src/
+
+RUN --mount=type=cache,id=timebank-nuget,target=/root/.nuget/packages \
+    dotnet publish src/TimeBank/TimeBank.csproj -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+ENV ASPNETCORE_URLS=http://+:8080 \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1
+# Files stay owned by root (read-only for the app); the app runs as the
+# image's non-root "app" user (uid $APP_UID, 1654).
+COPY --from=build /app ./
+USER $APP_UID
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "TimeBank.dll"]
