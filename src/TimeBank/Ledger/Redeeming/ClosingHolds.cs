@@ -5,6 +5,8 @@ using NodaTime;
 using TimeBank.Access;
 using TimeBank.Hosting;
 using Wolverine;
+using Wolverine.ErrorHandling;
+using Wolverine.Runtime.Handlers;
 using Wolverine.Http;
 
 namespace TimeBank.Ledger.Redeeming;
@@ -97,6 +99,10 @@ public static class CloseHoldHandler
 
 public static class ExpireRedemptionHandler
 {
+    public static void Configure(HandlerChain chain) =>
+        chain.OnException(Conflicts.IsConflict, "lost a race on the account stream")
+            .RetryWithCooldown(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
+
     public static async Task Handle(ExpireRedemption command, IDocumentSession session, IClock clock, IMessageContext messages)
     {
         var stream = await session.Events.FetchForWriting<Account>(command.AccountId);
