@@ -15,6 +15,12 @@ public sealed class TimeBankOptions
     /// <summary>Solo runs the async projection daemon in this process; Disabled leaves it to another node.</summary>
     public string Daemon { get; set; } = "Solo";
 
+    /// <summary>
+    /// Wolverine durability: Solo (default) or Balanced. Balanced elects a leader with PostgreSQL advisory
+    /// locks, which needs the real Patched.DistributedLock.Core package (see ops/packages/README.md).
+    /// </summary>
+    public string Durability { get; set; } = "Solo";
+
     /// <summary>Secret that protects personal information at rest. Must be set in production.</summary>
     public string? PersonalDataKey { get; set; }
 

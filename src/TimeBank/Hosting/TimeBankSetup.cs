@@ -85,7 +85,7 @@ public static class TimeBankSetup
 
         builder.Host.UseWolverine(opts =>
         {
-            opts.Durability.Mode = DurabilityMode.Solo;
+            opts.Durability.Mode = Enum.Parse<DurabilityMode>(options.Durability, ignoreCase: true);
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.Policies.AddMiddleware(typeof(AuditStampMiddleware));
