@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace TimeBank.Bench;
+
+public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Name} rps={Rps:0} p50_ms={P50Ms:0.0} p99_ms={P99Ms:0.0} errors={Errors}");
+}
+
+/// <summary>Closed-loop load: each client sends its next request as soon as the previous one is answered.</summary>
+public static class Load
+{
+    private const int ReportedFailures = 5;
+
+    public static async Task<Measurement> RunAsync(Api api, Operation operation, BenchOptions options)
+    {
+        var run = new Run(api, operation);
+        if (options.WarmupSeconds > 0)
+        {
+            await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.WarmupSeconds));
+        }
+        var (latencies, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
+
+        latencies.Sort();
+        return new Measurement(operation.Name, latencies.Count / elapsed.TotalSeconds,
+            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors);
+    }
+
+    private static double Percentile(List<long> sorted, double quantile)
+    {
+        if (sorted.Count == 0) return 0;
+        var index = Math.Clamp((int)Math.Ceiling(quantile * sorted.Count) - 1, 0, sorted.Count - 1);
+        return sorted[index] * 1000.0 / Stopwatch.Frequency;
+    }
+
+    private sealed class Run(Api api, Operation operation)
+    {
+        private long _sequence = -1;
+        private int _reported;
+
+        /// <summary>Latencies (Stopwatch ticks) of expected answers, the number of other outcomes, and the wall time.</summary>
+        public async Task<(List<long> Latencies, long Errors, TimeSpan Elapsed)> PhaseAsync(int clients, TimeSpan duration)
+        {
+            var started = Stopwatch.StartNew();
+            var results = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(() => ClientAsync(started, duration))));
+            var elapsed = started.Elapsed;
+
+            var latencies = new List<long>(results.Sum(r => r.Latencies.Count));
+            foreach (var result in results) latencies.AddRange(result.Latencies);
+            return (latencies, results.Sum(r => r.Errors), elapsed);
+        }
+
+        private async Task<(List<long> Latencies, long Errors)> ClientAsync(Stopwatch clock, TimeSpan duration)
+        {
+            var latencies = new List<long>(capacity: 16_384);
+            long errors = 0;
+            while (clock.Elapsed < duration)
+            {
+                var n = Interlocked.Increment(ref _sequence);
+                var sentAt = Stopwatch.GetTimestamp();
+                Step step = default;
+                string? failure;
+                try
+                {
+                    step = operation.Next(n);
+                    sentAt = Stopwatch.GetTimestamp();
+                    var answer = await api.SendAsync(step.Request);
+                    failure = answer.Status == operation.ExpectedStatus ? null : answer.Describe();
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or BenchException)
+                {
+                    failure = $"{e.GetType().Name}: {e.Message}";
+                }
+
+                var latency = Stopwatch.GetTimestamp() - sentAt;
+                step.Done?.Invoke(failure is null);
+                if (failure is null)
+                {
+                    latencies.Add(latency);
+                }
+                else
+                {
+                    errors++;
+                    if (Interlocked.Increment(ref _reported) <= ReportedFailures)
+                    {
+                        Console.Error.WriteLine($"[bench] {operation.Name}: unexpected answer {failure}");
+                    }
+                }
+            }
+            return (latencies, errors);
+        }
+    }
+}

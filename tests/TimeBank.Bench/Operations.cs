@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace TimeBank.Bench;
+
+/// <summary>One request to send, and what to do once it is known whether the answer was the expected one.</summary>
+public readonly record struct Step(HttpRequestMessage Request, Action<bool>? Done = null);
+
+/// <summary>A measured operation: <see cref="Next"/> builds request number n (0, 1, 2, ... across warm-up and measurement).</summary>
+public sealed record Operation(string Name, int ExpectedStatus, Func<long, Step> Next);
+
+public sealed record ServiceRecordRequest(string PlatformRecordId, Guid VolunteerId, Guid ElderId, string ServiceType,
+    string StartedAt, string EndedAt);
+
+public sealed record TransferRequest(Guid From, Guid To, int Minutes, string Reason);
+
+public static class Operations
+{
+    private const int ServiceMinutes = 10;
+    private static readonly TimeSpan SlotLength = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Request n credits volunteer n % V for slot n / V: slots step back 15 minutes from yesterday, so no two
+    /// records of one volunteer overlap, and the 32 requests in flight name 32 different accounts.
+    /// </summary>
+    public static Operation Deposit(World world)
+    {
+        // Shanghai has kept UTC+8 without daylight saving since 1991.
+        var now = DateTime.UtcNow.AddHours(8).AddDays(-1);
+        var latest = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, DateTimeKind.Unspecified);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var volunteers = world.Volunteers.Length;
+
+        return new Operation("deposit", 201, n =>
+        {
+            var volunteer = (int)(n % volunteers);
+            var start = latest - SlotLength * (n / volunteers);
+            var body = new ServiceRecordRequest($"bench-{run}-{n}", world.Volunteers[volunteer], world.Elders[n % world.Elders.Length],
+                "home-visit", LocalTime(start), LocalTime(start.AddMinutes(ServiceMinutes)));
+            return new Step(Api.Post("/api/service-records", world.PlatformKey, body),
+                ok => { if (ok) Interlocked.Add(ref world.Balances[volunteer], ServiceMinutes); });
+        });
+    }
+
+    /// <summary>
+    /// Moves one minute between two random funded volunteers. The minute is taken from the driver's own count
+    /// before sending, so the service never sees a transfer the sender cannot cover.
+    /// </summary>
+    public static Operation Transfer(World world)
+    {
+        var funded = Funded(world);
+        return new Operation("transfer", 201, _ =>
+        {
+            var from = TakeMinute(world, funded);
+            var to = from;
+            while (to == from) to = funded[Random.Shared.Next(funded.Length)];
+
+            var body = new TransferRequest(world.Volunteers[from], world.Volunteers[to], 1, "bench");
+            return new Step(Api.Post("/api/transfers", world.PlatformKey, body, Guid.NewGuid().ToString("N")),
+                ok => Interlocked.Increment(ref world.Balances[ok ? to : from]));
+        });
+    }
+
+    public static Operation AccountRead(World world)
+    {
+        var funded = Funded(world);
+        return new Operation("account-read", 200, _ =>
+        {
+            var id = world.Volunteers[funded[Random.Shared.Next(funded.Length)]];
+            return new Step(Api.Get($"/api/accounts/{id}", world.KioskKey));
+        });
+    }
+
+    private static int[] Funded(World world)
+    {
+        var funded = Enumerable.Range(0, world.Volunteers.Length).Where(i => Volatile.Read(ref world.Balances[i]) > 0).ToArray();
+        if (funded.Length < 2) throw new BenchException("fewer than two volunteers hold minutes; the deposits failed");
+        return funded;
+    }
+
+    private static int TakeMinute(World world, int[] funded)
+    {
+        for (var attempt = 0; attempt < 10_000; attempt++)
+        {
+            var candidate = funded[Random.Shared.Next(funded.Length)];
+            if (Interlocked.Decrement(ref world.Balances[candidate]) >= 0) return candidate;
+            Interlocked.Increment(ref world.Balances[candidate]);
+        }
+        throw new BenchException("no funded volunteer has a minute left to send");
+    }
+
+    private static string LocalTime(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+}

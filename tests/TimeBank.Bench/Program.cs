@@ -1,0 +1,30 @@
+using TimeBank.Bench;
+
+// HTTP load driver for ops/bench. Stdout carries only the result lines; everything else goes to stderr.
+if (BenchOptions.Parse(args) is not { } options)
+{
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+try
+{
+    using var http = Api.CreateClient(options.Url, options.Clients);
+    var api = new Api(http);
+    var world = await World.CreateAsync(api, options);
+
+    // Built one after another: transfers and reads pick among the volunteers the deposits funded.
+    var operations = new Func<Operation>[] { () => Operations.Deposit(world), () => Operations.Transfer(world), () => Operations.AccountRead(world) };
+    foreach (var operation in operations)
+    {
+        var result = await Load.RunAsync(api, operation(), options);
+        Console.Out.WriteLine(result);
+        Console.Out.Flush();
+    }
+    return 0;
+}
+catch (Exception e) when (e is BenchException or HttpRequestException or TaskCanceledException)
+{
+    Console.Error.WriteLine($"[bench] {e.Message}");
+    return 1;
+}
