@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using NodaTime;
 using NodaTime.Serialization.SystemTextJson;
 using TimeBank.Access;
+using TimeBank.Auditing;
 using TimeBank.Ledger;
 using TimeBank.People;
 using TimeBank.ServiceRecords;
@@ -50,6 +51,7 @@ public static class TimeBankSetup
         services.AddTimeBankOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddPeople();
+        services.AddAuditing(configuration);
 
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))

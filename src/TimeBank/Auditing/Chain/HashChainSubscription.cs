@@ -1,0 +1,114 @@
+using Marten;
+using Marten.Subscriptions;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using NodaTime;
+using Npgsql;
+
+namespace TimeBank.Auditing.Chain;
+
+/// <summary>What one page of the daemon adds to the chain: links, and the digest rows of the days it touched.</summary>
+public sealed record ChainExtension(IReadOnlyList<ChainLink> Links, IReadOnlyList<DigestRow> Digests)
+{
+    public static readonly ChainExtension None = new([], []);
+}
+
+/// <summary>
+/// Extends the hash chain off the write path. Run by Marten's async daemon, which hands over pages in global
+/// sequence order only up to its high-water mark (below which every sequence is committed or given up as a
+/// gap). The page's events are not used: the chain hashes the mt_events rows as stored, from the last chained
+/// sequence through the page's ceiling, tombstones and archived events included. Links and digests commit in
+/// the daemon's transaction together with the subscription's progress, so a failed page is simply redone.
+/// </summary>
+public sealed class HashChainSubscription : SubscriptionBase
+{
+    public const string SubscriptionName = "AuditHashChain";
+
+    public HashChainSubscription()
+    {
+        Name = SubscriptionName;
+        Options.BatchSize = 2000;
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
+        IDocumentOperations operations, CancellationToken cancellationToken)
+    {
+        await using var connection = operations.DocumentStore.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        var extension = await HashChain.ExtendAsync(connection, page.SequenceCeiling, cancellationToken);
+        HashChain.Queue(extension, operations);
+        return NullChangeListener.Instance;
+    }
+}
+
+public static class HashChain
+{
+    public static async Task<ChainExtension> ExtendAsync(NpgsqlConnection connection, long through, CancellationToken cancellation)
+    {
+        var head = await ChainStore.LoadHeadAsync(connection, cancellation);
+        if (through <= head.Sequence) return ChainExtension.None;
+
+        var events = new List<StoredEvent>();
+        await foreach (var e in ChainStore.ReadEventsAsync(connection, head.Sequence, through, false, cancellation)) events.Add(e);
+        if (events.Count == 0) return ChainExtension.None;
+
+        var links = new List<ChainLink>(events.Count);
+        var digests = new List<DigestRow>();
+        var scratch = new CanonicalJson();
+        var (previousSequence, previousHash, previousDay) = (head.Sequence, head.Hash, head.Day);
+
+        LocalDate? openDay = head.IsGenesis ? null : head.Day;
+        var openFirst = head.OpenDayFirstSequence;
+        var openEvents = head.OpenDayEvents;
+        var openHashes = new List<byte[]>();
+        var openDayHasStoredLinks = !head.IsGenesis;
+
+        foreach (var e in events)
+        {
+            var hash = EventHashing.Hash(previousHash, e, scratch);
+            var day = EventHashing.DayOf(e, previousDay);
+            if (openDay is { } open && day > open)
+            {
+                var leaves = openDayHasStoredLinks
+                    ? (await ChainStore.LoadDayHashesAsync(connection, open, openFirst, head.Sequence, cancellation)).Concat(openHashes).ToList()
+                    : openHashes;
+                digests.Add(new DigestRow(open, openFirst, previousSequence, openEvents, Merkle.Root(leaves), previousHash, true));
+                openDay = null;
+            }
+            if (openDay is null)
+            {
+                openDay = day;
+                openFirst = e.Sequence;
+                openEvents = 0;
+                openHashes = [];
+                openDayHasStoredLinks = false;
+            }
+
+            links.Add(new ChainLink(e.Sequence, previousSequence, e.Id, hash, previousHash, day));
+            openHashes.Add(hash);
+            openEvents++;
+            (previousSequence, previousHash, previousDay) = (e.Sequence, hash, day);
+        }
+
+        digests.Add(new DigestRow(openDay!.Value, openFirst, previousSequence, openEvents, null, null, false));
+        return new ChainExtension(links, digests);
+    }
+
+    public static void Queue(ChainExtension extension, IDocumentOperations operations)
+    {
+        if (extension.Links.Count == 0) return;
+        var links = extension.Links;
+        operations.QueueSqlCommand(ChainStore.InsertLinksSql,
+            links.Select(l => l.Sequence).ToArray(),
+            links.Select(l => l.PreviousSequence).ToArray(),
+            links.Select(l => l.EventId).ToArray(),
+            links.Select(l => l.Hash).ToArray(),
+            links.Select(l => l.PreviousHash).ToArray(),
+            links.Select(l => l.Day.ToDateOnly()).ToArray());
+        foreach (var d in extension.Digests)
+        {
+            operations.QueueSqlCommand(ChainStore.UpsertDigestSql, d.Day.ToDateOnly(), d.FirstSequence, d.LastSequence, d.Events,
+                (object?)d.MerkleRoot ?? DBNull.Value, (object?)d.ChainHead ?? DBNull.Value, d.Closed);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using Marten;
+using Npgsql;
+using TimeBank.Auditing.Chain;
+
+namespace TimeBank.Tests.Auditing;
+
+/// <summary>Helpers for tests that read the chain and, where they must, tamper with mt_events directly.</summary>
+public static class AuditScenarios
+{
+    public static async Task<NpgsqlConnection> OpenAsync(this IDocumentStore store)
+    {
+        var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public static async Task<T> ScalarAsync<T>(this NpgsqlConnection connection, string sql, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public static async Task ExecuteAsync(this NpgsqlConnection connection, string sql, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public static Task<long> LastEventAsync(this NpgsqlConnection connection) =>
+        connection.ScalarAsync<long>($"select coalesce(max(seq_id), 0) from {StoredEvents.Schema}.mt_events");
+
+    /// <summary>Waits until the async daemon has chained every event stored so far.</summary>
+    public static async Task WaitForChainAsync(this AppFixture fixture, TimeSpan? timeout = null)
+    {
+        await using var connection = await fixture.Store.OpenAsync();
+        var last = await connection.LastEventAsync();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (await connection.ScalarAsync<long>($"select coalesce(max(seq_id), 0) from {ChainStore.ChainTable}") < last)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The hash chain did not reach sequence {last}.");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The sequences of the account stream's events, oldest first.</summary>
+    public static async Task<long[]> SequencesOfAsync(this NpgsqlConnection connection, Guid stream)
+    {
+        await using var command = new NpgsqlCommand($"select seq_id from {StoredEvents.Schema}.mt_events where stream_id = $1 order by version", connection)
+        {
+            Parameters = { new() { Value = stream } }
+        };
+        var sequences = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) sequences.Add(reader.GetInt64(0));
+        return sequences.ToArray();
+    }
+}
