@@ -44,6 +44,7 @@ public static class TimeBankSetup
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         services.AddSingleton<ApiKeyDirectory>();
+        services.AddSingleton<AccountLocks>();
         services.AddAuthentication(ApiKeyAuthentication.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.Scheme, null);
         services.AddAuthorization();
@@ -67,8 +68,10 @@ public static class TimeBankSetup
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, ConfigureJson);
                 opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
 
-                // Rich mode: Quick append lost inline projection updates under concurrent appends to one stream.
-                opts.Events.AppendMode = EventAppendMode.Rich;
+                // Quick append saves a round trip per commit. It is safe here because every append to an
+                // existing account stream goes through FetchForWriting, so the expected version is checked.
+                opts.Events.AppendMode = EventAppendMode.Quick;
+                opts.Projections.UseIdentityMapForAggregates = true;
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
                 opts.Events.MetadataConfig.CausationIdEnabled = true;
                 opts.Events.MetadataConfig.HeadersEnabled = true;

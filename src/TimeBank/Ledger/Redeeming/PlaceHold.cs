@@ -51,11 +51,12 @@ public static class PlaceHoldEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public static async Task<IResult> Post(RedemptionRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
-        IMessageBus bus, HttpContext context)
+        IMessageBus bus, HttpContext context, AccountLocks locks)
     {
         SystemAccounts.TryParse(request.AccountId, out var account);
         var command = new PlaceHoldCommand(new PlaceHold(account, request.Minutes!.Value, request.ServiceType!, request.Description!.Trim()),
             context.Caller().KeyId, idempotencyKey!);
+        using var turn = await locks.AcquireAsync(context.RequestAborted, account);
         var outcome = await Conflicts.RetryAsync(
             () => bus.InvokeAsync<Outcome<RedemptionView>>(command, context.AuditedDelivery(), context.RequestAborted),
             context.RequestAborted);

@@ -52,12 +52,13 @@ public static class TransferEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public static async Task<IResult> Post(TransferRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
-        IMessageBus bus, HttpContext context)
+        IMessageBus bus, HttpContext context, AccountLocks locks)
     {
         SystemAccounts.TryParse(request.From, out var from);
         SystemAccounts.TryParse(request.To, out var to);
         var command = new TransferCommand(new Transfer(from, to, request.Minutes!.Value, request.Reason!.Trim()),
             context.Caller().KeyId, idempotencyKey!);
+        using var turn = await locks.AcquireAsync(context.RequestAborted, from, to);
         var outcome = await Conflicts.RetryAsync(
             () => bus.InvokeAsync<Outcome<TransferResult>>(command, context.AuditedDelivery(), context.RequestAborted),
             context.RequestAborted);

@@ -83,11 +83,13 @@ public static class RecordServiceEndpoint
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
-    public static async Task<IResult> Post(RecordServiceRequest request, IMessageBus bus, HttpContext context, IOptions<TimeBankOptions> options)
+    public static async Task<IResult> Post(RecordServiceRequest request, IMessageBus bus, HttpContext context, IOptions<TimeBankOptions> options,
+        AccountLocks locks)
     {
         var command = new RecordService(context.Caller().KeyId, request.PlatformRecordId!.Trim(), request.VolunteerId!.Value,
             request.ElderId!.Value, request.ServiceType!, request.StartedAt!.Value, request.EndedAt!.Value,
             request.TimeZone ?? options.Value.DefaultTimeZone, request.Note);
+        using var turn = await locks.AcquireAsync(context.RequestAborted, command.VolunteerId);
         var outcome = await Conflicts.RetryAsync(
             () => bus.InvokeAsync<Outcome<ServiceRecordResult>>(command, context.AuditedDelivery(), context.RequestAborted),
             context.RequestAborted);

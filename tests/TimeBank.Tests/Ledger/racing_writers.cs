@@ -1,0 +1,83 @@
+using Alba;
+using Marten;
+using NodaTime;
+using Shouldly;
+using TimeBank.Ledger;
+using TimeBank.Ledger.CheckingTrialBalance;
+using TimeBank.Ledger.Transferring;
+using TimeBank.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine;
+
+namespace TimeBank.Tests.Ledger;
+
+public sealed class racing_writers(AppFixture fixture) : ApiTest(fixture)
+{
+    [Fact]
+    public async Task projected_balances_match_the_events_after_concurrent_deposits_and_transfers()
+    {
+        var volunteers = new List<Guid>();
+        for (var i = 0; i < 3; i++) volunteers.Add(await Host.RegisterVolunteerAsync(Keys.Platform));
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var day = Fixture.LocalNow().Date.PlusDays(-3).At(new LocalTime(0, 0));
+
+        var deposits = Enumerable.Range(0, 60).Select(n => Send(Keys.Platform, "/api/service-records",
+            LedgerScenarios.ServiceBody(volunteers[n % 3], elder, day.PlusMinutes(n / 3 * 20), 15), null));
+        var transfers = Enumerable.Range(0, 30).Select(n => Send(Keys.Platform, "/api/transfers",
+            new { from = volunteers[n % 3].ToString(), to = volunteers[(n + 1) % 3].ToString(), minutes = 5, reason = "互助" },
+            Guid.NewGuid().ToString()));
+        var statuses = await Task.WhenAll(deposits.Concat(transfers));
+
+        statuses.Take(60).ShouldAllBe(s => s == 201);
+        statuses.Skip(60).ShouldAllBe(s => s == 201 || s == 409);
+
+        await using var session = Store.QuerySession();
+        foreach (var volunteer in volunteers)
+        {
+            var projected = await session.LoadAsync<Account>(volunteer);
+            var replayed = AccountHistory.From(await session.Events.FetchStreamAsync(volunteer), null).Figures;
+            projected!.BalanceMinutes.ShouldBe(replayed.BalanceMinutes);
+            projected.ServedMinutes.ShouldBe(replayed.ServedMinutes);
+            projected.ServedMinutes.ShouldBe(20 * 15);
+        }
+        var total = 0;
+        foreach (var volunteer in volunteers) total += (await session.LoadAsync<Account>(volunteer))!.BalanceMinutes;
+        total.ShouldBe(60 * 15);
+
+        var trial = await Host.GetAsync<TrialBalance>(Keys.Auditor, "/api/ledger/trial-balance");
+        trial.Currencies[0].SumOfBalances.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task without_the_in_process_queue_the_version_check_alone_prevents_overdraft()
+    {
+        // As if each request arrived on a different API node: straight to the handler, no AccountLocks.
+        var (giver, _) = await Fixture.VolunteerWithBalance(100);
+        var receiver = await Host.RegisterElderAsync(Keys.Platform);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+        {
+            await using var scope = Host.Services.CreateAsyncScope();
+            var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
+            var command = new TransferCommand(new Transfer(giver, receiver, 30, "并发"), "race-test", Guid.NewGuid().ToString());
+            return await Conflicts.RetryAsync(() => bus.InvokeAsync<Outcome<TransferResult>>(command), CancellationToken.None);
+        }));
+
+        outcomes.Count(o => o.Status == 201).ShouldBe(3);
+        outcomes.Where(o => o.Status != 201).ShouldAllBe(o => o.Problem!.Type == "urn:timebank:problem:insufficient-balance");
+        (await Host.AccountAsync(Keys.Platform, giver)).BalanceMinutes.ShouldBe(10);
+        (await Host.AccountAsync(Keys.Platform, receiver)).BalanceMinutes.ShouldBe(90);
+    }
+
+    private async Task<int> Send(string key, string url, object body, string? idempotencyKey)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", key);
+            if (idempotencyKey is not null) s.WithRequestHeader("Idempotency-Key", idempotencyKey);
+            s.Post.Json(body).ToUrl(url);
+            s.IgnoreStatusCode();
+        });
+        return result.Context.Response.StatusCode;
+    }
+}
