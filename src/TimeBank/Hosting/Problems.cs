@@ -22,6 +22,7 @@ public static class Problems
         public const string AlreadyReversed = TypePrefix + "already-reversed";
         public const string InsufficientBalance = TypePrefix + "insufficient-balance";
         public const string RedemptionNotHeld = TypePrefix + "redemption-not-held";
+        public const string NotYetChained = TypePrefix + "not-yet-chained";
         public const string Internal = TypePrefix + "internal";
     }
 
