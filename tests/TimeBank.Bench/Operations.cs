@@ -20,7 +20,7 @@ public static class Operations
 
     /// <summary>
     /// Request n credits volunteer n % V for slot n / V: slots step back 15 minutes from yesterday, so no two
-    /// records of one volunteer overlap, and the 32 requests in flight name 32 different accounts.
+    /// records of one volunteer overlap, and concurrent requests name different accounts.
     /// </summary>
     public static Operation Deposit(World world)
     {
