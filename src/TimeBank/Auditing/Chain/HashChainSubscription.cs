@@ -52,6 +52,22 @@ public static class HashChain
         await foreach (var e in ChainStore.ReadEventsAsync(connection, head.Sequence, through, false, cancellation)) events.Add(e);
         if (events.Count == 0) return ChainExtension.None;
 
+        // Closing the open day needs the hashes it already has; load them only when this page closes it.
+        var closesOpenDay = !head.IsGenesis && events.Any(e => e.HasFiniteRecordedAt && EventHashing.DayOf(e, head.Day) > head.Day);
+        var openDayHashes = closesOpenDay
+            ? await ChainStore.LoadDayHashesAsync(connection, head.Day, head.OpenDayFirstSequence, head.Sequence, cancellation)
+            : [];
+        return Extend(head, openDayHashes, events);
+    }
+
+    /// <summary>
+    /// Chains <paramref name="events"/> (in sequence order, all after the head) onto <paramref name="head"/>.
+    /// <paramref name="openDayHashes"/> are the hashes already chained on the head's day, needed only if a
+    /// later day begins among the events.
+    /// </summary>
+    public static ChainExtension Extend(ChainHead head, IReadOnlyList<byte[]> openDayHashes, IReadOnlyList<StoredEvent> events)
+    {
+        if (events.Count == 0) return ChainExtension.None;
         var links = new List<ChainLink>(events.Count);
         var digests = new List<DigestRow>();
         var scratch = new CanonicalJson();
@@ -60,19 +76,20 @@ public static class HashChain
         LocalDate? openDay = head.IsGenesis ? null : head.Day;
         var openFirst = head.OpenDayFirstSequence;
         var openEvents = head.OpenDayEvents;
-        var openHashes = new List<byte[]>();
-        var openDayHasStoredLinks = !head.IsGenesis;
+        var openHashes = new List<byte[]>(openDayHashes);
 
         foreach (var e in events)
         {
+            if (e.Sequence <= previousSequence) throw new ArgumentException("Events must follow the head in sequence order.", nameof(events));
             var hash = EventHashing.Hash(previousHash, e, scratch);
             var day = EventHashing.DayOf(e, previousDay);
             if (openDay is { } open && day > open)
             {
-                var leaves = openDayHasStoredLinks
-                    ? (await ChainStore.LoadDayHashesAsync(connection, open, openFirst, head.Sequence, cancellation)).Concat(openHashes).ToList()
-                    : openHashes;
-                digests.Add(new DigestRow(open, openFirst, previousSequence, openEvents, Merkle.Root(leaves), previousHash, true));
+                if (openHashes.Count != openEvents)
+                {
+                    throw new InvalidOperationException($"The chain holds {openHashes.Count} hashes for {open}, its digest row counts {openEvents}.");
+                }
+                digests.Add(new DigestRow(open, openFirst, previousSequence, openEvents, Merkle.Root(openHashes), previousHash, true));
                 openDay = null;
             }
             if (openDay is null)
@@ -81,7 +98,6 @@ public static class HashChain
                 openFirst = e.Sequence;
                 openEvents = 0;
                 openHashes = [];
-                openDayHasStoredLinks = false;
             }
 
             links.Add(new ChainLink(e.Sequence, previousSequence, e.Id, hash, previousHash, day));

@@ -1,0 +1,57 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using NodaTime.Text;
+using TimeBank.Access;
+using TimeBank.Auditing.Chain;
+using TimeBank.Hosting;
+using Wolverine.Http;
+
+namespace TimeBank.Auditing.Digests;
+
+public sealed record DigestsPage(IReadOnlyList<DigestView> Items, LocalDate? Next);
+
+public static class ListDigestsEndpoint
+{
+    public const int MaxLimit = 366;
+
+    /// <summary>
+    /// The daily digests, oldest first: for each day (Asia/Shanghai) the Merkle root of its event hashes and the
+    /// chain head at its end. <c>from</c>/<c>to</c> are dates (inclusive); page on with <c>from</c> = <c>next</c>.
+    /// Keep the closed digests you fetch: a later proof or verification is checked against them.
+    /// </summary>
+    [WolverineGet("/api/audit/digests", OperationId = "ListDigests")]
+    [Authorize(Roles = Roles.LedgerReaders)]
+    [Tags("Audit")]
+    [ProducesResponseType<DigestsPage>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public static async Task<IResult> Get([FromQuery] string? from, [FromQuery] string? to, [FromQuery] int? limit, IDocumentStore store,
+        CancellationToken cancellation)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var fromDay = ParseDay(from, "from", errors);
+        var toDay = ParseDay(to, "to", errors);
+        if (fromDay > toDay) errors["to"] = ["to must not be before from."];
+        if (limit is < 1 or > MaxLimit) errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
+        if (errors.Count > 0) return Problems.Validation(errors).ToResult();
+
+        var take = limit ?? 31;
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellation);
+        var rows = await ChainStore.LoadDigestsAsync(connection, fromDay, toDay, take + 1, cancellation);
+        LocalDate? next = rows.Count > take ? rows[take].Day : null;
+        var items = new List<DigestView>();
+        foreach (var row in rows.Take(take)) items.Add(await DayDigests.ViewAsync(connection, row, cancellation));
+        return Results.Ok(new DigestsPage(items, next));
+    }
+
+    private static LocalDate? ParseDay(string? value, string field, IDictionary<string, string[]> errors)
+    {
+        if (value is null) return null;
+        var parsed = LocalDatePattern.Iso.Parse(value);
+        if (parsed.Success) return parsed.Value;
+        errors[field] = [$"{field} must be a date, e.g. 2026-11-24."];
+        return null;
+    }
+}

@@ -1,0 +1,75 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Auditing.Chain;
+using TimeBank.Auditing.Digests;
+using TimeBank.Hosting;
+using Wolverine.Http;
+
+namespace TimeBank.Auditing.Proving;
+
+/// <summary>
+/// Everything needed to check one event by hand: hash = SHA-256(prevHash ‖ canonical); leaf = SHA-256(0x00 ‖ hash);
+/// then for each step of the path, node = SHA-256(0x01 ‖ sibling ‖ node) when the sibling is on the left, or
+/// SHA-256(0x01 ‖ node ‖ sibling) when it is on the right; the last node equals merkleRoot, the day's digest.
+/// </summary>
+public sealed record InclusionProof(
+    long Sequence,
+    LocalDate Day,
+    string Zone,
+    bool DigestClosed,
+    int LeafIndex,
+    int LeafCount,
+    string Canonical,
+    string PrevHash,
+    string Hash,
+    string Leaf,
+    IReadOnlyList<ProofStep> Path,
+    string MerkleRoot,
+    string ChainHead);
+
+public static class GetProofEndpoint
+{
+    /// <summary>The inclusion proof of one event in its day's digest, checkable without the service (see README.md, Auditing).</summary>
+    [WolverineGet("/api/audit/events/{sequence}/proof", OperationId = "GetInclusionProof")]
+    [Authorize(Roles = Roles.LedgerReaders)]
+    [Tags("Audit")]
+    [ProducesResponseType<InclusionProof>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public static async Task<IResult> Get(string sequence, IDocumentStore store, CancellationToken cancellation)
+    {
+        if (!long.TryParse(sequence, out var seq) || seq < 1)
+        {
+            return Problems.Validation("sequence", "sequence is an event's global sequence number, 1 or more.").ToResult();
+        }
+
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellation);
+        var link = await ChainStore.FindLinkAsync(connection, seq, cancellation);
+        StoredEvent? stored = null;
+        await foreach (var e in ChainStore.ReadEventsAsync(connection, seq - 1, seq, false, cancellation)) stored = e;
+        if (link is null)
+        {
+            return stored is null
+                ? Problems.NotFound("Event", seq).ToResult()
+                : Problems.Refusal(Problems.Types.NotYetChained, StatusCodes.Status409Conflict, "The event is not chained yet.",
+                    $"Event {seq} is stored but the hash chain has not reached it yet; retry in a moment.").ToResult();
+        }
+        if (stored is null)
+        {
+            return Problems.Refusal(Problems.Types.NotFound, StatusCodes.Status404NotFound, "Event not found.",
+                $"Event {seq} was chained but is no longer in the event store: GET /api/audit/verify reports it.").ToResult();
+        }
+
+        var day = (await DayDigests.LoadAsync(connection, link.Day, cancellation))!.Value;
+        var index = day.Hashes.FindIndex(h => h.AsSpan().SequenceEqual(link.Hash));
+        var (path, root) = Merkle.Prove(day.Hashes, index);
+        return Results.Ok(new InclusionProof(seq, link.Day, EventHashing.DigestZone.Id, day.Row.Closed, index, day.Hashes.Count,
+            EventHashing.Canonical(stored), EventHashing.Hex(link.PreviousHash), EventHashing.Hex(link.Hash),
+            EventHashing.Hex(Merkle.Leaf(link.Hash)), path, EventHashing.Hex(root), EventHashing.Hex(day.Hashes[^1])));
+    }
+}

@@ -1,0 +1,114 @@
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using NodaTime.Text;
+using Npgsql;
+using TimeBank.Access;
+using TimeBank.Auditing.Chain;
+using TimeBank.Hosting;
+using TimeBank.Ledger;
+using Wolverine.Http;
+
+namespace TimeBank.Auditing.ReplayingAccounts;
+
+public sealed record CurrencyChange(int Balance, int Held, int Served);
+
+public sealed record CurrencyFigures(int Balance, int Held, int Available, int Served);
+
+/// <summary>One ledger event of the account and the figures it left, per currency (today: minutes).</summary>
+public sealed record ReplayedEntry(
+    long Sequence,
+    long Version,
+    string EventType,
+    Instant At,
+    string Kind,
+    string Counterparty,
+    string Reference,
+    IReadOnlyDictionary<string, CurrencyChange> Changes,
+    IReadOnlyDictionary<string, CurrencyFigures> After,
+    string? Hash);
+
+public sealed record AccountReplay(string AccountId, Instant? AsOf, IReadOnlyList<ReplayedEntry> Entries, IReadOnlyDictionary<string, CurrencyFigures> Balances);
+
+public static class AccountReplays
+{
+    public const string Minutes = "minutes";
+
+    /// <summary>
+    /// The account's ledger events up to <paramref name="asOf"/>, folded the way GET /api/accounts/{id}?asOf=
+    /// folds them (<see cref="AccountHistory"/>), so the last figures are that endpoint's answer.
+    /// </summary>
+    public static async Task<AccountReplay?> ReplayAsync(IQuerySession session, Guid account, Instant? asOf, CancellationToken cancellation)
+    {
+        var events = await session.Events.FetchStreamAsync(account, token: cancellation);
+        if (events.Count == 0 && account != SystemAccounts.PublicPool) return null;
+
+        var history = AccountHistory.From(events, asOf);
+        var bySequence = events.ToDictionary(e => e.Sequence);
+        var hashes = await HashesAsync(session, history.Entries.Select(e => e.Sequence).ToArray(), cancellation);
+
+        int held = 0, served = 0;
+        var entries = new List<ReplayedEntry>(history.Entries.Count);
+        foreach (var entry in history.Entries)
+        {
+            var e = bySequence[entry.Sequence];
+            var servedChange = ((ILedgerEntry)e.Data).ServedChange;
+            held += entry.HeldChangeMinutes;
+            served += servedChange;
+            entries.Add(new ReplayedEntry(entry.Sequence, entry.Version, e.EventTypeName, entry.RecordedAt, entry.Kind, entry.Counterparty,
+                entry.Reference,
+                new Dictionary<string, CurrencyChange> { [Minutes] = new(entry.AmountMinutes, entry.HeldChangeMinutes, servedChange) },
+                new Dictionary<string, CurrencyFigures> { [Minutes] = new(entry.BalanceAfterMinutes, held, entry.BalanceAfterMinutes - held, served) },
+                hashes.GetValueOrDefault(entry.Sequence)));
+        }
+
+        var f = history.Figures;
+        return new AccountReplay(SystemAccounts.Name(account), asOf, entries,
+            new Dictionary<string, CurrencyFigures> { [Minutes] = new(f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes) });
+    }
+
+    private static async Task<Dictionary<long, string>> HashesAsync(IQuerySession session, long[] sequences, CancellationToken cancellation)
+    {
+        var hashes = new Dictionary<long, string>();
+        if (sequences.Length == 0) return hashes;
+        await using var connection = session.DocumentStore.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellation);
+        await using var command = new NpgsqlCommand($"select seq_id, hash from {ChainStore.ChainTable} where seq_id = any($1)", connection)
+        {
+            Parameters = { new() { Value = sequences } }
+        };
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation)) hashes[reader.GetInt64(0)] = Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(1));
+        return hashes;
+    }
+}
+
+public static class ReplayAccountEndpoint
+{
+    /// <summary>
+    /// Every ledger event of the account up to asOf (an ISO instant; default: now), each with the running figures
+    /// per currency after it and its hash in the chain. The final figures equal GET /api/accounts/{id}?asOf= for the same instant.
+    /// </summary>
+    [WolverineGet("/api/audit/accounts/{id}/replay", OperationId = "ReplayAccount")]
+    [Authorize(Roles = Roles.LedgerReaders)]
+    [Tags("Audit")]
+    [ProducesResponseType<AccountReplay>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, CancellationToken cancellation)
+    {
+        if (AccountIds.TryParse(id, out var account) is { } notFound) return notFound;
+        Instant? cutoff = null;
+        if (asOf is not null)
+        {
+            var parsed = InstantPattern.ExtendedIso.Parse(asOf);
+            if (!parsed.Success) return Problems.Validation("asOf", "asOf must be an ISO 8601 instant, e.g. 2026-11-24T08:30:00Z.").ToResult();
+            cutoff = parsed.Value;
+        }
+
+        var replay = await AccountReplays.ReplayAsync(session, account, cutoff, cancellation);
+        return replay is null ? Problems.NotFound("Account", id).ToResult() : Results.Ok(replay);
+    }
+}
