@@ -1,8 +1,13 @@
+using JasperFx.Events;
 using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
+using NodaTime.Text;
 using TimeBank.Access;
+using TimeBank.Hosting;
+using TimeBank.ServiceRecords;
 using Wolverine.Http;
 
 namespace TimeBank.Ledger.CheckingTrialBalance;
@@ -25,11 +30,12 @@ public static class GetTrialBalanceEndpoint
 {
     private sealed record Totals(long Persons, long Balances, long Pool, long Issued, long Redeemed, long Held);
 
+    // Marten stores the holder enum by its .NET name ("PublicPool"); the API's JSON writes it kebab-cased.
     private const string TotalsSql = """
         select json_build_object(
-          'persons',  count(*) filter (where data->>'holder' <> 'public-pool'),
+          'persons',  count(*) filter (where data->>'holder' not in ('PublicPool', 'public-pool')),
           'balances', coalesce(sum((data->>'balanceMinutes')::bigint), 0),
-          'pool',     coalesce(sum((data->>'balanceMinutes')::bigint) filter (where data->>'holder' = 'public-pool'), 0),
+          'pool',     coalesce(sum((data->>'balanceMinutes')::bigint) filter (where data->>'holder' in ('PublicPool', 'public-pool')), 0),
           'issued',   coalesce(sum((data->>'issuedMinutes')::bigint), 0),
           'redeemed', coalesce(sum((data->>'redeemedMinutes')::bigint), 0),
           'held',     coalesce(sum((data->>'heldMinutes')::bigint), 0))
@@ -38,15 +44,62 @@ public static class GetTrialBalanceEndpoint
 
     /// <summary>
     /// The trial balance per currency: every account's balance summed, system accounts included, is 0 when
-    /// the ledger is whole. Also minutes issued, redeemed, held and in the public pool.
+    /// the ledger is whole. Also minutes issued, redeemed, held and in the public pool. With asOf (an ISO
+    /// instant) the figures are folded from the events up to that instant, account by account as
+    /// GET /api/accounts/{id}?asOf= folds them.
     /// </summary>
     [WolverineGet("/api/ledger/trial-balance", OperationId = "GetTrialBalance")]
     [Authorize(Roles = Roles.LedgerReaders)]
     [Tags("Ledger")]
     [ProducesResponseType<TrialBalance>(StatusCodes.Status200OK)]
-    public static async Task<TrialBalance> Get(IQuerySession session, IClock clock, CancellationToken cancellation)
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public static async Task<IResult> Get([FromQuery] string? asOf, IQuerySession session, IClock clock, CancellationToken cancellation)
     {
-        var totals = (await session.QueryAsync<Totals>(TotalsSql, cancellation)).Single();
+        if (asOf is null) return Results.Ok(Build((await session.QueryAsync<Totals>(TotalsSql, cancellation)).Single(), clock.GetCurrentInstant()));
+
+        var parsed = InstantPattern.ExtendedIso.Parse(asOf);
+        if (!parsed.Success) return Problems.Validation("asOf", "asOf must be an ISO 8601 instant, e.g. 2026-11-24T08:30:00Z.").ToResult();
+        return Results.Ok(Build(await TotalsAsOf(session, parsed.Value, cancellation), parsed.Value));
+    }
+
+    /// <summary>
+    /// Folds every account stream up to the instant, with <see cref="AccountHistory"/>'s rule: a stream's entries
+    /// count until its first entry after the instant. Streams are read in global order, in which each stream's
+    /// own events keep their order.
+    /// </summary>
+    private static async Task<Totals> TotalsAsOf(IQuerySession session, Instant asOf, CancellationToken cancellation)
+    {
+        long persons = 0, balances = 0, pool = 0, issued = 0, redeemed = 0, held = 0;
+        var cut = new HashSet<Guid>();
+        var events = session.Events.QueryAllRawEvents()
+            .Where(e => e.EventTypesAre(typeof(AccountOpened), typeof(ServiceRecorded), typeof(ServiceRecordReversed), typeof(TransferSent),
+                typeof(TransferReceived), typeof(RedemptionHeld), typeof(RedemptionSettled), typeof(RedemptionCancelled), typeof(RedemptionExpired)))
+            .OrderBy(e => e.Sequence)
+            .ToAsyncEnumerable(cancellation);
+        await foreach (var e in events)
+        {
+            if (e.Data is AccountOpened opened)
+            {
+                if (opened.Holder != AccountHolder.PublicPool && opened.OpenedAt <= asOf) persons++;
+                continue;
+            }
+            if (e.Data is not ILedgerEntry entry || cut.Contains(e.StreamId)) continue;
+            if (entry.At > asOf)
+            {
+                cut.Add(e.StreamId);
+                continue;
+            }
+            balances += entry.BalanceChange;
+            if (e.StreamId == SystemAccounts.PublicPool) pool += entry.BalanceChange;
+            issued += entry.ServedChange;
+            held += entry.HeldChange;
+            if (e.Data is RedemptionSettled settled) redeemed += settled.Minutes;
+        }
+        return new Totals(persons, balances, pool, issued, redeemed, held);
+    }
+
+    private static TrialBalance Build(Totals totals, Instant at)
+    {
         var issuance = -totals.Issued;
         var sink = totals.Redeemed;
         var minutes = new CurrencyTrialBalance(
@@ -64,6 +117,6 @@ public static class GetTrialBalanceEndpoint
                 [SystemAccounts.RedemptionSinkName] = sink,
                 [SystemAccounts.PublicPoolName] = totals.Pool
             });
-        return new TrialBalance(clock.GetCurrentInstant(), [minutes]);
+        return new TrialBalance(at, [minutes]);
     }
 }
