@@ -1,3 +1,4 @@
+using JasperFx.Events;
 using Marten;
 using TimeBank.Access;
 using Wolverine;
@@ -29,8 +30,17 @@ public static class Audit
         };
     }
 
+    /// <summary>The stamp of one HTTP request, for commands that carry many requests' events.</summary>
+    public static AuditStamp StampOf(this HttpContext context)
+    {
+        var caller = context.Caller();
+        return new AuditStamp(caller.KeyId, caller.Role, context.CorrelationId(), $"http:{context.TraceIdentifier}");
+    }
+
     public static void Stamp(IDocumentSession session, Envelope envelope)
     {
+        if (envelope.Message is IStampsEachEvent) return;
+
         var actorKeyId = envelope.Headers.GetValueOrDefault(ActorKeyIdHeader) ?? "system";
         var actorRole = envelope.Headers.GetValueOrDefault(ActorRoleHeader) ?? "system";
         session.CorrelationId = envelope.CorrelationId ?? envelope.Id.ToString();
@@ -40,6 +50,24 @@ public static class Audit
         session.SetHeader(ActorRoleHeader, actorRole);
     }
 }
+
+/// <summary>Who asked and why, for one request's events.</summary>
+public sealed record AuditStamp(string ActorKeyId, string ActorRole, string CorrelationId, string CausationId)
+{
+    public IEvent On<T>(T data) where T : notnull
+    {
+        var e = Event.AsEvent(data);
+        e.CorrelationId = CorrelationId;
+        e.CausationId = CausationId;
+        e.UserName = ActorKeyId;
+        e.SetHeader(Audit.ActorKeyIdHeader, ActorKeyId);
+        e.SetHeader(Audit.ActorRoleHeader, ActorRole);
+        return e;
+    }
+}
+
+/// <summary>A command that gathers several requests and stamps each event with its own request's audit data.</summary>
+public interface IStampsEachEvent;
 
 /// <summary>Wolverine middleware applied to every message handler.</summary>
 public static class AuditStampMiddleware

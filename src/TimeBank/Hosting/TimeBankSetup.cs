@@ -52,6 +52,7 @@ public static class TimeBankSetup
         services.AddTimeBankOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddPeople();
+        services.AddServiceRecords();
         services.AddAuditing(configuration);
 
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
@@ -63,7 +64,7 @@ public static class TimeBankSetup
 
         services.AddMarten(opts =>
             {
-                opts.Connection(connectionString);
+                opts.Connection(ConnectionTuning.WithServiceDefaults(connectionString));
                 opts.DatabaseSchemaName = "timebank";
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, ConfigureJson);
                 opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;

@@ -116,6 +116,13 @@ public sealed class ServiceRecordProjection : MultiStreamProjection<ServiceRecor
 
 public static class ServiceRecordsSetup
 {
+    public static IServiceCollection AddServiceRecords(this IServiceCollection services)
+    {
+        services.AddSingleton<Recording.DepositQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<Recording.DepositQueue>());
+        return services;
+    }
+
     public static StoreOptions AddServiceRecords(this StoreOptions opts)
     {
         opts.Projections.Add<ServiceRecordProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);

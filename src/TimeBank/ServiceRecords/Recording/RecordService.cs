@@ -35,6 +35,10 @@ public sealed record RecordService(
     string? Note)
 {
     public string ClaimId => Idempotency.ClaimId("service-record", PlatformKeyId, PlatformRecordId);
+
+    public Instant StartsAt => StartedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
+
+    public Instant EndsAt => EndedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
 }
 
 public sealed record ServiceRecordResult(Guid Id, string Status, int CreditedMinutes, int BalanceMinutes);
@@ -83,16 +87,12 @@ public static class RecordServiceEndpoint
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
-    public static async Task<IResult> Post(RecordServiceRequest request, IMessageBus bus, HttpContext context, IOptions<TimeBankOptions> options,
-        AccountLocks locks)
+    public static async Task<IResult> Post(RecordServiceRequest request, DepositQueue deposits, HttpContext context, IOptions<TimeBankOptions> options)
     {
         var command = new RecordService(context.Caller().KeyId, request.PlatformRecordId!.Trim(), request.VolunteerId!.Value,
             request.ElderId!.Value, request.ServiceType!, request.StartedAt!.Value, request.EndedAt!.Value,
             request.TimeZone ?? options.Value.DefaultTimeZone, request.Note);
-        using var turn = await locks.AcquireAsync(context.RequestAborted, command.VolunteerId);
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<ServiceRecordResult>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await deposits.SubmitAsync(command, context.StampOf(), context.RequestAborted);
         return outcome.ToResult(r => $"/api/service-records/{r.Id}");
     }
 }
@@ -113,56 +113,9 @@ public static class ServicePeriod
     public static int Minutes(Instant startsAt, Instant endsAt) => (int)(endsAt - startsAt).TotalMinutes;
 }
 
-public static class RecordServiceHandler
-{
-    public static async Task<Outcome<ServiceRecordResult>> Handle(RecordService command, IDocumentSession session, IClock clock)
-    {
-        var zone = DateTimeZoneProviders.Tzdb[command.TimeZone];
-        var startsAt = command.StartedAt.InZoneLeniently(zone).ToInstant();
-        var endsAt = command.EndedAt.InZoneLeniently(zone).ToInstant();
-        var fingerprint = Idempotency.Fingerprint(command);
-
-        var batch = session.CreateBatchQuery();
-        var claimed = batch.Load<IdempotencyClaim>(command.ClaimId);
-        var volunteer = batch.Load<Volunteer>(command.VolunteerId);
-        var elder = batch.Load<Elder>(command.ElderId);
-        var startMs = startsAt.ToUnixTimeMilliseconds();
-        var endMs = endsAt.ToUnixTimeMilliseconds();
-        var overlapping = batch.Query<ServiceRecord>()
-            .Where(r => r.VolunteerId == command.VolunteerId && r.Status == ServiceRecordStatus.Credited
-                        && r.StartsAtUnixMs < endMs && r.EndsAtUnixMs > startMs)
-            .Select(r => r.Id)
-            .ToList();
-        var account = batch.Events.FetchForWriting<Account>(command.VolunteerId);
-        await batch.Execute();
-
-        if (await claimed is { } claim)
-        {
-            return claim.Fingerprint == fingerprint
-                ? Outcome<ServiceRecordResult>.Ok(claim.Result<ServiceRecordResult>())
-                : Problems.IdempotencyMismatch(command.PlatformRecordId);
-        }
-
-        var refusal = ServiceRecording.Refuse(command, await volunteer, await elder, await overlapping);
-        if (refusal is not null) return refusal;
-
-        var now = clock.GetCurrentInstant();
-        var recorded = new ServiceRecorded(Guid.CreateVersion7(), command.VolunteerId, command.ElderId, command.ServiceType,
-            command.StartedAt, command.EndedAt, command.TimeZone, startsAt, endsAt, ServicePeriod.Minutes(startsAt, endsAt),
-            command.PlatformKeyId, command.PlatformRecordId, command.Note, now);
-
-        var stream = await account;
-        stream.AppendOne(recorded);
-        var result = new ServiceRecordResult(recorded.RecordId, "credited", recorded.Minutes,
-            (stream.Aggregate?.BalanceMinutes ?? 0) + recorded.Minutes);
-        session.Insert(IdempotencyClaim.For(command.ClaimId, fingerprint, recorded.RecordId, result, now));
-        return Outcome<ServiceRecordResult>.Created(result);
-    }
-}
-
 public static class ServiceRecording
 {
-    public static ProblemDetails? Refuse(RecordService command, Volunteer? volunteer, Elder? elder, IReadOnlyList<Guid> overlapping)
+    public static ProblemDetails? Refuse(RecordService command, Volunteer? volunteer, Elder? elder, Guid? overlapping)
     {
         var unknown = new Dictionary<string, string[]>();
         if (volunteer is null) unknown["volunteerId"] = [$"No volunteer has id {command.VolunteerId}."];
@@ -182,12 +135,12 @@ public static class ServiceRecording
                 "The volunteer and the elder are the same person.");
         }
 
-        if (overlapping.Count > 0)
+        if (overlapping is { } other)
         {
             return Problems.Refusal(Problems.Types.OverlappingService, StatusCodes.Status409Conflict,
                 "The volunteer already has a credited service in that period.",
-                $"The period overlaps credited record {overlapping[0]}.",
-                new Dictionary<string, object?> { ["overlappingRecordId"] = overlapping[0] });
+                $"The period overlaps credited record {other}.",
+                new Dictionary<string, object?> { ["overlappingRecordId"] = other });
         }
 
         return null;
