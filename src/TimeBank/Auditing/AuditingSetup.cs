@@ -1,4 +1,6 @@
+using JasperFx.Events.Projections;
 using Marten;
+using TimeBank.Auditing.AccessLog;
 using TimeBank.Auditing.Chain;
 
 namespace TimeBank.Auditing;
@@ -20,7 +22,10 @@ public static class AuditingSetup
         {
             ChainStore.AddTables(opts);
             if (options.HashChain) opts.Events.Subscribe(new HashChainSubscription());
+            opts.Projections.Snapshot<AccessLogEntry>(SnapshotLifecycle.Inline);
+            opts.Schema.For<AccessLogEntry>().Index(e => e.ReadAtUnixMs);
         });
+        services.AddSingleton<IStartupFilter, AccessLogStartupFilter>();
         return services;
     }
 }

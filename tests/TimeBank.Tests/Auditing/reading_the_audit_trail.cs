@@ -202,6 +202,7 @@ public sealed class reading_the_audit_trail(AppFixture fixture) : ApiTest(fixtur
     [InlineData("/api/audit/digests")]
     [InlineData("/api/audit/verify?from=1&to=1")]
     [InlineData("/api/audit/accounts/public-pool/replay")]
+    [InlineData("/api/audit/access-log")]
     [InlineData("/api/ledger/trial-balance?asOf=2026-11-24T00:00:00Z")]
     public async Task platforms_and_kiosks_may_not_read_the_audit_trail(string url)
     {
