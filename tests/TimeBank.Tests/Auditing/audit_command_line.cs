@@ -95,7 +95,8 @@ public sealed class audit_command_line(AppFixture fixture) : ApiTest(fixture), I
 
         var (ok, output) = await Run(new AuditInput { Action = "verify", FromFlag = $"{first}", ToFlag = $"{last}", OutFlag = path });
         ok.ShouldBeTrue();
-        output.ShouldStartWith("verified: ");
+        output.ShouldContain("verified: ");
+        output.ShouldContain("audit verify: events=");
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         report.RootElement.GetProperty("verified").GetBoolean().ShouldBeTrue();
         report.RootElement.GetProperty("from").GetInt64().ShouldBe(first);

@@ -99,6 +99,18 @@ public sealed class hashing_events
     }
 
     [Fact]
+    public void the_streaming_root_equals_the_root_built_level_by_level()
+    {
+        for (var count = 1; count <= 70; count++)
+        {
+            var hashes = Enumerable.Range(0, count).Select(i => SHA256.HashData(BitConverter.GetBytes(i))).ToList();
+            var accumulator = new MerkleAccumulator();
+            foreach (var h in hashes) accumulator.Add(h);
+            accumulator.Root().ShouldBe(Merkle.Root(hashes), $"{count} leaves");
+        }
+    }
+
+    [Fact]
     public void the_root_of_three_is_built_as_the_readme_says()
     {
         byte[] H(params byte[][] parts) => SHA256.HashData(parts.SelectMany(p => p).ToArray());

@@ -84,3 +84,37 @@ public static class Merkle
         return next;
     }
 }
+
+/// <summary>
+/// The same root as <see cref="Merkle.Root"/>, built leaf by leaf in O(log n) memory: complete subtrees wait on a
+/// stack like the carries of a binary counter, and the root folds them from the right (a carried-up node is the
+/// right-hand child of the first subtree left of it).
+/// </summary>
+public sealed class MerkleAccumulator
+{
+    private readonly List<(int Level, byte[] Hash)> _subtrees = [];
+
+    public long Count { get; private set; }
+
+    public void Add(ReadOnlySpan<byte> eventHash)
+    {
+        var node = Merkle.Leaf(eventHash);
+        var level = 0;
+        while (_subtrees.Count > 0 && _subtrees[^1].Level == level)
+        {
+            node = Merkle.Node(_subtrees[^1].Hash, node);
+            _subtrees.RemoveAt(_subtrees.Count - 1);
+            level++;
+        }
+        _subtrees.Add((level, node));
+        Count++;
+    }
+
+    public byte[] Root()
+    {
+        if (_subtrees.Count == 0) throw new InvalidOperationException("A day's digest has at least one event.");
+        var root = _subtrees[^1].Hash;
+        for (var i = _subtrees.Count - 2; i >= 0; i--) root = Merkle.Node(_subtrees[i].Hash, root);
+        return root;
+    }
+}

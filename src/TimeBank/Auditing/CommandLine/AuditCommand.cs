@@ -252,12 +252,10 @@ public sealed class ProgressDisplay(TextWriter output, bool enabled)
             }));
         }
 
+        // Always printed, with plain numbers: ops/bench reads its events_per_s from this line.
         var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
-        if (enabled)
-        {
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{title}: {events(result):N0} events in {seconds:N1} s, {events(result) / seconds:N0} events/s"));
-        }
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{title}: events={events(result)} seconds={seconds:F2} events_per_s={events(result) / seconds:F0}"));
         return result;
     }
 

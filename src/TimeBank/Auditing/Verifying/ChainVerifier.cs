@@ -43,7 +43,7 @@ public sealed record VerificationReport(
 /// <summary>
 /// Recomputes the chain from the mt_events rows and compares it, link by link, with the stored chain and
 /// the stored daily digests. Reads the chain and the events as two streams in sequence order (constant
-/// memory, apart from one day's hashes for its digest) and stops at the first difference.
+/// memory: a day's Merkle tree is kept as its O(log n) complete subtrees) and stops at the first difference.
 /// </summary>
 public sealed class ChainVerifier(IDocumentStore store)
 {
@@ -166,9 +166,9 @@ public sealed class ChainVerifier(IDocumentStore store)
         private byte[] _previousHash = anchor.Hash;
         private LocalDate _previousDay = anchor.Day;
 
-        // The day being walked, and its hashes if its first event lies inside the range.
+        // The day being walked, and its Merkle tree so far if its first event lies inside the range.
         private LocalDate _day = anchor.Day;
-        private List<byte[]>? _dayHashes;
+        private MerkleAccumulator? _dayTree;
         private long _dayFirst;
 
         public long Checked { get; private set; }
@@ -222,10 +222,10 @@ public sealed class ChainVerifier(IDocumentStore store)
                 CheckDigest();
                 if (Mismatch is not null) return;
                 _day = day;
-                _dayHashes = [];
+                _dayTree = new MerkleAccumulator();
                 _dayFirst = e.Sequence;
             }
-            _dayHashes?.Add(actual);
+            _dayTree?.Add(actual);
 
             Checked++;
             (_previousSequence, _previousHash, _previousDay) = (e.Sequence, actual, day);
@@ -234,19 +234,19 @@ public sealed class ChainVerifier(IDocumentStore store)
         /// <summary>The day just walked is complete: compare its digest with the stored one.</summary>
         private void CheckDigest()
         {
-            if (_dayHashes is null || _dayHashes.Count == 0) return;
+            if (_dayTree is null || _dayTree.Count == 0) return;
             if (!digests.TryGetValue(_day, out var digest) || !digest.Closed)
             {
                 Mismatch = new Mismatch(_dayFirst, MismatchKinds.ChainBroken, null, null, $"The closed day {_day} has no stored digest.", Day: _day);
                 return;
             }
-            var root = Merkle.Root(_dayHashes);
-            if (digest.FirstSequence != _dayFirst || digest.LastSequence != _previousSequence || digest.Events != _dayHashes.Count
+            var root = _dayTree.Root();
+            if (digest.FirstSequence != _dayFirst || digest.LastSequence != _previousSequence || digest.Events != _dayTree.Count
                 || !root.AsSpan().SequenceEqual(digest.MerkleRoot) || !_previousHash.AsSpan().SequenceEqual(digest.ChainHead))
             {
                 Mismatch = new Mismatch(digest.FirstSequence, MismatchKinds.ChainBroken, EventHashing.Hex(root), EventHashing.Hex(digest.MerkleRoot),
                     $"The stored digest of {_day} does not match its events (recomputed: sequences {_dayFirst}-{_previousSequence}, " +
-                    $"{_dayHashes.Count} events).", Day: _day);
+                    $"{_dayTree.Count} events).", Day: _day);
                 return;
             }
             DigestsChecked++;
