@@ -26,6 +26,7 @@ public sealed class AppFixture : IAsyncLifetime
                          ?? throw new InvalidOperationException("Set TIMEBANK_TEST_CONNECTION, or run the suite with ops/test.");
         Environment.SetEnvironmentVariable("ConnectionStrings__TimeBank", connection);
         Environment.SetEnvironmentVariable("TIMEBANK_ADMIN_KEY", AdminKey);
+        Environment.SetEnvironmentVariable("TimeBank__Points__PerServiceType__medical-escort", "20");
         JasperFxEnvironment.AutoStartHost = true;
 
         Host = await AlbaHost.For<Program>(x => x.ConfigureServices(services =>

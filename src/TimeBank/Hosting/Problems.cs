@@ -21,6 +21,9 @@ public static class Problems
         public const string SelfService = TypePrefix + "self-service";
         public const string AlreadyReversed = TypePrefix + "already-reversed";
         public const string InsufficientBalance = TypePrefix + "insufficient-balance";
+        public const string InsufficientPoints = TypePrefix + "insufficient-points";
+        public const string InsufficientStock = TypePrefix + "insufficient-stock";
+        public const string MistypedMemberCode = TypePrefix + "mistyped-member-code";
         public const string RedemptionNotHeld = TypePrefix + "redemption-not-held";
         public const string NotYetChained = TypePrefix + "not-yet-chained";
         public const string Internal = TypePrefix + "internal";
@@ -77,6 +80,18 @@ public static class Problems
             ["requestedMinutes"] = requested,
             ["availableMinutes"] = available,
             ["shortfallMinutes"] = requested - available
+        });
+
+    public static ProblemDetails InsufficientPoints(string account, int requested, int available) => Refusal(
+        Types.InsufficientPoints, StatusCodes.Status409Conflict,
+        "Not enough points.",
+        $"Account {account} has {available} points; {requested} were asked for, {requested - available} short.",
+        new Dictionary<string, object?>
+        {
+            ["accountId"] = account,
+            ["requestedPoints"] = requested,
+            ["availablePoints"] = available,
+            ["shortfallPoints"] = requested - available
         });
 
     /// <summary>Gives framework-made problems (unreadable bodies, unknown routes) our stable types.</summary>

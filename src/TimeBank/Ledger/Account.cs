@@ -6,7 +6,8 @@ namespace TimeBank.Ledger;
 /// <summary>
 /// A time account folded from its stream. Inline, so a kiosk or platform reads its own write.
 /// <see cref="IssuedMinutes"/> and <see cref="RedeemedMinutes"/> are this account's share of the
-/// issuance and sink accounts, which is how the trial balance covers them without hot streams.
+/// issuance and sink accounts, which is how the trial balance covers them without hot streams;
+/// <see cref="IssuedPoints"/> and <see cref="SpentPoints"/> do the same for the points currency.
 /// </summary>
 public sealed record Account
 {
@@ -17,6 +18,9 @@ public sealed record Account
     public int ServedMinutes { get; init; }
     public int IssuedMinutes { get; init; }
     public int RedeemedMinutes { get; init; }
+    public int PointsBalance { get; init; }
+    public int IssuedPoints { get; init; }
+    public int SpentPoints { get; init; }
     public ImmutableDictionary<Guid, int> OpenHolds { get; init; } = ImmutableDictionary<Guid, int>.Empty;
     public long Version { get; set; }
 
@@ -28,14 +32,18 @@ public sealed record Account
     {
         BalanceMinutes = BalanceMinutes + e.Minutes,
         ServedMinutes = ServedMinutes + e.Minutes,
-        IssuedMinutes = IssuedMinutes + e.Minutes
+        IssuedMinutes = IssuedMinutes + e.Minutes,
+        PointsBalance = PointsBalance + e.Points,
+        IssuedPoints = IssuedPoints + e.Points
     };
 
     public Account Apply(ServiceRecordReversed e) => this with
     {
         BalanceMinutes = BalanceMinutes - e.Minutes,
         ServedMinutes = ServedMinutes - e.Minutes,
-        IssuedMinutes = IssuedMinutes - e.Minutes
+        IssuedMinutes = IssuedMinutes - e.Minutes,
+        PointsBalance = PointsBalance - e.Points,
+        IssuedPoints = IssuedPoints - e.Points
     };
 
     public Account Apply(TransferSent e) => this with { BalanceMinutes = BalanceMinutes - e.Minutes };

@@ -4,7 +4,7 @@ using NodaTime;
 
 namespace TimeBank.Ledger;
 
-/// <summary>One line of an account statement, with the balance it left behind.</summary>
+/// <summary>One line of an account statement, with the balances it left behind in both currencies.</summary>
 public sealed record AccountEntry(
     long Sequence,
     long Version,
@@ -13,10 +13,27 @@ public sealed record AccountEntry(
     int AmountMinutes,
     int BalanceAfterMinutes,
     int HeldChangeMinutes,
+    int AmountPoints,
+    int PointsBalanceAfter,
     string Counterparty,
-    string Reference);
+    string Reference)
+{
+    public bool Moves(Currency currency) => currency switch
+    {
+        Currency.Minutes => AmountMinutes != 0 || HeldChangeMinutes != 0,
+        Currency.Points => AmountPoints != 0,
+        _ => false
+    };
+}
 
-public sealed record AccountFigures(int BalanceMinutes, int HeldMinutes, int ServedMinutes)
+/// <summary>The ledger's two currencies: service time in whole minutes, and points (积分) spent at love markets.</summary>
+public enum Currency
+{
+    Minutes,
+    Points
+}
+
+public sealed record AccountFigures(int BalanceMinutes, int HeldMinutes, int ServedMinutes, int PointsBalance)
 {
     public int AvailableMinutes => BalanceMinutes - HeldMinutes;
 }
@@ -48,7 +65,7 @@ public sealed class AccountHistory
     public static AccountHistory From(IEnumerable<IEvent> events, Instant? asOf)
     {
         var entries = new List<AccountEntry>();
-        int balance = 0, held = 0, served = 0;
+        int balance = 0, held = 0, served = 0, points = 0;
         foreach (var e in events)
         {
             if (e.Data is not ILedgerEntry entry) continue;
@@ -57,9 +74,10 @@ public sealed class AccountHistory
             balance += entry.BalanceChange;
             held += entry.HeldChange;
             served += entry.ServedChange;
+            points += entry.PointsChange;
             entries.Add(new AccountEntry(e.Sequence, e.Version, entry.At, entry.Kind, entry.BalanceChange, balance,
-                entry.HeldChange, entry.Counterparty, entry.Reference));
+                entry.HeldChange, entry.PointsChange, points, entry.Counterparty, entry.Reference));
         }
-        return new AccountHistory(entries, new AccountFigures(balance, held, served));
+        return new AccountHistory(entries, new AccountFigures(balance, held, served, points));
     }
 }

@@ -1,4 +1,5 @@
 using NodaTime;
+using TimeBank.ServiceRecords;
 
 namespace TimeBank.Ledger;
 
@@ -81,10 +82,27 @@ public sealed record RedemptionExpired(Guid RedemptionId, Guid AccountId, int Mi
 public interface ILedgerEntry
 {
     string Kind { get; }
+
+    /// <summary>Minutes.</summary>
     int BalanceChange { get; }
+
     int HeldChange => 0;
     int ServedChange => 0;
+
+    /// <summary>The second currency: whole points, earned with service and spent at love markets.</summary>
+    int PointsChange => 0;
+
     string Counterparty { get; }
     string Reference { get; }
     Instant At { get; }
+}
+
+public static class LedgerEventTypes
+{
+    /// <summary>The events account streams hold, for folds across every account.</summary>
+    public static readonly Type[] AccountEvents =
+    [
+        typeof(AccountOpened), typeof(ServiceRecorded), typeof(ServiceRecordReversed), typeof(TransferSent), typeof(TransferReceived),
+        typeof(RedemptionHeld), typeof(RedemptionSettled), typeof(RedemptionCancelled), typeof(RedemptionExpired)
+    ];
 }

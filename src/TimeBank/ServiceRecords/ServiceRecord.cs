@@ -8,7 +8,7 @@ namespace TimeBank.ServiceRecords;
 
 /// <summary>
 /// One verified service session: the deposit. Appended to the volunteer's account stream, it credits
-/// the volunteer and debits issuance by the same minutes.
+/// the volunteer and debits issuance by the same minutes, and by the points the service earned.
 /// </summary>
 public sealed record ServiceRecorded(
     Guid RecordId,
@@ -21,6 +21,7 @@ public sealed record ServiceRecorded(
     Instant StartsAt,
     Instant EndsAt,
     int Minutes,
+    int Points,
     string PlatformKeyId,
     string PlatformRecordId,
     string? Note,
@@ -29,18 +30,20 @@ public sealed record ServiceRecorded(
     string ILedgerEntry.Kind => "service-credit";
     int ILedgerEntry.BalanceChange => Minutes;
     int ILedgerEntry.ServedChange => Minutes;
+    int ILedgerEntry.PointsChange => Points;
     string ILedgerEntry.Counterparty => SystemAccounts.IssuanceName;
     string ILedgerEntry.Reference => $"service-record:{RecordId}";
     Instant ILedgerEntry.At => RecordedAt;
 }
 
-/// <summary>The compensating entry for a credited record: debits the volunteer, credits issuance.</summary>
-public sealed record ServiceRecordReversed(Guid RecordId, Guid VolunteerId, int Minutes, string Reason, string ReversedBy, Instant ReversedAt)
-    : ILedgerEntry
+/// <summary>The compensating entry for a credited record: debits the volunteer, credits issuance, minutes and points alike.</summary>
+public sealed record ServiceRecordReversed(Guid RecordId, Guid VolunteerId, int Minutes, int Points, string Reason, string ReversedBy,
+    Instant ReversedAt) : ILedgerEntry
 {
     string ILedgerEntry.Kind => "service-reversal";
     int ILedgerEntry.BalanceChange => -Minutes;
     int ILedgerEntry.ServedChange => -Minutes;
+    int ILedgerEntry.PointsChange => -Points;
     string ILedgerEntry.Counterparty => SystemAccounts.IssuanceName;
     string ILedgerEntry.Reference => $"service-record:{RecordId}";
     Instant ILedgerEntry.At => ReversedAt;
@@ -71,6 +74,7 @@ public sealed record ServiceRecord
     public long StartsAtUnixMs { get; init; }
     public long EndsAtUnixMs { get; init; }
     public int CreditedMinutes { get; init; }
+    public int CreditedPoints { get; init; }
     public string? Note { get; init; }
     public ServiceRecordStatus Status { get; init; }
     public Instant RecordedAt { get; init; }
@@ -100,6 +104,7 @@ public sealed partial class ServiceRecordProjection : EventProjection
         StartsAtUnixMs = e.StartsAt.ToUnixTimeMilliseconds(),
         EndsAtUnixMs = e.EndsAt.ToUnixTimeMilliseconds(),
         CreditedMinutes = e.Minutes,
+        CreditedPoints = e.Points,
         Note = e.Note,
         Status = ServiceRecordStatus.Credited,
         RecordedAt = e.RecordedAt
@@ -116,6 +121,8 @@ public static class ServiceRecordsSetup
 {
     public static IServiceCollection AddServiceRecords(this IServiceCollection services)
     {
+        services.AddOptions<PointsOptions>().BindConfiguration(PointsOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PointsOptions>, PointsOptionsValidation>();
         services.AddSingleton<Recording.DepositQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<Recording.DepositQueue>());
         return services;

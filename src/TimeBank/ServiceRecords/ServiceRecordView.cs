@@ -12,6 +12,7 @@ public sealed record ServiceRecordView(
     LocalDateTime EndedAt,
     string TimeZone,
     int CreditedMinutes,
+    int CreditedPoints,
     ServiceRecordStatus Status,
     Instant RecordedAt,
     Instant? ReversedAt,
@@ -19,5 +20,5 @@ public sealed record ServiceRecordView(
     string? Note)
 {
     public static ServiceRecordView Of(ServiceRecord r) => new(r.Id, r.PlatformRecordId, r.VolunteerId, r.ElderId, r.ServiceType,
-        r.StartedAt, r.EndedAt, r.TimeZone, r.CreditedMinutes, r.Status, r.RecordedAt, r.ReversedAt, r.ReversalReason, r.Note);
+        r.StartedAt, r.EndedAt, r.TimeZone, r.CreditedMinutes, r.CreditedPoints, r.Status, r.RecordedAt, r.ReversedAt, r.ReversalReason, r.Note);
 }

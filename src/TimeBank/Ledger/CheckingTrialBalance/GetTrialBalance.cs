@@ -7,28 +7,31 @@ using NodaTime;
 using NodaTime.Text;
 using TimeBank.Access;
 using TimeBank.Hosting;
-using TimeBank.ServiceRecords;
 using Wolverine.Http;
 
 namespace TimeBank.Ledger.CheckingTrialBalance;
 
-/// <summary>Balances by account group. Issuance is negative by what it issued; the sink positive by what was redeemed.</summary>
+/// <summary>
+/// Balances by account group in one currency (minutes or points). Issuance is negative by what it issued; the sink
+/// (redemptions for minutes, love markets for points) positive by what was redeemed.
+/// </summary>
 public sealed record CurrencyTrialBalance(
     string Currency,
     long Accounts,
     long SumOfBalances,
-    long IssuedMinutes,
-    long RedeemedMinutes,
-    long HeldMinutes,
-    long PublicPoolMinutes,
-    long PersonBalancesMinutes,
+    long Issued,
+    long Redeemed,
+    long Held,
+    long PublicPool,
+    long PersonBalances,
     IReadOnlyDictionary<string, long> SystemAccountBalances);
 
 public sealed record TrialBalance(Instant At, IReadOnlyList<CurrencyTrialBalance> Currencies);
 
 public static class GetTrialBalanceEndpoint
 {
-    private sealed record Totals(long Persons, long Balances, long Pool, long Issued, long Redeemed, long Held);
+    private sealed record Totals(long Persons, long Balances, long Pool, long Issued, long Redeemed, long Held,
+        long Points, long PointsIssued, long PointsSpent);
 
     // Marten stores the holder enum by its .NET name ("PublicPool"); the API's JSON writes it kebab-cased.
     private const string TotalsSql = """
@@ -38,15 +41,18 @@ public static class GetTrialBalanceEndpoint
           'pool',     coalesce(sum((data->>'balanceMinutes')::bigint) filter (where data->>'holder' in ('PublicPool', 'public-pool')), 0),
           'issued',   coalesce(sum((data->>'issuedMinutes')::bigint), 0),
           'redeemed', coalesce(sum((data->>'redeemedMinutes')::bigint), 0),
-          'held',     coalesce(sum((data->>'heldMinutes')::bigint), 0))
+          'held',     coalesce(sum((data->>'heldMinutes')::bigint), 0),
+          'points',       coalesce(sum((data->>'pointsBalance')::bigint), 0),
+          'pointsIssued', coalesce(sum((data->>'issuedPoints')::bigint), 0),
+          'pointsSpent',  coalesce(sum((data->>'spentPoints')::bigint), 0))
         from timebank.mt_doc_account
         """;
 
     /// <summary>
-    /// The trial balance per currency: every account's balance summed, system accounts included, is 0 when
-    /// the ledger is whole. Also minutes issued, redeemed, held and in the public pool. With asOf (an ISO
-    /// instant) the figures are folded from the events up to that instant, account by account as
-    /// GET /api/accounts/{id}?asOf= folds them.
+    /// The trial balance per currency (minutes, points): every account's balance summed, system accounts included,
+    /// is 0 when the ledger is whole. Also what was issued, redeemed (minutes for services, points at love markets),
+    /// held and in the public pool. With asOf (an ISO instant) the figures are folded from the events up to that
+    /// instant, account by account as GET /api/accounts/{id}?asOf= folds them.
     /// </summary>
     [WolverineGet("/api/ledger/trial-balance", OperationId = "GetTrialBalance")]
     [Authorize(Roles = Roles.LedgerReaders)]
@@ -69,11 +75,10 @@ public static class GetTrialBalanceEndpoint
     /// </summary>
     private static async Task<Totals> TotalsAsOf(IQuerySession session, Instant asOf, CancellationToken cancellation)
     {
-        long persons = 0, balances = 0, pool = 0, issued = 0, redeemed = 0, held = 0;
+        long persons = 0, balances = 0, pool = 0, issued = 0, redeemed = 0, held = 0, points = 0, pointsIssued = 0, pointsSpent = 0;
         var cut = new HashSet<Guid>();
         var events = session.Events.QueryAllRawEvents()
-            .Where(e => e.EventTypesAre(typeof(AccountOpened), typeof(ServiceRecorded), typeof(ServiceRecordReversed), typeof(TransferSent),
-                typeof(TransferReceived), typeof(RedemptionHeld), typeof(RedemptionSettled), typeof(RedemptionCancelled), typeof(RedemptionExpired)))
+            .Where(e => e.EventTypesAre(LedgerEventTypes.AccountEvents))
             .OrderBy(e => e.Sequence)
             .ToAsyncEnumerable(cancellation);
         await foreach (var e in events)
@@ -94,8 +99,12 @@ public static class GetTrialBalanceEndpoint
             issued += entry.ServedChange;
             held += entry.HeldChange;
             if (e.Data is RedemptionSettled settled) redeemed += settled.Minutes;
+
+            points += entry.PointsChange;
+            if (entry.Counterparty == SystemAccounts.IssuanceName) pointsIssued += entry.PointsChange;
+            else if (entry.Counterparty == SystemAccounts.MarketSinkName) pointsSpent -= entry.PointsChange;
         }
-        return new Totals(persons, balances, pool, issued, redeemed, held);
+        return new Totals(persons, balances, pool, issued, redeemed, held, points, pointsIssued, pointsSpent);
     }
 
     private static TrialBalance Build(Totals totals, Instant at)
@@ -117,6 +126,20 @@ public static class GetTrialBalanceEndpoint
                 [SystemAccounts.RedemptionSinkName] = sink,
                 [SystemAccounts.PublicPoolName] = totals.Pool
             });
-        return new TrialBalance(at, [minutes]);
+        var points = new CurrencyTrialBalance(
+            "points",
+            totals.Persons + 2,
+            totals.Points - totals.PointsIssued + totals.PointsSpent,
+            totals.PointsIssued,
+            totals.PointsSpent,
+            0,
+            0,
+            totals.Points,
+            new Dictionary<string, long>
+            {
+                [SystemAccounts.IssuanceName] = -totals.PointsIssued,
+                [SystemAccounts.MarketSinkName] = totals.PointsSpent
+            });
+        return new TrialBalance(at, [minutes, points]);
     }
 }

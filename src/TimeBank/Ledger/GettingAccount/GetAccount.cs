@@ -9,13 +9,13 @@ using Wolverine.Http;
 
 namespace TimeBank.Ledger.GettingAccount;
 
-public sealed record AccountView(string Id, int BalanceMinutes, int HeldMinutes, int AvailableMinutes, int ServedMinutes, Instant? AsOf);
+public sealed record AccountView(string Id, int BalanceMinutes, int HeldMinutes, int AvailableMinutes, int ServedMinutes, int PointsBalance, Instant? AsOf);
 
 public static class GetAccountEndpoint
 {
     /// <summary>
     /// Balance of a time account. servedMinutes is the lifetime total of credited service, which transfers
-    /// and redemptions never reduce. With asOf (an ISO instant) the figures are rebuilt from the events up to that instant.
+    /// and redemptions never reduce; pointsBalance the points to spend at love markets. With asOf (an ISO instant) the figures are rebuilt from the events up to that instant.
     /// </summary>
     [WolverineGet("/api/accounts/{id}", OperationId = "GetAccount")]
     [Authorize(Roles = Roles.AccountReaders)]
@@ -35,17 +35,17 @@ public static class GetAccountEndpoint
             var history = await AccountHistory.LoadAsync(session, accountId, parsed.Value, cancellation);
             if (history is null) return Problems.NotFound("Account", id).ToResult();
             var f = history.Figures;
-            return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, parsed.Value));
+            return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, f.PointsBalance, parsed.Value));
         }
 
         var account = await session.LoadAsync<Account>(accountId, cancellation);
         if (account is null)
         {
             return accountId == SystemAccounts.PublicPool
-                ? Results.Ok(new AccountView(SystemAccounts.PublicPoolName, 0, 0, 0, 0, null))
+                ? Results.Ok(new AccountView(SystemAccounts.PublicPoolName, 0, 0, 0, 0, 0, null))
                 : Problems.NotFound("Account", id).ToResult();
         }
         return Results.Ok(new AccountView(SystemAccounts.Name(account.Id), account.BalanceMinutes, account.HeldMinutes,
-            account.AvailableMinutes, account.ServedMinutes, null));
+            account.AvailableMinutes, account.ServedMinutes, account.PointsBalance, null));
     }
 }

@@ -13,20 +13,32 @@ public static class ListEntriesEndpoint
 {
     public const int MaxPageSize = 500;
 
-    /// <summary>The account's statement, newest first: each movement with its signed amount and the balance after it.</summary>
+    /// <summary>
+    /// The account's statement, newest first: each movement with its signed amounts and the balances after it, in minutes
+    /// and in points. currency=minutes or currency=points keeps only the entries that move that currency.
+    /// </summary>
     [WolverineGet("/api/accounts/{id}/entries", OperationId = "ListAccountEntries")]
     [Authorize(Roles = Roles.AccountReaders)]
     [Tags("Accounts")]
     [ProducesResponseType<EntriesPage>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    public static async Task<IResult> Get(string id, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session, CancellationToken cancellation)
+    public static async Task<IResult> Get(string id, [FromQuery] int? page, [FromQuery] int? pageSize, [FromQuery] string? currency,
+        IQuerySession session, CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
 
         var errors = new Dictionary<string, string[]>();
         if (page is < 1) errors["page"] = ["page starts at 1."];
         if (pageSize is < 1 or > MaxPageSize) errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        Currency? only = currency switch
+        {
+            null => null,
+            "minutes" => Currency.Minutes,
+            "points" => Currency.Points,
+            _ => null
+        };
+        if (currency is not null && only is null) errors["currency"] = ["currency is minutes or points."];
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
 
         var history = await AccountHistory.LoadAsync(session, accountId, null, cancellation);
@@ -34,8 +46,9 @@ public static class ListEntriesEndpoint
 
         var size = pageSize ?? 50;
         var number = page ?? 1;
-        var total = history.Entries.Count;
-        var items = history.Entries.Reverse().Skip((number - 1) * size).Take(size).ToList();
+        IReadOnlyList<AccountEntry> entries = only is { } wanted ? history.Entries.Where(e => e.Moves(wanted)).ToList() : history.Entries;
+        var total = entries.Count;
+        var items = entries.Reverse().Skip((number - 1) * size).Take(size).ToList();
         return Results.Ok(new EntriesPage(SystemAccounts.Name(accountId), number, size, total, (total + size - 1) / size, items));
     }
 }

@@ -41,7 +41,7 @@ public sealed record RecordService(
     public Instant EndsAt => EndedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
 }
 
-public sealed record ServiceRecordResult(Guid Id, string Status, int CreditedMinutes, int BalanceMinutes);
+public sealed record ServiceRecordResult(Guid Id, string Status, int CreditedMinutes, int BalanceMinutes, int CreditedPoints, int PointsBalance);
 
 public static class RecordServiceEndpoint
 {

@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using NodaTime;
 using TimeBank.Hosting;
 using TimeBank.Ledger;
@@ -16,7 +17,7 @@ public sealed record RecordedServices(IReadOnlyList<Outcome<ServiceRecordResult>
 
 public static class RecordServicesHandler
 {
-    public static async Task<RecordedServices> Handle(RecordServices batch, IDocumentSession session, IClock clock)
+    public static async Task<RecordedServices> Handle(RecordServices batch, IDocumentSession session, IClock clock, IOptions<PointsOptions> points)
     {
         var commands = batch.Deposits.Select(d => d.Command).ToList();
         var volunteerIds = commands.Select(c => c.VolunteerId).Distinct().ToArray();
@@ -39,6 +40,7 @@ public static class RecordServicesHandler
             (await volunteers).ToDictionary(v => v.Id),
             (await elders).ToDictionary(e => e.Id),
             (await credited).ToList(),
+            points.Value,
             clock.GetCurrentInstant());
 
         var outcomes = new List<Outcome<ServiceRecordResult>>(batch.Deposits.Count);
@@ -59,16 +61,17 @@ public static class RecordServicesHandler
 
 /// <summary>
 /// Decides deposits one after another, remembering what earlier deposits of the same batch did:
-/// their claims, their periods and the balances they left.
+/// their claims, their periods and the balances they left. Points are fixed here, at the rate in force now.
 /// </summary>
 public sealed class DepositLedger(
     Dictionary<string, IdempotencyClaim> claims,
     Dictionary<Guid, Volunteer> volunteers,
     Dictionary<Guid, Elder> elders,
     List<ServiceRecord> credited,
+    PointsOptions points,
     Instant now)
 {
-    private readonly Dictionary<Guid, int> _balances = new();
+    private readonly Dictionary<Guid, (int Minutes, int Points)> _balances = new();
 
     public sealed record Decision(Outcome<ServiceRecordResult> Outcome, ServiceRecorded? Recorded = null, IdempotencyClaim? Claim = null);
 
@@ -89,15 +92,17 @@ public sealed class DepositLedger(
             elders.GetValueOrDefault(command.ElderId), overlapping?.Id);
         if (refusal is not null) return new(refusal);
 
+        var minutes = ServicePeriod.Minutes(startsAt, endsAt);
         var recorded = new ServiceRecorded(Guid.CreateVersion7(), command.VolunteerId, command.ElderId, command.ServiceType,
-            command.StartedAt, command.EndedAt, command.TimeZone, startsAt, endsAt, ServicePeriod.Minutes(startsAt, endsAt),
+            command.StartedAt, command.EndedAt, command.TimeZone, startsAt, endsAt, minutes, points.PointsFor(command.ServiceType, minutes),
             command.PlatformKeyId, command.PlatformRecordId, command.Note, now);
 
-        var balance = _balances.GetValueOrDefault(command.VolunteerId, account?.BalanceMinutes ?? 0) + recorded.Minutes;
+        var before = _balances.TryGetValue(command.VolunteerId, out var left) ? left : (Minutes: account?.BalanceMinutes ?? 0, Points: account?.PointsBalance ?? 0);
+        var balance = (Minutes: before.Minutes + recorded.Minutes, Points: before.Points + recorded.Points);
         _balances[command.VolunteerId] = balance;
         credited.Add(new ServiceRecord { Id = recorded.RecordId, VolunteerId = recorded.VolunteerId, StartsAt = startsAt, EndsAt = endsAt });
 
-        var result = new ServiceRecordResult(recorded.RecordId, "credited", recorded.Minutes, balance);
+        var result = new ServiceRecordResult(recorded.RecordId, "credited", recorded.Minutes, balance.Minutes, recorded.Points, balance.Points);
         claim = IdempotencyClaim.For(command.ClaimId, fingerprint, recorded.RecordId, result, now);
         claims[claim.Id] = claim;
         return new(Outcome<ServiceRecordResult>.Created(result), recorded, claim);

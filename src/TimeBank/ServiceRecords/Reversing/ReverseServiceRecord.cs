@@ -22,8 +22,9 @@ public static class ReverseServiceRecordEndpoint
             : WolverineContinue.NoProblems;
 
     /// <summary>
-    /// Reverses a credited record with a compensating entry. Refused when already reversed, or when the
-    /// volunteer has already spent or committed the minutes (a reversal never makes a balance negative).
+    /// Reverses a credited record with a compensating entry that takes back its minutes and points. Refused when
+    /// already reversed, or when the volunteer has already spent or committed the minutes or spent the points
+    /// (a reversal never makes a balance negative).
     /// A platform may reverse only the records it posted.
     /// </summary>
     [WolverinePost("/api/service-records/{id}/reversal", OperationId = "ReverseServiceRecord")]
@@ -72,9 +73,15 @@ public static class ReverseServiceRecordHandler
         {
             return Problems.InsufficientBalance(record.VolunteerId.ToString(), record.CreditedMinutes, available);
         }
+        var points = stream.Aggregate?.PointsBalance ?? 0;
+        if (points < record.CreditedPoints)
+        {
+            return Problems.InsufficientPoints(record.VolunteerId.ToString(), record.CreditedPoints, points);
+        }
 
         var now = clock.GetCurrentInstant();
-        stream.AppendOne(new ServiceRecordReversed(record.Id, record.VolunteerId, record.CreditedMinutes, command.Reason, command.CallerKeyId, now));
+        stream.AppendOne(new ServiceRecordReversed(record.Id, record.VolunteerId, record.CreditedMinutes, record.CreditedPoints,
+            command.Reason, command.CallerKeyId, now));
         return Outcome<ServiceRecordView>.Ok(ServiceRecordView.Of(record with
         {
             Status = ServiceRecordStatus.Reversed,
