@@ -81,12 +81,15 @@ public static class ChainStore
 
     /// <summary>mt_events rows after <paramref name="after"/> up to <paramref name="through"/>, in sequence order.</summary>
     public static async IAsyncEnumerable<StoredEvent> ReadEventsAsync(NpgsqlConnection connection, long after, long through,
-        bool withStreamKind, [EnumeratorCancellation] CancellationToken cancellation)
+        bool withStreamKind, [EnumeratorCancellation] CancellationToken cancellation, int limit = int.MaxValue)
     {
         var sql = withStreamKind
-            ? $"select {StoredEvents.Columns} from {StoredEvents.From} where e.seq_id > $1 and e.seq_id <= $2 order by e.seq_id"
-            : $"select {StoredEvents.ColumnsWithoutKind} from {StoredEvents.Schema}.mt_events e where e.seq_id > $1 and e.seq_id <= $2 order by e.seq_id";
-        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = after }, new() { Value = through } } };
+            ? $"select {StoredEvents.Columns} from {StoredEvents.From} where e.seq_id > $1 and e.seq_id <= $2 order by e.seq_id limit $3"
+            : $"select {StoredEvents.ColumnsWithoutKind} from {StoredEvents.Schema}.mt_events e where e.seq_id > $1 and e.seq_id <= $2 order by e.seq_id limit $3";
+        await using var command = new NpgsqlCommand(sql, connection)
+        {
+            Parameters = { new() { Value = after }, new() { Value = through }, new() { Value = (long)limit } }
+        };
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         while (await reader.ReadAsync(cancellation)) yield return StoredEvents.Read(reader);
     }
@@ -157,10 +160,10 @@ public static class ChainStore
 
     public const string InsertLinksSql =
         $"insert into {ChainTable} (seq_id, prev_seq_id, event_id, hash, prev_hash, day) " +
-        "select * from unnest(?::bigint[], ?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::date[]) on conflict (seq_id) do nothing";
+        "select * from unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::bytea[], $5::bytea[], $6::date[]) on conflict (seq_id) do nothing";
 
     public const string UpsertDigestSql =
-        $"insert into {DigestTable} (day, first_seq, last_seq, events, merkle_root, chain_head, closed) values (?::date, ?::bigint, ?::bigint, ?::bigint, ?::bytea, ?::bytea, ?::boolean) " +
+        $"insert into {DigestTable} (day, first_seq, last_seq, events, merkle_root, chain_head, closed) values ($1, $2, $3, $4, $5, $6, $7) " +
         "on conflict (day) do update set last_seq = excluded.last_seq, events = excluded.events, merkle_root = excluded.merkle_root, " +
         "chain_head = excluded.chain_head, closed = excluded.closed";
 }

@@ -17,12 +17,14 @@ public sealed record ChainExtension(IReadOnlyList<ChainLink> Links, IReadOnlyLis
 /// Extends the hash chain off the write path. Run by Marten's async daemon, which hands over pages in global
 /// sequence order only up to its high-water mark (below which every sequence is committed or given up as a
 /// gap). The page's events are not used: the chain hashes the mt_events rows as stored, from the last chained
-/// sequence through the page's ceiling, tombstones and archived events included. Links and digests commit in
-/// the daemon's transaction together with the subscription's progress, so a failed page is simply redone.
+/// sequence through the page's ceiling, tombstones and archived events included. The chain keeps its own
+/// cursor (its last link), so it writes in transactions of its own, a bounded number of events each: a page
+/// that is redone finds nothing left to chain, and a large backlog never sits in memory at once.
 /// </summary>
 public sealed class HashChainSubscription : SubscriptionBase
 {
     public const string SubscriptionName = "AuditHashChain";
+    public const int EventsPerTransaction = 5000;
 
     public HashChainSubscription()
     {
@@ -35,21 +37,26 @@ public sealed class HashChainSubscription : SubscriptionBase
     {
         await using var connection = operations.DocumentStore.Storage.Database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        var extension = await HashChain.ExtendAsync(connection, page.SequenceCeiling, cancellationToken);
-        HashChain.Queue(extension, operations);
+        while (true)
+        {
+            var extension = await HashChain.ExtendAsync(connection, page.SequenceCeiling, EventsPerTransaction, cancellationToken);
+            if (extension.Links.Count == 0) break;
+            await HashChain.WriteAsync(connection, extension, cancellationToken);
+        }
         return NullChangeListener.Instance;
     }
 }
 
 public static class HashChain
 {
-    public static async Task<ChainExtension> ExtendAsync(NpgsqlConnection connection, long through, CancellationToken cancellation)
+    /// <summary>Chains the next stored events, at most <paramref name="limit"/>, through sequence <paramref name="through"/>.</summary>
+    public static async Task<ChainExtension> ExtendAsync(NpgsqlConnection connection, long through, int limit, CancellationToken cancellation)
     {
         var head = await ChainStore.LoadHeadAsync(connection, cancellation);
         if (through <= head.Sequence) return ChainExtension.None;
 
         var events = new List<StoredEvent>();
-        await foreach (var e in ChainStore.ReadEventsAsync(connection, head.Sequence, through, false, cancellation)) events.Add(e);
+        await foreach (var e in ChainStore.ReadEventsAsync(connection, head.Sequence, through, false, cancellation, limit)) events.Add(e);
         if (events.Count == 0) return ChainExtension.None;
 
         // Closing the open day needs the hashes it already has; load them only when this page closes it.
@@ -110,21 +117,42 @@ public static class HashChain
         return new ChainExtension(links, digests);
     }
 
-    public static void Queue(ChainExtension extension, IDocumentOperations operations)
+    /// <summary>Writes the links and the digest rows they touch in one transaction.</summary>
+    public static async Task WriteAsync(NpgsqlConnection connection, ChainExtension extension, CancellationToken cancellation)
     {
         if (extension.Links.Count == 0) return;
         var links = extension.Links;
-        operations.QueueSqlCommand(ChainStore.InsertLinksSql,
-            links.Select(l => l.Sequence).ToArray(),
-            links.Select(l => l.PreviousSequence).ToArray(),
-            links.Select(l => l.EventId).ToArray(),
-            links.Select(l => l.Hash).ToArray(),
-            links.Select(l => l.PreviousHash).ToArray(),
-            links.Select(l => l.Day.ToDateOnly()).ToArray());
+        await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(ChainStore.InsertLinksSql)
+        {
+            Parameters =
+            {
+                new() { Value = links.Select(l => l.Sequence).ToArray() },
+                new() { Value = links.Select(l => l.PreviousSequence).ToArray() },
+                new() { Value = links.Select(l => l.EventId).ToArray() },
+                new() { Value = links.Select(l => l.Hash).ToArray() },
+                new() { Value = links.Select(l => l.PreviousHash).ToArray() },
+                new() { Value = links.Select(l => l.Day.ToDateOnly()).ToArray() }
+            }
+        });
         foreach (var d in extension.Digests)
         {
-            operations.QueueSqlCommand(ChainStore.UpsertDigestSql, d.Day.ToDateOnly(), d.FirstSequence, d.LastSequence, d.Events,
-                (object?)d.MerkleRoot ?? DBNull.Value, (object?)d.ChainHead ?? DBNull.Value, d.Closed);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(ChainStore.UpsertDigestSql)
+            {
+                Parameters =
+                {
+                    new() { Value = d.Day.ToDateOnly() },
+                    new() { Value = d.FirstSequence },
+                    new() { Value = d.LastSequence },
+                    new() { Value = d.Events },
+                    new() { Value = (object?)d.MerkleRoot ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea },
+                    new() { Value = (object?)d.ChainHead ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea },
+                    new() { Value = d.Closed }
+                }
+            });
         }
+        await batch.ExecuteNonQueryAsync(cancellation);
+        await transaction.CommitAsync(cancellation);
     }
 }
