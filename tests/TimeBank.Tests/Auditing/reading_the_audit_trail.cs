@@ -175,15 +175,21 @@ public sealed class reading_the_audit_trail(AppFixture fixture) : ApiTest(fixtur
             var replay = await Host.GetAsync<AccountReplay>(Keys.Auditor, $"/api/audit/accounts/{volunteer}/replay?asOf={asOf}");
             var account = await Host.GetAsync<AccountView>(Keys.Auditor, $"/api/accounts/{volunteer}?asOf={asOf}");
             var minutes = replay.Balances[AccountReplays.Minutes];
-            (minutes.Balance, minutes.Held, minutes.Available, minutes.Served)
-                .ShouldBe((account.BalanceMinutes, account.HeldMinutes, account.AvailableMinutes, account.ServedMinutes));
-            if (replay.Entries.Count > 0) replay.Entries[^1].After[AccountReplays.Minutes].ShouldBe(minutes);
+            (minutes.Balance, minutes.Held, minutes.Available, minutes.Served, replay.Balances[AccountReplays.Points].Balance)
+                .ShouldBe((account.BalanceMinutes, account.HeldMinutes, account.AvailableMinutes, account.ServedMinutes, account.PointsBalance));
+            if (replay.Entries.Count > 0)
+            {
+                replay.Entries[^1].After[AccountReplays.Minutes].ShouldBe(minutes);
+                replay.Entries[^1].After[AccountReplays.Points].ShouldBe(replay.Balances[AccountReplays.Points]);
+            }
         }
 
         var full = await Host.GetAsync<AccountReplay>(Keys.Auditor, $"/api/audit/accounts/{volunteer}/replay");
         full.Entries.Select(e => (e.Kind, e.Changes["minutes"].Balance, e.After["minutes"].Balance, e.After["minutes"].Available))
             .ShouldBe([("service-credit", 100, 100, 100), ("transfer-out", -30, 70, 70), ("hold-placed", 0, 70, 50)]);
         full.Entries.ShouldAllBe(e => e.Hash != null && e.Hash.Length == 64);
+        full.Entries[0].Changes[AccountReplays.Points].Balance.ShouldBe(full.Entries[0].After[AccountReplays.Points].Balance);
+        full.Entries.Skip(1).ShouldAllBe(e => e.Changes[AccountReplays.Points].Balance == 0);
         full.Entries.Select(e => e.EventType).ShouldBe(["service_recorded", "transfer_sent", "redemption_held"]);
 
         await Host.GetAsync<object>(Keys.Auditor, $"/api/audit/accounts/{Guid.NewGuid()}/replay", 404);

@@ -163,16 +163,18 @@ public sealed class AuditCommand : JasperFxAsyncCommand<AuditInput>
         }
 
         await output.WriteLineAsync($"account {replay.AccountId} as of {(asOf is null ? "now" : InstantPattern.ExtendedIso.Format(asOf.Value))}");
-        await output.WriteLineAsync($"{"sequence",10} {"at",-20} {"kind",-16} {"amount",8} {"balance",8} {"held",6} {"available",9}  hash");
+        await output.WriteLineAsync($"{"sequence",10} {"at",-20} {"kind",-16} {"amount",8} {"balance",8} {"held",6} {"available",9} {"points",7}  hash");
         foreach (var e in replay.Entries)
         {
             var change = e.Changes[AccountReplays.Minutes];
             var after = e.After[AccountReplays.Minutes];
+            var points = e.After[AccountReplays.Points];
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{e.Sequence,10} {InstantPattern.General.Format(e.At),-20} {e.Kind,-16} {change.Balance,8} {after.Balance,8} {after.Held,6} {after.Available,9}  {e.Hash?[..16]}"));
+                $"{e.Sequence,10} {InstantPattern.General.Format(e.At),-20} {e.Kind,-16} {change.Balance,8} {after.Balance,8} {after.Held,6} {after.Available,9} {points.Balance,7}  {e.Hash?[..16]}"));
         }
         var final = replay.Balances[AccountReplays.Minutes];
-        await output.WriteLineAsync($"balance {final.Balance} min, held {final.Held}, available {final.Available}, served {final.Served}");
+        await output.WriteLineAsync($"balance {final.Balance} min, held {final.Held}, available {final.Available}, served {final.Served}; " +
+                                    $"{replay.Balances[AccountReplays.Points].Balance} points");
         await WriteReportAsync(input.OutFlag, replay, cancellation);
         return true;
     }

@@ -17,7 +17,7 @@ public sealed record CurrencyChange(int Balance, int Held, int Served);
 
 public sealed record CurrencyFigures(int Balance, int Held, int Available, int Served);
 
-/// <summary>One ledger event of the account and the figures it left, per currency (today: minutes).</summary>
+/// <summary>One ledger event of the account and the figures it left, per currency (minutes, points; points are never held or served).</summary>
 public sealed record ReplayedEntry(
     long Sequence,
     long Version,
@@ -35,6 +35,7 @@ public sealed record AccountReplay(string AccountId, Instant? AsOf, IReadOnlyLis
 public static class AccountReplays
 {
     public const string Minutes = "minutes";
+    public const string Points = "points";
 
     /// <summary>
     /// The account's ledger events up to <paramref name="asOf"/>, folded the way GET /api/accounts/{id}?asOf=
@@ -59,14 +60,26 @@ public static class AccountReplays
             served += servedChange;
             entries.Add(new ReplayedEntry(entry.Sequence, entry.Version, e.EventTypeName, entry.RecordedAt, entry.Kind, entry.Counterparty,
                 entry.Reference,
-                new Dictionary<string, CurrencyChange> { [Minutes] = new(entry.AmountMinutes, entry.HeldChangeMinutes, servedChange) },
-                new Dictionary<string, CurrencyFigures> { [Minutes] = new(entry.BalanceAfterMinutes, held, entry.BalanceAfterMinutes - held, served) },
+                new Dictionary<string, CurrencyChange>
+                {
+                    [Minutes] = new(entry.AmountMinutes, entry.HeldChangeMinutes, servedChange),
+                    [Points] = new(entry.AmountPoints, 0, 0)
+                },
+                new Dictionary<string, CurrencyFigures>
+                {
+                    [Minutes] = new(entry.BalanceAfterMinutes, held, entry.BalanceAfterMinutes - held, served),
+                    [Points] = new(entry.PointsBalanceAfter, 0, entry.PointsBalanceAfter, 0)
+                },
                 hashes.GetValueOrDefault(entry.Sequence)));
         }
 
         var f = history.Figures;
         return new AccountReplay(SystemAccounts.Name(account), asOf, entries,
-            new Dictionary<string, CurrencyFigures> { [Minutes] = new(f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes) });
+            new Dictionary<string, CurrencyFigures>
+            {
+                [Minutes] = new(f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes),
+                [Points] = new(f.PointsBalance, 0, f.PointsBalance, 0)
+            });
     }
 
     private static async Task<Dictionary<long, string>> HashesAsync(IQuerySession session, long[] sequences, CancellationToken cancellation)
