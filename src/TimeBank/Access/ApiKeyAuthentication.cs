@@ -14,12 +14,14 @@ public static class ApiKeyAuthentication
     public const string Scheme = "ApiKey";
     public const string Header = "X-Api-Key";
     public const string KeyIdClaim = "timebank:key-id";
+    public const string MarketIdClaim = "timebank:market-id";
     public const string BootstrapAdminKeyId = "bootstrap-admin";
 
     public static Caller Caller(this ClaimsPrincipal user) => new(
         user.FindFirstValue(KeyIdClaim) ?? throw new InvalidOperationException("The request is not authenticated."),
         user.Identity?.Name ?? "",
-        user.FindFirstValue(ClaimTypes.Role) ?? "");
+        user.FindFirstValue(ClaimTypes.Role) ?? "",
+        Guid.TryParse(user.FindFirstValue(MarketIdClaim), out var market) ? market : null);
 
     public static Caller Caller(this HttpContext context) => context.User.Caller();
 }
@@ -44,7 +46,7 @@ public sealed class ApiKeyDirectory(IDocumentStore store, IConfiguration configu
         await using var session = store.QuerySession();
         var key = await session.Query<ApiKey>().FirstOrDefaultAsync(k => k.KeyHash == hash, cancellation);
         if (key is null) return null;
-        return _known[hash] = new Caller(key.Id.ToString(), key.Name, key.Role);
+        return _known[hash] = new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId);
     }
 }
 
@@ -72,6 +74,7 @@ public sealed class ApiKeyAuthenticationHandler(
             new Claim(ClaimTypes.Role, caller.Role),
             new Claim(ApiKeyAuthentication.KeyIdClaim, caller.KeyId)
         ], ApiKeyAuthentication.Scheme);
+        if (caller.MarketId is { } market) identity.AddClaim(new Claim(ApiKeyAuthentication.MarketIdClaim, market.ToString()));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ApiKeyAuthentication.Scheme));
     }
 

@@ -15,4 +15,8 @@ public static class Roles
     public const string AccountReaders = Admin + "," + Platform + "," + Kiosk + "," + Auditor;
     public const string LedgerReaders = Admin + "," + Auditor;
     public const string Anyone = Admin + "," + Platform + "," + Kiosk + "," + Auditor;
+
+    /// <summary>Love-market counters: a kiosk key acts only on the market it is scoped to.</summary>
+    public const string MarketStaff = Admin + "," + Kiosk;
+    public const string MarketReaders = Admin + "," + Kiosk + "," + Auditor;
 }

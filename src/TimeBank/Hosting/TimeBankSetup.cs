@@ -11,6 +11,7 @@ using NodaTime.Serialization.SystemTextJson;
 using TimeBank.Access;
 using TimeBank.Auditing;
 using TimeBank.Ledger;
+using TimeBank.Markets;
 using TimeBank.People;
 using TimeBank.ServiceRecords;
 using Weasel.Core;
@@ -83,6 +84,7 @@ public static class TimeBankSetup
                 opts.AddIdempotency();
                 opts.AddPeople();
                 opts.AddServiceRecords();
+                opts.AddMarkets();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()

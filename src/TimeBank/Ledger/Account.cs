@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using TimeBank.Markets;
 using TimeBank.ServiceRecords;
 
 namespace TimeBank.Ledger;
@@ -44,6 +45,18 @@ public sealed record Account
         IssuedMinutes = IssuedMinutes - e.Minutes,
         PointsBalance = PointsBalance - e.Points,
         IssuedPoints = IssuedPoints - e.Points
+    };
+
+    public Account Apply(MarketOrderPlaced e) => this with
+    {
+        PointsBalance = PointsBalance - e.Points,
+        SpentPoints = SpentPoints + e.Points
+    };
+
+    public Account Apply(MarketOrderRefunded e) => this with
+    {
+        PointsBalance = PointsBalance + e.Points,
+        SpentPoints = SpentPoints - e.Points
     };
 
     public Account Apply(TransferSent e) => this with { BalanceMinutes = BalanceMinutes - e.Minutes };

@@ -1,4 +1,5 @@
 using NodaTime;
+using TimeBank.Markets;
 using TimeBank.ServiceRecords;
 
 namespace TimeBank.Ledger;
@@ -103,6 +104,7 @@ public static class LedgerEventTypes
     public static readonly Type[] AccountEvents =
     [
         typeof(AccountOpened), typeof(ServiceRecorded), typeof(ServiceRecordReversed), typeof(TransferSent), typeof(TransferReceived),
-        typeof(RedemptionHeld), typeof(RedemptionSettled), typeof(RedemptionCancelled), typeof(RedemptionExpired)
+        typeof(RedemptionHeld), typeof(RedemptionSettled), typeof(RedemptionCancelled), typeof(RedemptionExpired),
+        typeof(MarketOrderPlaced), typeof(MarketOrderRefunded)
     ];
 }

@@ -8,6 +8,9 @@ public static class PeopleSetup
     {
         services.AddSingleton<PersonalData>();
         services.AddHostedService<PersonalDataKeyCheck>();
+        services.AddSingleton<MemberDirectory>();
+        services.AddSingleton<MemberCardBackfill>();
+        services.AddHostedService(sp => sp.GetRequiredService<MemberCardBackfill>());
         return services;
     }
 
@@ -15,6 +18,7 @@ public static class PeopleSetup
     {
         opts.Schema.For<Volunteer>().UniqueIndex(v => v.IdNumberHash);
         opts.Schema.For<Elder>().UniqueIndex(e => e.IdNumberHash);
+        opts.Schema.For<MemberCard>().Duplicate(c => c.PersonId, configure: index => index.IsUnique = true);
         return opts;
     }
 }

@@ -13,11 +13,12 @@ public sealed record EmergencyContactView(string FullName, string Phone, Contact
 
 /// <summary>
 /// An elder as a caller may see them: idNumber and phones in full for admin, masked for every other role.
-/// accountId is the elder's time account, which has the same id.
+/// accountId is the elder's time account, which has the same id; memberCode the code on their member card.
 /// </summary>
 public sealed record ElderView(
     Guid Id,
     Guid AccountId,
+    string? MemberCode,
     string FullName,
     string IdNumber,
     LocalDate BirthDate,
@@ -31,9 +32,10 @@ public sealed record ElderView(
     EmergencyContactView EmergencyContact,
     Instant RegisteredAt)
 {
-    public static ElderView Of(Elder elder, Disclosure disclosure, LocalDate today) => new(
+    public static ElderView Of(Elder elder, string? memberCode, Disclosure disclosure, LocalDate today) => new(
         elder.Id,
         elder.Id,
+        memberCode,
         elder.FullName,
         disclosure.IdNumber(elder.Id, elder.ProtectedIdNumber),
         elder.BirthDate,
@@ -62,8 +64,11 @@ public static class GetElderEndpoint
     public static async Task<IResult> Get(Guid id, IQuerySession session, PersonalData personalData, IClock clock,
         IOptions<TimeBankOptions> options, HttpContext context)
     {
-        var elder = await session.LoadAsync<Elder>(id, context.RequestAborted);
-        if (elder is null) return Problems.NotFound("Elder", id).ToResult();
-        return Results.Ok(ElderView.Of(elder, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
+        var batch = session.CreateBatchQuery();
+        var loaded = batch.Load<Elder>(id);
+        var code = batch.Query<MemberCard>().Where(c => c.PersonId == id).Select(c => c.Id).FirstOrDefault();
+        await batch.Execute(context.RequestAborted);
+        if (await loaded is not { } elder) return Problems.NotFound("Elder", id).ToResult();
+        return Results.Ok(ElderView.Of(elder, await code, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
     }
 }

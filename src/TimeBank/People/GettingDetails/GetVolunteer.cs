@@ -13,11 +13,13 @@ public sealed record GuardianView(string FullName, string Phone);
 
 /// <summary>
 /// A volunteer as a caller may see them: idNumber and phones in full for admin, masked for every other role
-/// (120101********1234, 138****5678). accountId is the volunteer's time account, which has the same id.
+/// (120101********1234, 138****5678). accountId is the volunteer's time account, which has the same id;
+/// memberCode the code on their member card, which love-market kiosks look them up by.
 /// </summary>
 public sealed record VolunteerView(
     Guid Id,
     Guid AccountId,
+    string? MemberCode,
     string FullName,
     string IdNumber,
     LocalDate BirthDate,
@@ -30,9 +32,10 @@ public sealed record VolunteerView(
     GuardianView? Guardian,
     Instant RegisteredAt)
 {
-    public static VolunteerView Of(Volunteer volunteer, Disclosure disclosure, LocalDate today) => new(
+    public static VolunteerView Of(Volunteer volunteer, string? memberCode, Disclosure disclosure, LocalDate today) => new(
         volunteer.Id,
         volunteer.Id,
+        memberCode,
         volunteer.FullName,
         disclosure.IdNumber(volunteer.Id, volunteer.ProtectedIdNumber),
         volunteer.BirthDate,
@@ -59,8 +62,11 @@ public static class GetVolunteerEndpoint
     public static async Task<IResult> Get(Guid id, IQuerySession session, PersonalData personalData, IClock clock,
         IOptions<TimeBankOptions> options, HttpContext context)
     {
-        var volunteer = await session.LoadAsync<Volunteer>(id, context.RequestAborted);
-        if (volunteer is null) return Problems.NotFound("Volunteer", id).ToResult();
-        return Results.Ok(VolunteerView.Of(volunteer, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
+        var batch = session.CreateBatchQuery();
+        var loaded = batch.Load<Volunteer>(id);
+        var code = batch.Query<MemberCard>().Where(c => c.PersonId == id).Select(c => c.Id).FirstOrDefault();
+        await batch.Execute(context.RequestAborted);
+        if (await loaded is not { } volunteer) return Problems.NotFound("Volunteer", id).ToResult();
+        return Results.Ok(VolunteerView.Of(volunteer, await code, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
     }
 }

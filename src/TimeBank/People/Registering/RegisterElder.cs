@@ -143,18 +143,18 @@ public static class RegisterElderEndpoint
             context.Caller().KeyId);
 
         var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<Elder>>(command, context.AuditedDelivery(), context.RequestAborted),
+            () => bus.InvokeAsync<Outcome<Registered<Elder>>>(command, context.AuditedDelivery(), context.RequestAborted),
             context.RequestAborted);
         if (outcome.Problem is { } problem) return problem.ToResult();
 
-        var view = ElderView.Of(outcome.Value!, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
+        var view = ElderView.Of(outcome.Value!.Person, outcome.Value.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
         return Results.Created($"/api/elders/{view.Id}", view);
     }
 }
 
 public static class RegisterElderHandler
 {
-    public static async Task<Outcome<Elder>> Handle(RegisterElder command, IDocumentSession session, PersonalData personalData, IClock clock)
+    public static async Task<Outcome<Registered<Elder>>> Handle(RegisterElder command, IDocumentSession session, PersonalData personalData, IClock clock)
     {
         var hash = personalData.IdNumberHash(command.IdNumber);
         var existing = await session.Query<Elder>().Where(e => e.IdNumberHash == hash).Select(e => e.Id).ToListAsync();
@@ -164,7 +164,9 @@ public static class RegisterElderHandler
         var elder = Register(command, hash, personalData, now);
         session.Insert(elder);
         session.Events.StartStream<Account>(elder.Id, new AccountOpened(elder.Id, AccountHolder.Elder, now));
-        return Outcome<Elder>.Created(elder);
+        var card = MemberCard.Issue(elder.Id, MemberCard.Elder, elder.FullName, now);
+        session.Insert(card);
+        return Outcome<Registered<Elder>>.Created(new(elder, card.Id));
     }
 
     public static Elder Register(RegisterElder command, string idNumberHash, PersonalData personalData, Instant now) =>

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+
+namespace TimeBank.Markets;
+
+/// <summary>A love market (爱心超市) opens in a community; its id is its stream's id.</summary>
+public sealed record MarketOpened(Guid MarketId, string Name, string District, string Street, string Community, Instant OpenedAt);
+
+/// <summary>A market folded from its stream, inline.</summary>
+public sealed record Market
+{
+    public Guid Id { get; init; }
+    public string Name { get; init; } = "";
+    public string District { get; init; } = "";
+    public string Street { get; init; } = "";
+    public string Community { get; init; } = "";
+    public Instant OpenedAt { get; init; }
+    public long Version { get; set; }
+
+    public Market Apply(MarketOpened e) => this with
+    {
+        Id = e.MarketId,
+        Name = e.Name,
+        District = e.District,
+        Street = e.Street,
+        Community = e.Community,
+        OpenedAt = e.OpenedAt
+    };
+}
+
+public sealed record MarketView(Guid Id, string Name, string District, string Street, string Community, Instant OpenedAt)
+{
+    public static MarketView Of(Market m) => new(m.Id, m.Name, m.District, m.Street, m.Community, m.OpenedAt);
+}
+
+public static partial class Skus
+{
+    public const string Description = "1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit.";
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
+    private static partial Regex Pattern();
+
+    public static bool IsValid(string? sku) => sku is not null && Pattern().IsMatch(sku);
+
+    /// <summary>Each catalogue item is a stream of its own, with an id derived from its market and SKU.</summary>
+    public static Guid StreamId(Guid marketId, string sku)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"timebank/market-item/v1:{marketId:N}:{sku}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+}
+
+/// <summary>Kiosk keys are scoped to one market; admin (and auditors where they may read) see every market.</summary>
+public static class MarketAccess
+{
+    public static ProblemDetails? Refuse(Caller caller, Guid marketId) =>
+        caller.Role == Roles.Kiosk && caller.MarketId != marketId
+            ? Problems.Refusal(Problems.Types.Forbidden, StatusCodes.Status403Forbidden,
+                "This kiosk key serves another market.",
+                caller.MarketId is { } own
+                    ? $"The key is scoped to market {own}; it may not act on market {marketId}."
+                    : "The key is not scoped to any market; issue a kiosk key with a marketId.")
+            : null;
+}
+
+public static class MarketProblems
+{
+    public static ProblemDetails UnknownItems(IDictionary<string, string[]> errors) => Problems.Refusal(
+        Problems.Types.UnknownReference, StatusCodes.Status422UnprocessableEntity,
+        "The order names items this market does not list.", "Every line must name a SKU from GET /api/markets/{id}/items.",
+        new Dictionary<string, object?> { ["errors"] = errors });
+
+    public static ProblemDetails InsufficientStock(string title, IReadOnlyList<StockShortage> shortages, IDictionary<string, object?>? more = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["shortItems"] = shortages };
+        foreach (var (key, value) in more ?? new Dictionary<string, object?>()) extensions[key] = value;
+        return Problems.Refusal(Problems.Types.InsufficientStock, StatusCodes.Status409Conflict, title,
+            string.Join(" ", shortages.Select(s => $"{s.Sku} ({s.Name}): {s.Requested} asked for, {s.Available} in stock, {s.Shortfall} short.")),
+            extensions);
+    }
+}
+
+public sealed record StockShortage(string Sku, string Name, int Requested, int Available, int Shortfall);

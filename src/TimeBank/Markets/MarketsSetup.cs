@@ -1,0 +1,20 @@
+using JasperFx.Events.Projections;
+using Marten;
+
+namespace TimeBank.Markets;
+
+public static class MarketsSetup
+{
+    public static StoreOptions AddMarkets(this StoreOptions opts)
+    {
+        opts.Projections.Snapshot<Market>(SnapshotLifecycle.Inline);
+        opts.Projections.Snapshot<MarketItem>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<MarketOrderProjection>(ProjectionLifecycle.Inline);
+        opts.Schema.For<MarketItem>().Index(i => i.MarketId);
+        opts.Schema.For<MarketOrder>()
+            .Index(o => o.MarketId)
+            .Duplicate(o => o.PlacedAtUnixMs)
+            .Duplicate(o => o.RefundedAtUnixMs);
+        return opts;
+    }
+}

@@ -1,0 +1,65 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using TimeBank.People;
+using Wolverine;
+using Wolverine.Http;
+
+namespace TimeBank.Markets.Opening;
+
+/// <summary>A love market (爱心超市) and the community it serves.</summary>
+public sealed record OpenMarketRequest(string? Name, string? District, string? Street, string? Community);
+
+public sealed record OpenMarket(Guid MarketId, string Name, string District, string Street, string Community);
+
+public static class OpenMarketEndpoint
+{
+    public static ProblemDetails Validate(OpenMarketRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100) errors["name"] = ["A name of 1 to 100 characters is required."];
+        PersonFields.AddressParts(errors, request.District, request.Street, request.Community);
+        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+    }
+
+    /// <summary>Opens a love market (admin). Kiosk keys are then issued for it with POST /api/api-keys {role: kiosk, marketId}.</summary>
+    [WolverinePost("/api/markets", OperationId = "OpenMarket")]
+    [Authorize(Roles = Roles.Admin)]
+    [Tags("Love markets")]
+    [ProducesResponseType<MarketView>(StatusCodes.Status201Created)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public static async Task<IResult> Post(OpenMarketRequest request, IMessageBus bus, HttpContext context)
+    {
+        var command = new OpenMarket(Guid.CreateVersion7(), request.Name!.Trim(), request.District!.Trim(), request.Street!.Trim(),
+            request.Community!.Trim());
+        var market = await bus.InvokeAsync<MarketView>(command, context.AuditedDelivery(), context.RequestAborted);
+        return Results.Created($"/api/markets/{market.Id}", market);
+    }
+
+    /// <summary>One love market. A kiosk key reads only its own market.</summary>
+    [WolverineGet("/api/markets/{id}", OperationId = "GetMarket")]
+    [Authorize(Roles = Roles.Anyone)]
+    [Tags("Love markets")]
+    [ProducesResponseType<MarketView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(Guid id, IQuerySession session, HttpContext context)
+    {
+        if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();
+        var market = await session.LoadAsync<Market>(id, context.RequestAborted);
+        return market is null ? Problems.NotFound("Market", id).ToResult() : Results.Ok(MarketView.Of(market));
+    }
+}
+
+public static class OpenMarketHandler
+{
+    public static MarketView Handle(OpenMarket command, IDocumentSession session, IClock clock)
+    {
+        var opened = new MarketOpened(command.MarketId, command.Name, command.District, command.Street, command.Community, clock.GetCurrentInstant());
+        session.Events.StartStream<Market>(opened.MarketId, opened);
+        return MarketView.Of(new Market().Apply(opened));
+    }
+}

@@ -1,0 +1,184 @@
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using TimeBank.Ledger;
+using TimeBank.People;
+using Wolverine;
+using Wolverine.Http;
+
+namespace TimeBank.Markets.Ordering;
+
+public sealed record OrderLineRequest(string? Sku, int? Quantity);
+
+/// <summary>memberCode: the code on the member's card. lines: each SKU once, with the units wanted.</summary>
+public sealed record OrderRequest(string? MemberCode, OrderLineRequest?[]? Lines);
+
+public sealed record WantedLine(string Sku, int Quantity);
+
+public sealed record PlaceOrder(Guid MarketId, Guid AccountId, IReadOnlyList<WantedLine> Lines);
+
+public sealed record PlaceOrderCommand(PlaceOrder Order, string CallerKeyId, string IdempotencyKey)
+{
+    public string ClaimId => Idempotency.ClaimId("market-order", CallerKeyId, IdempotencyKey);
+}
+
+public static class PlaceOrderEndpoint
+{
+    public const int MaxLines = 20;
+    public const int MaxQuantity = 999;
+
+    public static ProblemDetails Validate(OrderRequest request, HttpContext context)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (Idempotency.ValidateKey(context.Request.Headers[Idempotency.Header]) is { } keyProblem)
+            errors[Idempotency.Header] = [keyProblem];
+        if (string.IsNullOrWhiteSpace(request.MemberCode)) errors["memberCode"] = ["The code on the member's card is required."];
+        if (request.Lines is null or { Length: 0 } || request.Lines.Length > MaxLines)
+        {
+            errors["lines"] = [$"An order has 1 to {MaxLines} lines."];
+        }
+        else
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < request.Lines.Length; i++)
+            {
+                var line = request.Lines[i];
+                if (!Skus.IsValid(line?.Sku)) errors[$"lines[{i}].sku"] = [$"A SKU is {Skus.Description}"];
+                else if (!seen.Add(line!.Sku!)) errors[$"lines[{i}].sku"] = ["Each SKU appears once per order; add up the quantity instead."];
+                if (line?.Quantity is null or < 1 or > MaxQuantity) errors[$"lines[{i}].quantity"] = [$"Whole units between 1 and {MaxQuantity} are required."];
+            }
+        }
+        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+    }
+
+    /// <summary>
+    /// Redeems points for goods (积分兑换): all lines or none. Short of stock or of points is a 409 (insufficient-stock
+    /// naming each short item, or insufficient-points naming the shortfall) and nothing is written. Send an
+    /// Idempotency-Key: a retry with the same key returns the first order. Admin, or a kiosk of this market.
+    /// </summary>
+    [WolverinePost("/api/markets/{id}/orders", OperationId = "PlaceMarketOrder")]
+    [Authorize(Roles = Roles.MarketStaff)]
+    [Tags("Love markets")]
+    [ProducesResponseType<OrderReceipt>(StatusCodes.Status201Created)]
+    [ProducesResponseType<OrderReceipt>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public static async Task<IResult> Post(Guid id, OrderRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
+        IMessageBus bus, HttpContext context, AccountLocks locks, MemberDirectory members)
+    {
+        var caller = context.Caller();
+        if (MarketAccess.Refuse(caller, id) is { } refused) return refused.ToResult();
+
+        var reading = MemberCodes.Read(request.MemberCode);
+        if (reading.Code is not { } code) return MemberProblems.Mistyped(request.MemberCode!, reading.Problem!, StatusCodes.Status422UnprocessableEntity).ToResult();
+        var card = await members.FindAsync(code, context.RequestAborted);
+        if (card is null) return MemberProblems.Unknown(code, StatusCodes.Status422UnprocessableEntity).ToResult();
+
+        var lines = request.Lines!.Select(l => new WantedLine(l!.Sku!, l.Quantity!.Value)).ToList();
+        var command = new PlaceOrderCommand(new PlaceOrder(id, card.PersonId, lines), caller.KeyId, idempotencyKey!);
+        using var turn = await locks.AcquireAsync(context.RequestAborted, [card.PersonId, .. lines.Select(l => Skus.StreamId(id, l.Sku))]);
+        var outcome = await Conflicts.RetryAsync(
+            () => bus.InvokeAsync<Outcome<OrderReceipt>>(command, context.AuditedDelivery(), context.RequestAborted),
+            context.RequestAborted);
+        return outcome.ToResult(r => $"/api/markets/{id}/orders/{r.OrderId}");
+    }
+}
+
+public static class PlaceOrderHandler
+{
+    public static async Task<Outcome<OrderReceipt>> Handle(PlaceOrderCommand command, IDocumentSession session, IClock clock)
+    {
+        var order = command.Order;
+        var fingerprint = Idempotency.Fingerprint(order);
+
+        var batch = session.CreateBatchQuery();
+        var claimed = batch.Load<IdempotencyClaim>(command.ClaimId);
+        var market = batch.Load<Market>(order.MarketId);
+        var accountStream = batch.Events.FetchForWriting<Account>(order.AccountId);
+        var itemStreams = order.Lines.Select(l => batch.Events.FetchForWriting<MarketItem>(Skus.StreamId(order.MarketId, l.Sku))).ToList();
+        await batch.Execute();
+
+        if (await claimed is { } claim)
+        {
+            return claim.Fingerprint == fingerprint
+                ? Outcome<OrderReceipt>.Ok(claim.Result<OrderReceipt>())
+                : Problems.IdempotencyMismatch(command.IdempotencyKey);
+        }
+        if (await market is null) return Problems.NotFound("Market", order.MarketId);
+
+        var account = await accountStream;
+        var items = new List<IEventStream<MarketItem>>(itemStreams.Count);
+        foreach (var stream in itemStreams) items.Add(await stream);
+
+        var now = clock.GetCurrentInstant();
+        var decision = Orders.Decide(order, account.Aggregate, items.Select(s => s.Aggregate).ToList(), now);
+        if (decision.Problem is not null) return decision.Problem;
+
+        // The points and every item's stock are version-checked and committed together: all of the order or none.
+        var placed = decision.Placed!;
+        account.AppendOne(placed);
+        for (var i = 0; i < items.Count; i++) items[i].AppendOne(decision.Sold![i]);
+
+        var receipt = new OrderReceipt(placed.OrderId, placed.MarketId, placed.AccountId, OrderStatus.Placed, placed.Lines, placed.Points,
+            account.Aggregate!.PointsBalance - placed.Points, now, null, null);
+        session.Insert(IdempotencyClaim.For(command.ClaimId, fingerprint, placed.OrderId, receipt, now));
+        return Outcome<OrderReceipt>.Created(receipt);
+    }
+}
+
+public static class Orders
+{
+    public sealed record Decision(ProblemDetails? Problem, MarketOrderPlaced? Placed = null, IReadOnlyList<StockSold>? Sold = null);
+
+    /// <summary>items[i] is the catalogue item of order.Lines[i], or null when the market does not list it.</summary>
+    public static Decision Decide(PlaceOrder order, Account? account, IReadOnlyList<MarketItem?> items, Instant now)
+    {
+        if (account is null)
+        {
+            return new(Problems.Refusal(Problems.Types.UnknownReference, StatusCodes.Status422UnprocessableEntity,
+                "The member has no account.", $"No account has id {order.AccountId}."));
+        }
+
+        var unknown = new Dictionary<string, string[]>();
+        for (var i = 0; i < order.Lines.Count; i++)
+        {
+            if (items[i] is not { } item || item.MarketId != order.MarketId)
+                unknown[$"lines[{i}].sku"] = [$"This market lists no item {order.Lines[i].Sku}."];
+        }
+        if (unknown.Count > 0) return new(MarketProblems.UnknownItems(unknown));
+
+        var lines = order.Lines.Select((l, i) => new OrderLine(l.Sku, items[i]!.Name, items[i]!.Unit, l.Quantity, items[i]!.PointsPrice,
+            l.Quantity * items[i]!.PointsPrice)).ToList();
+        var total = lines.Sum(l => (long)l.Points);
+        var available = account.PointsBalance;
+        var pointsShort = total > available;
+        var requested = (int)Math.Min(total, int.MaxValue);
+
+        var shortages = lines.Select((l, i) => (Line: l, Stock: items[i]!.Stock))
+            .Where(x => x.Stock < x.Line.Quantity)
+            .Select(x => new StockShortage(x.Line.Sku, x.Line.Name, x.Line.Quantity, x.Stock, x.Line.Quantity - x.Stock))
+            .ToList();
+        if (shortages.Count > 0)
+        {
+            return new(MarketProblems.InsufficientStock("Not enough stock for this order.", shortages, pointsShort
+                ? new Dictionary<string, object?>
+                {
+                    ["requestedPoints"] = requested, ["availablePoints"] = available, ["shortfallPoints"] = requested - available
+                }
+                : null));
+        }
+        if (pointsShort) return new(Problems.InsufficientPoints(order.AccountId.ToString(), requested, available));
+
+        var orderId = Guid.CreateVersion7();
+        var placed = new MarketOrderPlaced(orderId, order.MarketId, order.AccountId, lines, (int)total, now);
+        var sold = items.Select((item, i) => new StockSold(item!.Id, order.MarketId, item.Sku, orderId, order.Lines[i].Quantity, now)).ToList();
+        return new(null, placed, sold);
+    }
+}

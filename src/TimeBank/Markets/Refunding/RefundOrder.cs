@@ -1,0 +1,96 @@
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using TimeBank.Ledger;
+using Wolverine;
+using Wolverine.Http;
+
+namespace TimeBank.Markets.Refunding;
+
+public sealed record RefundRequest(string? Reason);
+
+public sealed record RefundOrder(Guid MarketId, Guid OrderId, string Reason);
+
+public static class RefundOrderEndpoint
+{
+    public static ProblemDetails Validate(RefundRequest request) =>
+        string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Trim().Length > 500
+            ? Problems.Validation("reason", "A reason of 1 to 500 characters is required.")
+            : WolverineContinue.NoProblems;
+
+    /// <summary>
+    /// Refunds a whole order: its points go back to the member and its units back in stock. Refunding a refunded
+    /// order again returns it unchanged. Admin, or a kiosk of this market.
+    /// </summary>
+    [WolverinePost("/api/markets/{id}/orders/{orderId}/refund", OperationId = "RefundMarketOrder")]
+    [Authorize(Roles = Roles.MarketStaff)]
+    [Tags("Love markets")]
+    [ProducesResponseType<OrderReceipt>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Post(Guid id, Guid orderId, RefundRequest request, IMessageBus bus, HttpContext context, AccountLocks locks,
+        IQuerySession session)
+    {
+        if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();
+        var order = await session.LoadAsync<MarketOrder>(orderId, context.RequestAborted);
+        if (order is null || order.MarketId != id) return Problems.NotFound("Order", orderId).ToResult();
+
+        using var turn = await locks.AcquireAsync(context.RequestAborted, [order.AccountId, .. order.Lines.Select(l => Skus.StreamId(id, l.Sku))]);
+        var outcome = await Conflicts.RetryAsync(
+            () => bus.InvokeAsync<Outcome<OrderReceipt>>(new RefundOrder(id, orderId, request.Reason!.Trim()), context.AuditedDelivery(),
+                context.RequestAborted),
+            context.RequestAborted);
+        return outcome.ToResult();
+    }
+
+    /// <summary>One order as a receipt, with the member's points now.</summary>
+    [WolverineGet("/api/markets/{id}/orders/{orderId}", OperationId = "GetMarketOrder")]
+    [Authorize(Roles = Roles.MarketReaders)]
+    [Tags("Love markets")]
+    [ProducesResponseType<OrderReceipt>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(Guid id, Guid orderId, IQuerySession session, HttpContext context)
+    {
+        if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();
+        var order = await session.LoadAsync<MarketOrder>(orderId, context.RequestAborted);
+        if (order is null || order.MarketId != id) return Problems.NotFound("Order", orderId).ToResult();
+        var account = await session.LoadAsync<Account>(order.AccountId, context.RequestAborted);
+        return Results.Ok(OrderReceipt.Of(order, account?.PointsBalance ?? 0));
+    }
+}
+
+public static class RefundOrderHandler
+{
+    public static async Task<Outcome<OrderReceipt>> Handle(RefundOrder command, IDocumentSession session, IClock clock)
+    {
+        var order = await session.LoadAsync<MarketOrder>(command.OrderId);
+        if (order is null || order.MarketId != command.MarketId) return Problems.NotFound("Order", command.OrderId);
+
+        var batch = session.CreateBatchQuery();
+        var accountStream = batch.Events.FetchForWriting<Account>(order.AccountId);
+        var itemStreams = order.Lines.Select(l => batch.Events.FetchForWriting<MarketItem>(Skus.StreamId(order.MarketId, l.Sku))).ToList();
+        await batch.Execute();
+
+        var account = await accountStream;
+        var balance = account.Aggregate?.PointsBalance ?? 0;
+        if (order.Status == OrderStatus.Refunded) return Outcome<OrderReceipt>.Ok(OrderReceipt.Of(order, balance));
+
+        var now = clock.GetCurrentInstant();
+        account.AppendOne(new MarketOrderRefunded(order.Id, order.MarketId, order.AccountId, order.Points, command.Reason, now));
+        for (var i = 0; i < itemStreams.Count; i++)
+        {
+            IEventStream<MarketItem> item = await itemStreams[i];
+            var line = order.Lines[i];
+            item.AppendOne(new StockReturned(item.Id, order.MarketId, line.Sku, order.Id, line.Quantity, now));
+        }
+
+        var refunded = order with { Status = OrderStatus.Refunded, RefundedAt = now, RefundReason = command.Reason };
+        return Outcome<OrderReceipt>.Ok(OrderReceipt.Of(refunded, balance + order.Points));
+    }
+}

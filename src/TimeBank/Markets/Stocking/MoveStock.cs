@@ -1,0 +1,109 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using Wolverine;
+using Wolverine.Http;
+
+namespace TimeBank.Markets.Stocking;
+
+/// <summary>quantity: units received (positive) or written off (negative: spoiled, lost, expired). reason says which.</summary>
+public sealed record StockRequest(int? Quantity, string? Reason);
+
+public sealed record MoveStock(Guid MarketId, string Sku, int Quantity, string Reason);
+
+public sealed record MoveStockCommand(MoveStock Movement, string CallerKeyId, string IdempotencyKey)
+{
+    public string ClaimId => Idempotency.ClaimId("stock", CallerKeyId, IdempotencyKey);
+}
+
+public static class MoveStockEndpoint
+{
+    public const int MaxQuantity = 100_000;
+
+    public static ProblemDetails Validate(StockRequest request, HttpContext context)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (Idempotency.ValidateKey(context.Request.Headers[Idempotency.Header]) is { } keyProblem)
+            errors[Idempotency.Header] = [keyProblem];
+        if (request.Quantity is null or 0 or < -MaxQuantity or > MaxQuantity)
+            errors["quantity"] = [$"Whole units between -{MaxQuantity} and {MaxQuantity}, not 0: positive to receive, negative to write off."];
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Trim().Length > 500) errors["reason"] = ["A reason of 1 to 500 characters is required."];
+        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+    }
+
+    /// <summary>
+    /// Receives stock (positive quantity) or writes it off (negative; never below zero, else 409 insufficient-stock).
+    /// Admin, or a kiosk of this market. Idempotent on the Idempotency-Key header.
+    /// </summary>
+    [WolverinePost("/api/markets/{id}/items/{sku}/stock", OperationId = "MoveMarketStock")]
+    [Authorize(Roles = Roles.MarketStaff)]
+    [Tags("Love markets")]
+    [ProducesResponseType<ItemView>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ItemView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public static async Task<IResult> Post(Guid id, string sku, StockRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
+        IMessageBus bus, HttpContext context, AccountLocks locks)
+    {
+        var caller = context.Caller();
+        if (MarketAccess.Refuse(caller, id) is { } refused) return refused.ToResult();
+        if (!Skus.IsValid(sku)) return Problems.NotFound("Item", sku).ToResult();
+
+        var command = new MoveStockCommand(new MoveStock(id, sku, request.Quantity!.Value, request.Reason!.Trim()), caller.KeyId, idempotencyKey!);
+        using var turn = await locks.AcquireAsync(context.RequestAborted, Skus.StreamId(id, sku));
+        var outcome = await Conflicts.RetryAsync(
+            () => bus.InvokeAsync<Outcome<ItemView>>(command, context.AuditedDelivery(), context.RequestAborted),
+            context.RequestAborted);
+        return outcome.ToResult();
+    }
+}
+
+public static class MoveStockHandler
+{
+    public static async Task<Outcome<ItemView>> Handle(MoveStockCommand command, IDocumentSession session, IClock clock)
+    {
+        var movement = command.Movement;
+        var fingerprint = Idempotency.Fingerprint(movement);
+        var batch = session.CreateBatchQuery();
+        var claimed = batch.Load<IdempotencyClaim>(command.ClaimId);
+        var itemStream = batch.Events.FetchForWriting<MarketItem>(Skus.StreamId(movement.MarketId, movement.Sku));
+        await batch.Execute();
+
+        if (await claimed is { } claim)
+        {
+            return claim.Fingerprint == fingerprint
+                ? Outcome<ItemView>.Ok(claim.Result<ItemView>())
+                : Problems.IdempotencyMismatch(command.IdempotencyKey);
+        }
+
+        var stream = await itemStream;
+        if (stream.Aggregate is not { } item || item.MarketId != movement.MarketId) return Problems.NotFound("Item", movement.Sku);
+
+        var now = clock.GetCurrentInstant();
+        object moved;
+        if (movement.Quantity > 0)
+        {
+            moved = new StockReceived(item.Id, item.MarketId, item.Sku, movement.Quantity, movement.Reason, now);
+        }
+        else
+        {
+            var off = -movement.Quantity;
+            if (off > item.Stock)
+            {
+                return MarketProblems.InsufficientStock("Cannot write off more than is in stock.",
+                    [new StockShortage(item.Sku, item.Name, off, item.Stock, off - item.Stock)]);
+            }
+            moved = new StockWrittenOff(item.Id, item.MarketId, item.Sku, off, movement.Reason, now);
+        }
+        stream.AppendOne(moved);
+
+        var view = ItemView.Of(item with { Stock = item.Stock + movement.Quantity });
+        session.Insert(IdempotencyClaim.For(command.ClaimId, fingerprint, item.Id, view, now));
+        return Outcome<ItemView>.Created(view);
+    }
+}
