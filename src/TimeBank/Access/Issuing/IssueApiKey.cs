@@ -53,7 +53,10 @@ public static class IssueApiKeyEndpoint
         session.Insert(key);
         return Results.Created($"/api/api-keys/{key.Id}", new IssuedApiKey(key.Id, key.Name, key.Role, secret, key.MarketId));
     }
+}
 
+public static class CurrentApiKeyEndpoint
+{
     /// <summary>The calling key's id, name, role and (for a kiosk key) market: what a kiosk page needs to find its market.</summary>
     [WolverineGet("/api/api-keys/current", OperationId = "GetCurrentApiKey")]
     [Authorize(Roles = Roles.Anyone)]

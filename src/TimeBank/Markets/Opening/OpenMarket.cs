@@ -38,7 +38,10 @@ public static class OpenMarketEndpoint
         var market = await bus.InvokeAsync<MarketView>(command, context.AuditedDelivery(), context.RequestAborted);
         return Results.Created($"/api/markets/{market.Id}", market);
     }
+}
 
+public static class GetMarketEndpoint
+{
     /// <summary>One love market. A kiosk key reads only its own market.</summary>
     [WolverineGet("/api/markets/{id}", OperationId = "GetMarket")]
     [Authorize(Roles = Roles.Anyone)]

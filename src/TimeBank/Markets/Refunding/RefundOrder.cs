@@ -47,7 +47,10 @@ public static class RefundOrderEndpoint
             context.RequestAborted);
         return outcome.ToResult();
     }
+}
 
+public static class GetOrderEndpoint
+{
     /// <summary>One order as a receipt, with the member's points now.</summary>
     [WolverineGet("/api/markets/{id}/orders/{orderId}", OperationId = "GetMarketOrder")]
     [Authorize(Roles = Roles.MarketReaders)]
