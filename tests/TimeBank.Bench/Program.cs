@@ -21,6 +21,12 @@ try
         Console.Out.WriteLine(result);
         Console.Out.Flush();
     }
+
+    var market = await MarketWorld.CreateAsync(api, options, world);
+    Console.Out.WriteLine(await Load.RunAsync(api, market.MemberLookup(), options));
+    var orders = await Load.RunAsync(api, market.Order(), options);
+    Console.Out.WriteLine(orders with { Errors = orders.Errors + await market.DiscrepanciesAsync(api) });
+    Console.Out.Flush();
     return 0;
 }
 catch (Exception e) when (e is BenchException or HttpRequestException or TaskCanceledException)
