@@ -121,6 +121,45 @@ public sealed class running_markets(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
+    public async Task the_kiosk_page_is_served_without_a_key_and_the_endpoints_are_documented()
+    {
+        var page = await Host.Scenario(s =>
+        {
+            s.Get.Url("/kiosk/");
+            s.StatusCodeShouldBe(200);
+        });
+        var html = await page.ReadAsTextAsync();
+        html.ShouldContain("积分兑换");
+        html.ShouldContain("kiosk.js");
+        html.ShouldNotContain("http://");
+        html.ShouldNotContain("https://");
+        await Host.Scenario(s =>
+        {
+            s.Get.Url("/kiosk/kiosk.js");
+            s.StatusCodeShouldBe(200);
+        });
+
+        var swagger = await (await Host.Scenario(s =>
+        {
+            s.Get.Url("/swagger/v1/swagger.json");
+            s.StatusCodeShouldBe(200);
+        })).Json();
+        var paths = swagger.GetProperty("paths");
+        foreach (var (path, method) in new[]
+                 {
+                     ("/api/markets", "post"), ("/api/markets/{id}", "get"), ("/api/markets/{id}/items", "get"), ("/api/markets/{id}/items/{sku}", "put"),
+                     ("/api/markets/{id}/items/{sku}/stock", "post"), ("/api/markets/{id}/items/{sku}/history", "get"),
+                     ("/api/markets/{id}/orders", "post"), ("/api/markets/{id}/orders/{orderId}", "get"),
+                     ("/api/markets/{id}/orders/{orderId}/refund", "post"), ("/api/markets/{id}/daily-summary", "get"),
+                     ("/api/kiosk/members/{code}", "get"), ("/api/api-keys/current", "get")
+                 })
+        {
+            paths.TryGetProperty(path, out var item).ShouldBeTrue(path);
+            item.TryGetProperty(method, out _).ShouldBeTrue($"{method} {path}");
+        }
+    }
+
+    [Fact]
     public async Task only_kiosk_keys_name_a_market_and_the_market_must_exist()
     {
         var market = await Fixture.OpenMarketAsync();
