@@ -8,7 +8,7 @@
 //   MISTYPED_CODE   the same code with one character wrong
 //   ORDER           JSON: [{"sku": "RICE", "quantity": 2}, ...]
 //   CHROMIUM        browser executable (default /usr/bin/chromium)
-//   SCREENSHOT      optional: a PNG of the receipt is written here
+//   SCREENSHOT      optional: PNGs of the receipt (this path) and of the cart (…-cart.png) are written
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +65,7 @@ try {
     for (let i = 0; i < line.quantity; i++) await page.click(`li[data-sku="${line.sku}"] .plus`);
   }
   const total = Number(await page.textContent("#cart-total"));
+  if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT.replace(/\.png$/, "-cart.png"), fullPage: true });
   await page.click("#confirm");
   await page.locator("#receipt").waitFor({ state: "visible" });
 
