@@ -33,7 +33,7 @@ public sealed class MarketWorld
     private const int Shoppers = 256;
     private const int RecordsPerShopper = 6;
     private const int RecordMinutes = 600;
-    private const int Stock = 1_000_000;
+    private const int Stock = 100_000;
     private static readonly (string Sku, int Price)[] Catalogue =
         [("RICE", 2), ("OIL", 2), ("SOAP", 1), ("TOWEL", 1), ("NOODLES", 1), ("EGGS", 2), ("MILK", 1), ("SALT", 1)];
 
