@@ -17,7 +17,8 @@ public static class OpenApi
                 Title = "TimeBank",
                 Version = "v1",
                 Description = "Event-sourced ledger for volunteer time banks (时间银行): service-hour deposits, transfers, " +
-                              "redemptions, and the audit trail behind every balance. Amounts are whole minutes. " +
+                              "redemptions, love-market points (积分) and the audit trail behind every balance. Amounts are whole minutes, " +
+                              "or whole points where a field says points. " +
                               "Errors are RFC 9457 problem documents with a stable `type`."
             });
 
