@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events;
 using Marten.Exceptions;
 using Npgsql;
+using Wolverine;
 
 namespace TimeBank.Hosting;
 
@@ -26,6 +27,13 @@ public static class Conflicts
     private static bool IsRetryable(PostgresException pg) =>
         pg.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected
             or PostgresErrorCodes.SerializationFailure;
+
+    /// <summary>
+    /// Runs a command's handler for an HTTP request: stamped with the request's actor, correlation and
+    /// causation, and re-run from scratch when it loses a race.
+    /// </summary>
+    public static Task<Outcome<T>> InvokeForRequestAsync<T>(this IMessageBus bus, object command, HttpContext context) where T : class =>
+        RetryAsync(() => bus.InvokeAsync<Outcome<T>>(command, context.AuditedDelivery(), context.RequestAborted), context.RequestAborted);
 
     public static async Task<T> RetryAsync<T>(Func<Task<T>> attempt, CancellationToken cancellation)
     {

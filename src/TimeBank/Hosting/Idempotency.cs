@@ -15,6 +15,10 @@ public sealed record IdempotencyClaim(string Id, string Fingerprint, Guid Resour
     public static IdempotencyClaim For<T>(string id, string fingerprint, Guid resourceId, T result, Instant now) =>
         new(id, fingerprint, resourceId, JsonSerializer.SerializeToElement(result, Idempotency.Canonical), now);
 
+    /// <summary>The first result for the same request again; a 409 for a different request under the same key.</summary>
+    public Outcome<T> Replay<T>(string fingerprint, string clientKey) where T : class =>
+        Fingerprint == fingerprint ? Outcome<T>.Ok(Result<T>()) : Problems.IdempotencyMismatch(clientKey);
+
     public T Result<T>() => FirstResult.Deserialize<T>(Idempotency.Canonical)!;
 }
 

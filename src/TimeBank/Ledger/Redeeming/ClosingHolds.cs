@@ -44,9 +44,7 @@ public static class CloseHoldEndpoints
 
     private static async Task<IResult> Close(Guid id, HoldClosing closing, IMessageBus bus, HttpContext context)
     {
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<RedemptionView>>(new CloseHold(id, closing), context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<RedemptionView>(new CloseHold(id, closing), context);
         return outcome.ToResult();
     }
 

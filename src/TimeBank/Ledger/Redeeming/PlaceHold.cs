@@ -57,9 +57,7 @@ public static class PlaceHoldEndpoint
         var command = new PlaceHoldCommand(new PlaceHold(account, request.Minutes!.Value, request.ServiceType!, request.Description!.Trim()),
             context.Caller().KeyId, idempotencyKey!);
         using var turn = await locks.AcquireAsync(context.RequestAborted, account);
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<RedemptionView>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<RedemptionView>(command, context);
         return outcome.ToResult(r => $"/api/redemptions/{r.Id}");
     }
 }
@@ -79,9 +77,7 @@ public static class PlaceHoldHandler
 
         if (await claimed is { } claim)
         {
-            return claim.Fingerprint == fingerprint
-                ? Outcome<RedemptionView>.Ok(claim.Result<RedemptionView>())
-                : Problems.IdempotencyMismatch(command.IdempotencyKey);
+            return claim.Replay<RedemptionView>(fingerprint, command.IdempotencyKey);
         }
 
         var stream = await accountStream;

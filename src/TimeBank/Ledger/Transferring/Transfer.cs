@@ -59,9 +59,7 @@ public static class TransferEndpoint
         var command = new TransferCommand(new Transfer(from, to, request.Minutes!.Value, request.Reason!.Trim()),
             context.Caller().KeyId, idempotencyKey!);
         using var turn = await locks.AcquireAsync(context.RequestAborted, from, to);
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<TransferResult>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<TransferResult>(command, context);
         return outcome.ToResult();
     }
 }
@@ -81,9 +79,7 @@ public static class TransferHandler
 
         if (await claimed is { } claim)
         {
-            return claim.Fingerprint == fingerprint
-                ? Outcome<TransferResult>.Ok(claim.Result<TransferResult>())
-                : Problems.IdempotencyMismatch(command.IdempotencyKey);
+            return claim.Replay<TransferResult>(fingerprint, command.IdempotencyKey);
         }
 
         var from = await fromStream;

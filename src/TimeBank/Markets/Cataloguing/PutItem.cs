@@ -43,9 +43,7 @@ public static class PutItemEndpoint
     {
         var command = new PutItem(id, sku, request.Name!.Trim(), request.Unit!.Trim(), request.PointsPrice!.Value);
         using var turn = await locks.AcquireAsync(context.RequestAborted, Skus.StreamId(id, sku));
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<ItemView>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<ItemView>(command, context);
         return outcome.ToResult(i => $"/api/markets/{id}/items/{i.Sku}");
     }
 }

@@ -84,9 +84,7 @@ public static class PlaceOrderEndpoint
         var lines = request.Lines!.Select(l => new WantedLine(l!.Sku!, l.Quantity!.Value)).ToList();
         var command = new PlaceOrderCommand(new PlaceOrder(id, card.PersonId, lines), caller.KeyId, idempotencyKey!);
         using var turn = await locks.AcquireAsync(context.RequestAborted, [card.PersonId, .. lines.Select(l => Skus.StreamId(id, l.Sku))]);
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<OrderReceipt>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<OrderReceipt>(command, context);
         return outcome.ToResult(r => $"/api/markets/{id}/orders/{r.OrderId}");
     }
 }
@@ -107,9 +105,7 @@ public static class PlaceOrderHandler
 
         if (await claimed is { } claim)
         {
-            return claim.Fingerprint == fingerprint
-                ? Outcome<OrderReceipt>.Ok(claim.Result<OrderReceipt>())
-                : Problems.IdempotencyMismatch(command.IdempotencyKey);
+            return claim.Replay<OrderReceipt>(fingerprint, command.IdempotencyKey);
         }
         if (await market is null) return Problems.NotFound("Market", order.MarketId);
 

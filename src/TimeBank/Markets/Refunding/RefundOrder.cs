@@ -41,10 +41,7 @@ public static class RefundOrderEndpoint
         if (order is null || order.MarketId != id) return Problems.NotFound("Order", orderId).ToResult();
 
         using var turn = await locks.AcquireAsync(context.RequestAborted, [order.AccountId, .. order.Lines.Select(l => Skus.StreamId(id, l.Sku))]);
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<OrderReceipt>>(new RefundOrder(id, orderId, request.Reason!.Trim()), context.AuditedDelivery(),
-                context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<OrderReceipt>(new RefundOrder(id, orderId, request.Reason!.Trim()), context);
         return outcome.ToResult();
     }
 }

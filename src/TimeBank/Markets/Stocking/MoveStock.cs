@@ -56,9 +56,7 @@ public static class MoveStockEndpoint
 
         var command = new MoveStockCommand(new MoveStock(id, sku, request.Quantity!.Value, request.Reason!.Trim()), caller.KeyId, idempotencyKey!);
         using var turn = await locks.AcquireAsync(context.RequestAborted, Skus.StreamId(id, sku));
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<ItemView>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<ItemView>(command, context);
         return outcome.ToResult();
     }
 }
@@ -76,9 +74,7 @@ public static class MoveStockHandler
 
         if (await claimed is { } claim)
         {
-            return claim.Fingerprint == fingerprint
-                ? Outcome<ItemView>.Ok(claim.Result<ItemView>())
-                : Problems.IdempotencyMismatch(command.IdempotencyKey);
+            return claim.Replay<ItemView>(fingerprint, command.IdempotencyKey);
         }
 
         var stream = await itemStream;

@@ -142,9 +142,7 @@ public static class RegisterElderEndpoint
             PersonFields.TryParse<ContactRelation>(contact.Relation, out var relation) ? relation : default,
             context.Caller().KeyId);
 
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<Registered<Elder>>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<Registered<Elder>>(command, context);
         if (outcome.Problem is { } problem) return problem.ToResult();
 
         var view = ElderView.Of(outcome.Value!.Person, outcome.Value.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));

@@ -115,9 +115,7 @@ public static class RegisterVolunteerEndpoint
             request.Guardian?.Phone!.Trim(),
             context.Caller().KeyId);
 
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<Registered<Volunteer>>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<Registered<Volunteer>>(command, context);
         if (outcome.Problem is { } problem) return problem.ToResult();
 
         var view = VolunteerView.Of(outcome.Value!.Person, outcome.Value.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));

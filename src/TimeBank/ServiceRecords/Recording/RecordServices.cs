@@ -80,9 +80,7 @@ public sealed class DepositLedger(
         var fingerprint = Idempotency.Fingerprint(command);
         if (claims.TryGetValue(command.ClaimId, out var claim))
         {
-            return new(claim.Fingerprint == fingerprint
-                ? Outcome<ServiceRecordResult>.Ok(claim.Result<ServiceRecordResult>())
-                : Problems.IdempotencyMismatch(command.PlatformRecordId));
+            return new(claim.Replay<ServiceRecordResult>(fingerprint, command.PlatformRecordId));
         }
 
         var startsAt = command.StartsAt;

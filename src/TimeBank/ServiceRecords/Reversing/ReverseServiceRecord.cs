@@ -39,9 +39,7 @@ public static class ReverseServiceRecordEndpoint
     {
         var caller = context.Caller();
         var command = new ReverseServiceRecord(id, request.Reason!.Trim(), caller.KeyId, caller.Role);
-        var outcome = await Conflicts.RetryAsync(
-            () => bus.InvokeAsync<Outcome<ServiceRecordView>>(command, context.AuditedDelivery(), context.RequestAborted),
-            context.RequestAborted);
+        var outcome = await bus.InvokeForRequestAsync<ServiceRecordView>(command, context);
         return outcome.ToResult();
     }
 }
