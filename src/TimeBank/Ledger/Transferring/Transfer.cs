@@ -35,7 +35,7 @@ public static class TransferEndpoint
         if (!SystemAccounts.TryParse(request.To, out var to)) errors["to"] = [AccountIds.Description];
         if (request.From is not null && request.From == request.To) errors["to"] = ["A transfer needs two different accounts."];
         if (request.Minutes is null or < 1 or > MaxMinutes) errors["minutes"] = [$"Whole minutes between 1 and {MaxMinutes} are required."];
-        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500) errors["reason"] = ["A reason of 1 to 500 characters is required."];
+        if (!Reasons.IsValid(request.Reason)) errors["reason"] = [Reasons.Required];
         return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
     }
 

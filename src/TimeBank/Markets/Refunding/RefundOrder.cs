@@ -18,8 +18,8 @@ public sealed record RefundOrder(Guid MarketId, Guid OrderId, string Reason);
 public static class RefundOrderEndpoint
 {
     public static ProblemDetails Validate(RefundRequest request) =>
-        string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Trim().Length > 500
-            ? Problems.Validation("reason", "A reason of 1 to 500 characters is required.")
+        !Reasons.IsValid(request.Reason)
+            ? Problems.Validation("reason", Reasons.Required)
             : WolverineContinue.NoProblems;
 
     /// <summary>

@@ -30,7 +30,7 @@ public static class MoveStockEndpoint
             errors[Idempotency.Header] = [keyProblem];
         if (request.Quantity is null or 0 or < -MaxQuantity or > MaxQuantity)
             errors["quantity"] = [$"Whole units between -{MaxQuantity} and {MaxQuantity}, not 0: positive to receive, negative to write off."];
-        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Trim().Length > 500) errors["reason"] = ["A reason of 1 to 500 characters is required."];
+        if (!Reasons.IsValid(request.Reason)) errors["reason"] = [Reasons.Required];
         return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
     }
 

@@ -17,8 +17,8 @@ public sealed record ReverseServiceRecord(Guid RecordId, string Reason, string C
 public static class ReverseServiceRecordEndpoint
 {
     public static ProblemDetails Validate(ReversalRequest request) =>
-        string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500
-            ? Problems.Validation("reason", "A reason of 1 to 500 characters is required.")
+        !Reasons.IsValid(request.Reason)
+            ? Problems.Validation("reason", Reasons.Required)
             : WolverineContinue.NoProblems;
 
     /// <summary>
