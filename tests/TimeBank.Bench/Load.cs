@@ -14,12 +14,15 @@ public static class Load
 {
     private const int ReportedFailures = 5;
 
+    private static int _measured;
+
     public static async Task<Measurement> RunAsync(Api api, Operation operation, BenchOptions options)
     {
         var run = new Run(api, operation);
-        if (options.WarmupSeconds > 0)
+        var warmup = Interlocked.Increment(ref _measured) == 1 ? options.FirstWarmupSeconds : options.WarmupSeconds;
+        if (warmup > 0)
         {
-            await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.WarmupSeconds));
+            await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));
         }
         var (latencies, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
 

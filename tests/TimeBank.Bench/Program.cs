@@ -14,19 +14,28 @@ try
     var world = await World.CreateAsync(api, options);
 
     // Built one after another: transfers and reads pick among the volunteers the deposits funded.
-    var operations = new Func<Operation>[] { () => Operations.Deposit(world), () => Operations.Transfer(world), () => Operations.AccountRead(world) };
-    foreach (var operation in operations)
+    var operations = new (string Name, Func<Operation> Build)[]
     {
-        var result = await Load.RunAsync(api, operation(), options);
-        Console.Out.WriteLine(result);
+        ("deposit", () => Operations.Deposit(world)), ("transfer", () => Operations.Transfer(world)),
+        ("account-read", () => Operations.AccountRead(world))
+    };
+    foreach (var (name, build) in operations.Where(o => options.Operations.Contains(o.Name)))
+    {
+        Console.Out.WriteLine(await Load.RunAsync(api, build(), options));
         Console.Out.Flush();
     }
 
-    var market = await MarketWorld.CreateAsync(api, options, world);
-    Console.Out.WriteLine(await Load.RunAsync(api, market.MemberLookup(), options));
-    var orders = await Load.RunAsync(api, market.Order(), options);
-    Console.Out.WriteLine(orders with { Errors = orders.Errors + await market.DiscrepanciesAsync(api) });
-    Console.Out.Flush();
+    if (options.Operations.Overlaps(["member-lookup", "order"]))
+    {
+        var market = await MarketWorld.CreateAsync(api, options, world);
+        if (options.Operations.Contains("member-lookup")) Console.Out.WriteLine(await Load.RunAsync(api, market.MemberLookup(), options));
+        if (options.Operations.Contains("order"))
+        {
+            var orders = await Load.RunAsync(api, market.Order(), options);
+            Console.Out.WriteLine(orders with { Errors = orders.Errors + await market.DiscrepanciesAsync(api) });
+        }
+        Console.Out.Flush();
+    }
     return 0;
 }
 catch (Exception e) when (e is BenchException or HttpRequestException or TaskCanceledException)

@@ -238,6 +238,24 @@ public sealed class recording_service(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
+    public async Task a_service_overlapping_the_last_minute_of_a_twelve_hour_service_is_refused()
+    {
+        var (volunteer, elder) = await People();
+        var start = Fixture.LocalNow().Date.PlusDays(-2).At(new LocalTime(6, 0));
+        var longest = await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, start, 12 * 60), 201);
+        var longestId = (await longest.Body<ServiceRecordResult>()).Id;
+
+        var tail = await Host.PostAsync(Keys.Platform, "/api/service-records",
+            LedgerScenarios.ServiceBody(volunteer, elder, start.PlusHours(12).PlusMinutes(-1), 30), 409);
+        (await tail.Problem("urn:timebank:problem:overlapping-service")).GetProperty("overlappingRecordId").GetGuid().ShouldBe(longestId);
+
+        var earlier = await Host.PostAsync(Keys.Platform, "/api/service-records",
+            LedgerScenarios.ServiceBody(volunteer, elder, start.PlusHours(-1), 90), 409);
+        await earlier.Problem("urn:timebank:problem:overlapping-service");
+        (await RecordsOf(volunteer)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task kiosks_and_auditors_cannot_post_records()
     {
         var (volunteer, elder) = await People();

@@ -23,14 +23,16 @@ public static class RecordServicesHandler
         var volunteerIds = commands.Select(c => c.VolunteerId).Distinct().ToArray();
         var earliest = commands.Min(c => c.StartsAt).ToUnixTimeMilliseconds();
         var latest = commands.Max(c => c.EndsAt).ToUnixTimeMilliseconds();
+        var earliestOverlappingStart = earliest - (long)RecordServiceEndpoint.LongestService.TotalMilliseconds;
 
         var reads = session.CreateBatchQuery();
         var claims = reads.LoadMany<IdempotencyClaim>().ById(commands.Select(c => c.ClaimId).Distinct().ToArray());
         var volunteers = reads.LoadMany<Volunteer>().ById(volunteerIds);
         var elders = reads.LoadMany<Elder>().ById(commands.Select(c => c.ElderId).Distinct().ToArray());
         var credited = reads.Query<ServiceRecord>()
-            .Where(r => volunteerIds.Contains(r.VolunteerId) && r.Status == ServiceRecordStatus.Credited
-                        && r.StartsAtUnixMs < latest && r.EndsAtUnixMs > earliest)
+            .Where(r => volunteerIds.Contains(r.VolunteerId)
+                        && r.StartsAtUnixMs > earliestOverlappingStart && r.StartsAtUnixMs < latest
+                        && r.EndsAtUnixMs > earliest && r.Status == ServiceRecordStatus.Credited)
             .ToList();
         var streams = volunteerIds.ToDictionary(id => id, id => reads.Events.FetchForWriting<Account>(id));
         await reads.Execute();
