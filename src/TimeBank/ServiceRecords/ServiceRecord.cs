@@ -134,7 +134,7 @@ public static class ServiceRecordsSetup
         // The overlap check looks a volunteer's records up by start: a service lasts at most 12 hours, so
         // anything overlapping a period starts within 12 hours before it, a bounded range of one index.
         opts.Schema.For<ServiceRecord>()
-            .Duplicate(r => r.StartsAtUnixMs, notNull: true)
+            .Duplicate(r => r.StartsAtUnixMs)
             .Index([r => r.VolunteerId, r => r.StartsAtUnixMs]);
         return opts;
     }
