@@ -1,8 +1,12 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Serialization;
 using Marten;
 using Marten.Events.Projections;
 using Marten.Patching;
 using NodaTime;
 using TimeBank.Ledger;
+using TimeBank.ServiceRecords.Recording;
 
 namespace TimeBank.ServiceRecords;
 
@@ -25,7 +29,10 @@ public sealed record ServiceRecorded(
     string PlatformKeyId,
     string PlatformRecordId,
     string? Note,
-    Instant RecordedAt) : ILedgerEntry
+    Instant RecordedAt,
+    string RequestFingerprint,
+    int BalanceMinutesAfter,
+    int PointsBalanceAfter) : ILedgerEntry
 {
     string ILedgerEntry.Kind => "service-credit";
     int ILedgerEntry.BalanceChange => Minutes;
@@ -55,7 +62,11 @@ public enum ServiceRecordStatus
     Reversed
 }
 
-/// <summary>Read model of one service record, kept inline from the volunteer's account stream.</summary>
+/// <summary>
+/// Read model of one service record, kept inline from the volunteer's account stream. It is also the
+/// deposit's idempotency claim: its id follows from the platform key and platformRecordId, and it keeps
+/// the request's fingerprint and the first answer's balances.
+/// </summary>
 public sealed record ServiceRecord
 {
     public Guid Id { get; init; }
@@ -80,15 +91,39 @@ public sealed record ServiceRecord
     public Instant RecordedAt { get; init; }
     public Instant? ReversedAt { get; init; }
     public string? ReversalReason { get; init; }
+    public string? RequestFingerprint { get; init; }
+    public int BalanceMinutesAfter { get; init; }
+    public int PointsBalanceAfter { get; init; }
+
+    /// <summary>The answer the deposit was first given, for a retry of the same request.</summary>
+    [JsonIgnore]
+    public ServiceRecordResult FirstResult => new(Id, "credited", CreditedMinutes, BalanceMinutesAfter, CreditedPoints, PointsBalanceAfter);
+
+    /// <summary>The record a platform's record id maps to: a name-based id (RFC 9562 version 8, SHA-256).</summary>
+    public static Guid IdFor(string platformKeyId, string platformRecordId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"service-record:{platformKeyId}:{platformRecordId}"), hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16], bigEndian: true);
+    }
 }
 
 /// <summary>
-/// Writes each record's read model without loading anything first: a new record's document cannot
-/// exist yet, and a reversal is a patch of two fields. Keeps the deposit's commit to one round trip.
+/// Writes each record's read model without loading anything first: a new record is inserted (a second
+/// deposit under the same platform record id fails on the key and is re-run, finding the first), and a
+/// reversal is a patch of three fields. Keeps the deposit's commit to one round trip.
 /// </summary>
 public sealed partial class ServiceRecordProjection : EventProjection
 {
-    public ServiceRecord Create(ServiceRecorded e) => new()
+    public ServiceRecordProjection()
+    {
+        // Inserts, unlike upserts, need an empty table when the projection is rebuilt.
+        Options.DeleteViewTypeOnTeardown<ServiceRecord>();
+    }
+
+    public void Project(ServiceRecorded e, IDocumentOperations operations) => operations.Insert(new ServiceRecord
     {
         Id = e.RecordId,
         PlatformKeyId = e.PlatformKeyId,
@@ -107,8 +142,11 @@ public sealed partial class ServiceRecordProjection : EventProjection
         CreditedPoints = e.Points,
         Note = e.Note,
         Status = ServiceRecordStatus.Credited,
-        RecordedAt = e.RecordedAt
-    };
+        RecordedAt = e.RecordedAt,
+        RequestFingerprint = e.RequestFingerprint,
+        BalanceMinutesAfter = e.BalanceMinutesAfter,
+        PointsBalanceAfter = e.PointsBalanceAfter
+    });
 
     public void Project(ServiceRecordReversed e, IDocumentOperations operations) =>
         operations.Patch<ServiceRecord>(e.RecordId)
@@ -134,7 +172,6 @@ public static class ServiceRecordsSetup
         // The overlap check looks a volunteer's records up by start: a service lasts at most 12 hours, so
         // anything overlapping a period starts within 12 hours before it, a bounded range of one index.
         opts.Schema.For<ServiceRecord>()
-            .Duplicate(r => r.StartsAtUnixMs)
             .Index([r => r.VolunteerId, r => r.StartsAtUnixMs]);
         return opts;
     }

@@ -79,7 +79,7 @@ public sealed class audit_command_line(AppFixture fixture) : ApiTest(fixture), I
         rows[0].ShouldBe(string.Join(",", EventExporter.CsvColumns));
         var mine = rows.Skip(1).Where(r => r.Split(',')[2] == volunteer.ToString()).ToList();
         mine.Select(r => r.Split(',')[5]).ShouldBe(["account_opened", "service_recorded", "service_recorded", "transfer_sent"]);
-        mine[1].ShouldContain("\"{\"\"elderId\"\":");
+        mine[1].ShouldContain("\"{\"\"balanceMinutesAfter\"\":");
         rows.Skip(1).Select(r => long.Parse(r.Split(',')[0])).ShouldBeInOrder(SortDirection.Ascending);
         rows.Skip(1).First().Split(',')[0].ShouldBe($"{first}");
 

@@ -121,6 +121,35 @@ public sealed class recording_service(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
+    public async Task one_record_id_raced_for_different_volunteers_credits_exactly_one()
+    {
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var volunteers = new List<Guid>();
+        for (var i = 0; i < 8; i++) volunteers.Add(await Host.RegisterVolunteerAsync(Keys.Platform));
+        var recordId = Guid.NewGuid().ToString();
+
+        var statuses = await Task.WhenAll(volunteers.Select(async volunteer =>
+        {
+            var result = await Host.Scenario(s =>
+            {
+                s.WithRequestHeader("X-Api-Key", Keys.Platform);
+                s.Post.Json(LedgerScenarios.ServiceBody(volunteer, elder, Yesterday9, 40, recordId)).ToUrl("/api/service-records");
+                s.IgnoreStatusCode();
+            });
+            return result.Context.Response.StatusCode;
+        }));
+
+        statuses.Count(s => s == 201).ShouldBe(1);
+        statuses.Count(s => s == 409).ShouldBe(7);
+        var balances = new List<int>();
+        foreach (var volunteer in volunteers) balances.Add((await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes);
+        balances.Sum().ShouldBe(40);
+        await using var session = Store.QuerySession();
+        var record = await session.Query<ServiceRecord>().SingleAsync(r => r.PlatformRecordId == recordId);
+        balances[volunteers.IndexOf(record.VolunteerId)].ShouldBe(40);
+    }
+
+    [Fact]
     public async Task record_ids_are_scoped_to_the_posting_platform()
     {
         var (volunteer, elder) = await People();

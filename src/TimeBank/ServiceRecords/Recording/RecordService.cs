@@ -34,7 +34,7 @@ public sealed record RecordService(
     string TimeZone,
     string? Note)
 {
-    public string ClaimId => Idempotency.ClaimId("service-record", PlatformKeyId, PlatformRecordId);
+    public Guid RecordId => ServiceRecord.IdFor(PlatformKeyId, PlatformRecordId);
 
     public Instant StartsAt => StartedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
 

@@ -26,7 +26,7 @@ public static class RecordServicesHandler
         var earliestOverlappingStart = earliest - (long)RecordServiceEndpoint.LongestService.TotalMilliseconds;
 
         var reads = session.CreateBatchQuery();
-        var claims = reads.LoadMany<IdempotencyClaim>().ById(commands.Select(c => c.ClaimId).Distinct().ToArray());
+        var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
         var volunteers = reads.LoadMany<Volunteer>().ById(volunteerIds);
         var elders = reads.LoadMany<Elder>().ById(commands.Select(c => c.ElderId).Distinct().ToArray());
         var credited = reads.Query<ServiceRecord>()
@@ -38,7 +38,7 @@ public static class RecordServicesHandler
         await reads.Execute();
 
         var ledger = new DepositLedger(
-            (await claims).ToDictionary(c => c.Id),
+            (await recordedBefore).ToDictionary(r => r.Id),
             (await volunteers).ToDictionary(v => v.Id),
             (await elders).ToDictionary(e => e.Id),
             (await credited).ToList(),
@@ -50,10 +50,9 @@ public static class RecordServicesHandler
         {
             var stream = await streams[command.VolunteerId];
             var decision = ledger.Decide(command, stream.Aggregate);
-            if (decision.Recorded is { } recorded)
+            if (decision.Recorded is { } deposit)
             {
-                stream.AppendOne(stamp.On(recorded));
-                session.Insert(decision.Claim!);
+                stream.AppendOne(stamp.On(deposit));
             }
             outcomes.Add(decision.Outcome);
         }
@@ -63,10 +62,10 @@ public static class RecordServicesHandler
 
 /// <summary>
 /// Decides deposits one after another, remembering what earlier deposits of the same batch did:
-/// their claims, their periods and the balances they left. Points are fixed here, at the rate in force now.
+/// their records, their periods and the balances they left. Points are fixed here, at the rate in force now.
 /// </summary>
 public sealed class DepositLedger(
-    Dictionary<string, IdempotencyClaim> claims,
+    Dictionary<Guid, ServiceRecord> recorded,
     Dictionary<Guid, Volunteer> volunteers,
     Dictionary<Guid, Elder> elders,
     List<ServiceRecord> credited,
@@ -75,14 +74,17 @@ public sealed class DepositLedger(
 {
     private readonly Dictionary<Guid, (int Minutes, int Points)> _balances = new();
 
-    public sealed record Decision(Outcome<ServiceRecordResult> Outcome, ServiceRecorded? Recorded = null, IdempotencyClaim? Claim = null);
+    public sealed record Decision(Outcome<ServiceRecordResult> Outcome, ServiceRecorded? Recorded = null);
 
     public Decision Decide(RecordService command, Account? account)
     {
         var fingerprint = Idempotency.Fingerprint(command);
-        if (claims.TryGetValue(command.ClaimId, out var claim))
+        var recordId = command.RecordId;
+        if (recorded.TryGetValue(recordId, out var first))
         {
-            return new(claim.Replay<ServiceRecordResult>(fingerprint, command.PlatformRecordId));
+            return new(first.RequestFingerprint == fingerprint
+                ? Outcome<ServiceRecordResult>.Ok(first.FirstResult)
+                : Problems.IdempotencyMismatch(command.PlatformRecordId));
         }
 
         var startsAt = command.StartsAt;
@@ -93,18 +95,21 @@ public sealed class DepositLedger(
         if (refusal is not null) return new(refusal);
 
         var minutes = ServicePeriod.Minutes(startsAt, endsAt);
-        var recorded = new ServiceRecorded(Guid.CreateVersion7(), command.VolunteerId, command.ElderId, command.ServiceType,
-            command.StartedAt, command.EndedAt, command.TimeZone, startsAt, endsAt, minutes, points.PointsFor(command.ServiceType, minutes),
-            command.PlatformKeyId, command.PlatformRecordId, command.Note, now);
-
+        var earned = points.PointsFor(command.ServiceType, minutes);
         var before = _balances.TryGetValue(command.VolunteerId, out var left) ? left : (Minutes: account?.BalanceMinutes ?? 0, Points: account?.PointsBalance ?? 0);
-        var balance = (Minutes: before.Minutes + recorded.Minutes, Points: before.Points + recorded.Points);
+        var balance = (Minutes: before.Minutes + minutes, Points: before.Points + earned);
         _balances[command.VolunteerId] = balance;
-        credited.Add(new ServiceRecord { Id = recorded.RecordId, VolunteerId = recorded.VolunteerId, StartsAt = startsAt, EndsAt = endsAt });
 
-        var result = new ServiceRecordResult(recorded.RecordId, "credited", recorded.Minutes, balance.Minutes, recorded.Points, balance.Points);
-        claim = IdempotencyClaim.For(command.ClaimId, fingerprint, recorded.RecordId, result, now);
-        claims[claim.Id] = claim;
-        return new(Outcome<ServiceRecordResult>.Created(result), recorded, claim);
+        var deposit = new ServiceRecorded(recordId, command.VolunteerId, command.ElderId, command.ServiceType,
+            command.StartedAt, command.EndedAt, command.TimeZone, startsAt, endsAt, minutes, earned,
+            command.PlatformKeyId, command.PlatformRecordId, command.Note, now, fingerprint, balance.Minutes, balance.Points);
+        var record = new ServiceRecord
+        {
+            Id = recordId, VolunteerId = command.VolunteerId, StartsAt = startsAt, EndsAt = endsAt, CreditedMinutes = minutes,
+            CreditedPoints = earned, RequestFingerprint = fingerprint, BalanceMinutesAfter = balance.Minutes, PointsBalanceAfter = balance.Points
+        };
+        credited.Add(record);
+        recorded[recordId] = record;
+        return new(Outcome<ServiceRecordResult>.Created(record.FirstResult), deposit);
     }
 }
