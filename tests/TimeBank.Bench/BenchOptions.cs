@@ -13,7 +13,7 @@ public sealed record BenchOptions(Uri Url, string AdminKey, int Seconds, int Cli
 
     public const string Usage =
         "usage: TimeBank.Bench --url <http://host:port> --admin-key <key> [--seconds 20] [--clients 32] " +
-        "[--warmup 2] [--first-warmup 30] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order]";
+        "[--warmup 2] [--first-warmup 40] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order]";
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -42,7 +42,7 @@ public sealed record BenchOptions(Uri Url, string AdminKey, int Seconds, int Cli
         // Transfers and account reads need the minutes the deposits bank.
         if (operations.Overlaps(["transfer", "account-read"]) && !operations.Contains("deposit")) return null;
 
-        return (Number("seconds", 20, 1), Number("clients", 32, 1), Number("warmup", 2, 0), Number("first-warmup", 30, 0),
+        return (Number("seconds", 20, 1), Number("clients", 32, 1), Number("warmup", 2, 0), Number("first-warmup", 40, 0),
                 Number("volunteers", 3000, 2), Number("elders", 100, 1))
             is ({ } seconds, { } clients, { } warmup, { } firstWarmup, { } volunteers, { } elders)
             ? new BenchOptions(uri, adminKey, seconds, clients, warmup, firstWarmup, volunteers, elders, operations)
