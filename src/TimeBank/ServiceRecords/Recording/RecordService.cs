@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -34,11 +35,12 @@ public sealed record RecordService(
     string TimeZone,
     string? Note)
 {
-    public Guid RecordId => ServiceRecord.IdFor(PlatformKeyId, PlatformRecordId);
+    // Derived once, and left out of the request's fingerprint, which covers only what the platform sent.
+    [JsonIgnore] public Guid RecordId { get; } = ServiceRecord.IdFor(PlatformKeyId, PlatformRecordId);
 
-    public Instant StartsAt => StartedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
+    [JsonIgnore] public Instant StartsAt { get; } = StartedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
 
-    public Instant EndsAt => EndedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
+    [JsonIgnore] public Instant EndsAt { get; } = EndedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
 }
 
 public sealed record ServiceRecordResult(Guid Id, string Status, int CreditedMinutes, int BalanceMinutes, int CreditedPoints, int PointsBalance);
