@@ -92,6 +92,11 @@ public sealed class transferring_minutes(AppFixture fixture) : ApiTest(fixture)
         var self = await Host.PostAsync(Keys.Platform, "/api/transfers", Body(giver, giver, 10), 400, "k-" + Guid.NewGuid());
         (await self.Problem("urn:timebank:problem:validation")).GetProperty("errors").TryGetProperty("to", out _).ShouldBeTrue();
 
+        // The same account written another way (upper case, braces) is still the same account.
+        var selfAgain = await Host.PostAsync(Keys.Platform, "/api/transfers", Body(giver, giver.ToString("B").ToUpperInvariant(), 10), 400,
+            "k-" + Guid.NewGuid());
+        (await selfAgain.Problem("urn:timebank:problem:validation")).GetProperty("errors").TryGetProperty("to", out _).ShouldBeTrue();
+
         (await Host.AccountAsync(Keys.Platform, giver)).BalanceMinutes.ShouldBe(30);
     }
 

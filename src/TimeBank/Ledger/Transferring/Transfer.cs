@@ -33,7 +33,7 @@ public static class TransferEndpoint
             errors[Idempotency.Header] = [keyProblem];
         if (!SystemAccounts.TryParse(request.From, out var from)) errors["from"] = [AccountIds.Description];
         if (!SystemAccounts.TryParse(request.To, out var to)) errors["to"] = [AccountIds.Description];
-        if (request.From is not null && request.From == request.To) errors["to"] = ["A transfer needs two different accounts."];
+        else if (from == to) errors["to"] = ["A transfer needs two different accounts."];
         if (request.Minutes is null or < 1 or > MaxMinutes) errors["minutes"] = [$"Whole minutes between 1 and {MaxMinutes} are required."];
         if (!Reasons.IsValid(request.Reason)) errors["reason"] = [Reasons.Required];
         return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
