@@ -17,15 +17,15 @@ public static class Audit
 
     public static DeliveryOptions AuditedDelivery(this HttpContext context)
     {
-        var caller = context.Caller();
+        var stamp = context.StampOf();
         return new DeliveryOptions
         {
-            CorrelationId = context.CorrelationId(),
+            CorrelationId = stamp.CorrelationId,
             Headers =
             {
-                [ActorKeyIdHeader] = caller.KeyId,
-                [ActorRoleHeader] = caller.Role,
-                [CausationHeader] = $"http:{context.TraceIdentifier}"
+                [ActorKeyIdHeader] = stamp.ActorKeyId,
+                [ActorRoleHeader] = stamp.ActorRole,
+                [CausationHeader] = stamp.CausationId
             }
         };
     }

@@ -8,7 +8,10 @@ public static class Correlation
     private const int MaxLength = 128;
 
     public static string CorrelationId(this HttpContext context) =>
-        context.Items[ItemKey] as string ?? throw new InvalidOperationException("Correlation middleware did not run.");
+        context.FindCorrelationId() ?? throw new InvalidOperationException("Correlation middleware did not run.");
+
+    /// <summary>The request's correlation id, or null where the correlation middleware has not run (yet).</summary>
+    public static string? FindCorrelationId(this HttpContext context) => context.Items[ItemKey] as string;
 
     public static IApplicationBuilder UseCorrelationIds(this IApplicationBuilder app) => app.Use((context, next) =>
     {

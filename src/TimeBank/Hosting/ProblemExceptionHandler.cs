@@ -24,7 +24,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Type = Problems.Types.Internal,
                 Title = "An unexpected error occurred.",
                 Status = StatusCodes.Status500InternalServerError,
-                Detail = $"Quote correlation id {context.Items["timebank:correlation-id"]} when reporting this."
+                Detail = $"Quote correlation id {context.FindCorrelationId()} when reporting this."
             };
         }
 

@@ -28,7 +28,6 @@ public sealed record MarketItem
     public string Unit { get; init; } = "";
     public int PointsPrice { get; init; }
     public int Stock { get; init; }
-    public int UnitsSold { get; init; }
     public long Version { get; set; }
 
     public MarketItem Apply(ItemListed e) => this with
@@ -40,8 +39,8 @@ public sealed record MarketItem
     public MarketItem Apply(ItemRenamed e) => this with { Name = e.Name, Unit = e.Unit };
     public MarketItem Apply(StockReceived e) => this with { Stock = Stock + e.Quantity };
     public MarketItem Apply(StockWrittenOff e) => this with { Stock = Stock - e.Quantity };
-    public MarketItem Apply(StockSold e) => this with { Stock = Stock - e.Quantity, UnitsSold = UnitsSold + e.Quantity };
-    public MarketItem Apply(StockReturned e) => this with { Stock = Stock + e.Quantity, UnitsSold = UnitsSold - e.Quantity };
+    public MarketItem Apply(StockSold e) => this with { Stock = Stock - e.Quantity };
+    public MarketItem Apply(StockReturned e) => this with { Stock = Stock + e.Quantity };
 }
 
 public sealed record ItemView(string Sku, string Name, string Unit, int PointsPrice, int Stock)

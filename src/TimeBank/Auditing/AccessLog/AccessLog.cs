@@ -75,12 +75,7 @@ public sealed class AccessLogMiddleware(RequestDelegate next, IDocumentStore sto
         try
         {
             await using var session = store.LightweightSession();
-            session.CorrelationId = context.Response.Headers[Correlation.Header].ToString();
-            session.CausationId = $"http:{context.TraceIdentifier}";
-            session.LastModifiedBy = caller.KeyId;
-            session.SetHeader(Audit.ActorKeyIdHeader, caller.KeyId);
-            session.SetHeader(Audit.ActorRoleHeader, caller.Role);
-            session.Events.StartStream<AccessLogEntry>(read.ReadId, read);
+            session.Events.StartStream<AccessLogEntry>(read.ReadId, context.StampOf().On(read));
             await session.SaveChangesAsync(CancellationToken.None);
         }
         catch (Exception e)

@@ -70,13 +70,6 @@ public sealed class CanonicalJson
         Raw((byte)'"');
     }
 
-    /// <summary>Writes stored JSON text (UTF-8) in canonical form.</summary>
-    public void Json(ReadOnlySpan<byte> utf8Json)
-    {
-        using var document = JsonDocument.Parse(utf8Json.ToArray());
-        Element(document.RootElement);
-    }
-
     public void Json(byte[]? utf8Json)
     {
         if (utf8Json is null)

@@ -79,13 +79,21 @@ public static class ChainStore
         return new ChainHead(sequence, hash, day, counted.GetInt64(0), counted.GetInt64(1));
     }
 
+    /// <summary>How many stored events come after <paramref name="sequence"/>: those the chain has yet to cover.</summary>
+    public static async Task<long> CountEventsAfterAsync(NpgsqlConnection connection, long sequence, CancellationToken cancellation)
+    {
+        await using var command = new NpgsqlCommand($"select count(*) from {StoredEvents.Schema}.mt_events where seq_id > $1", connection)
+        {
+            Parameters = { new() { Value = sequence } }
+        };
+        return (long)(await command.ExecuteScalarAsync(cancellation))!;
+    }
+
     /// <summary>mt_events rows after <paramref name="after"/> up to <paramref name="through"/>, in sequence order.</summary>
     public static async IAsyncEnumerable<StoredEvent> ReadEventsAsync(NpgsqlConnection connection, long after, long through,
-        bool withStreamKind, [EnumeratorCancellation] CancellationToken cancellation, int limit = int.MaxValue)
+        [EnumeratorCancellation] CancellationToken cancellation, int limit = int.MaxValue)
     {
-        var sql = withStreamKind
-            ? $"select {StoredEvents.Columns} from {StoredEvents.From} where e.seq_id > $1 and e.seq_id <= $2 order by e.seq_id limit $3"
-            : $"select {StoredEvents.ColumnsWithoutKind} from {StoredEvents.Schema}.mt_events e where e.seq_id > $1 and e.seq_id <= $2 order by e.seq_id limit $3";
+        var sql = $"select {StoredEvents.ColumnsWithoutKind} from {StoredEvents.Schema}.mt_events e where e.seq_id > $1 and e.seq_id <= $2 order by e.seq_id limit $3";
         await using var command = new NpgsqlCommand(sql, connection)
         {
             Parameters = { new() { Value = after }, new() { Value = through }, new() { Value = (long)limit } }

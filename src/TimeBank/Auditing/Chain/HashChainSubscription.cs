@@ -56,7 +56,7 @@ public static class HashChain
         if (through <= head.Sequence) return ChainExtension.None;
 
         var events = new List<StoredEvent>();
-        await foreach (var e in ChainStore.ReadEventsAsync(connection, head.Sequence, through, false, cancellation, limit)) events.Add(e);
+        await foreach (var e in ChainStore.ReadEventsAsync(connection, head.Sequence, through, cancellation, limit)) events.Add(e);
         if (events.Count == 0) return ChainExtension.None;
 
         // Closing the open day needs the hashes it already has; load them only when this page closes it.

@@ -100,17 +100,8 @@ public sealed class EventExporter(IDocumentStore store)
         await file.FlushAsync(cancellation);
         progress?.Report(through);
 
-        var pending = await CountAsync(connection, head.Sequence, cancellation);
+        var pending = await ChainStore.CountEventsAfterAsync(connection, head.Sequence, cancellation);
         return new ExportResult(path, count, first, last, resumedAfter ?? 0, head.Sequence, pending);
-    }
-
-    private static async Task<long> CountAsync(NpgsqlConnection connection, long after, CancellationToken cancellation)
-    {
-        await using var command = new NpgsqlCommand($"select count(*) from {StoredEvents.Schema}.mt_events where seq_id > $1", connection)
-        {
-            Parameters = { new() { Value = after } }
-        };
-        return (long)(await command.ExecuteScalarAsync(cancellation))!;
     }
 
     private static void WriteCsv(Stream line, AuditedEvent audited, CanonicalJson scratch)

@@ -51,7 +51,7 @@ public static class GetProofEndpoint
         await connection.OpenAsync(cancellation);
         var link = await ChainStore.FindLinkAsync(connection, seq, cancellation);
         StoredEvent? stored = null;
-        await foreach (var e in ChainStore.ReadEventsAsync(connection, seq - 1, seq, false, cancellation)) stored = e;
+        await foreach (var e in ChainStore.ReadEventsAsync(connection, seq - 1, seq, cancellation)) stored = e;
         if (link is null)
         {
             return stored is null

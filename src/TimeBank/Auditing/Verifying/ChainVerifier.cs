@@ -55,7 +55,7 @@ public sealed class ChainVerifier(IDocumentStore store)
         await using var eventConnection = await OpenAsync(cancellation);
 
         var head = await ChainStore.LoadHeadAsync(chainConnection, cancellation);
-        var pending = await CountAfterAsync(chainConnection, head.Sequence, cancellation);
+        var pending = await ChainStore.CountEventsAfterAsync(chainConnection, head.Sequence, cancellation);
         var first = Math.Max(1, from ?? 1);
         var last = Math.Min(to ?? head.Sequence, head.Sequence);
         if (head.IsGenesis || first > last)
@@ -136,15 +136,6 @@ public sealed class ChainVerifier(IDocumentStore store)
         var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(cancellation);
         return connection;
-    }
-
-    private static async Task<long> CountAfterAsync(NpgsqlConnection connection, long sequence, CancellationToken cancellation)
-    {
-        await using var command = new NpgsqlCommand($"select count(*) from {StoredEvents.Schema}.mt_events where seq_id > $1", connection)
-        {
-            Parameters = { new() { Value = sequence } }
-        };
-        return (long)(await command.ExecuteScalarAsync(cancellation))!;
     }
 
     private static async Task<ChainLink> AnchorAsync(NpgsqlConnection connection, long first, CancellationToken cancellation)

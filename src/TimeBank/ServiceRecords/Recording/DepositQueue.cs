@@ -51,8 +51,16 @@ public sealed class DepositQueue : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         foreach (var lane in _lanes) lane.Writer.TryComplete();
-        await Task.WhenAll(_workers).WaitAsync(cancellationToken);
-        _stopping.Cancel();
+        // Queued deposits still commit; only when the host stops waiting are the commits in flight cancelled.
+        await using var giveUp = cancellationToken.Register(_stopping.Cancel);
+        try
+        {
+            await Task.WhenAll(_workers).WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _stopping.Cancel();
+        }
     }
 
     private async Task Drain(ChannelReader<Waiting> reader)
