@@ -26,6 +26,7 @@ public static class Problems
         public const string MistypedMemberCode = TypePrefix + "mistyped-member-code";
         public const string RedemptionNotHeld = TypePrefix + "redemption-not-held";
         public const string NotYetChained = TypePrefix + "not-yet-chained";
+        public const string ChainBroken = TypePrefix + "chain-broken";
         public const string Internal = TypePrefix + "internal";
     }
 

@@ -102,6 +102,34 @@ public sealed class reading_the_audit_trail(AppFixture fixture) : ApiTest(fixtur
     }
 
     [Fact]
+    public async Task a_proof_over_a_damaged_digest_table_is_a_chain_broken_problem()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(35);
+        await Fixture.WaitForChainAsync();
+        await using var connection = await Store.OpenAsync();
+        var deposit = (await connection.SequencesOfAsync(volunteer))[1];
+        var day = (await ChainStore.FindLinkAsync(connection, deposit, CancellationToken.None))!.Day.ToDateOnly();
+
+        await connection.ExecuteAsync($"create temp table saved_digest as select * from {ChainStore.DigestTable} where day = $1", day);
+        try
+        {
+            await connection.ExecuteAsync($"delete from {ChainStore.DigestTable} where day = $1", day);
+            // Admin reads add no events, so the chain does not rewrite the row meanwhile.
+            var result = await Host.Scenario(s =>
+            {
+                s.WithRequestHeader("X-Api-Key", Keys.Admin);
+                s.Get.Url($"/api/audit/events/{deposit}/proof");
+                s.StatusCodeShouldBe(409);
+            });
+            await result.Problem("urn:timebank:problem:chain-broken");
+        }
+        finally
+        {
+            await connection.ExecuteAsync($"insert into {ChainStore.DigestTable} select * from saved_digest on conflict do nothing");
+        }
+    }
+
+    [Fact]
     public async Task a_proof_checks_by_hand_against_the_days_digest()
     {
         var (volunteer, _) = await Fixture.VolunteerWithBalance(45);

@@ -65,11 +65,21 @@ public static class GetProofEndpoint
                 $"Event {seq} was chained but is no longer in the event store: GET /api/audit/verify reports it.").ToResult();
         }
 
-        var day = (await DayDigests.LoadAsync(connection, link.Day, cancellation))!.Value;
-        var index = day.Hashes.FindIndex(h => h.AsSpan().SequenceEqual(link.Hash));
-        var (path, root) = Merkle.Prove(day.Hashes, index);
-        return Results.Ok(new InclusionProof(seq, link.Day, EventHashing.DigestZone.Id, day.Row.Closed, index, day.Hashes.Count,
+        // A damaged chain table is what this endpoint exists to reveal: say so instead of failing.
+        var day = await DayDigests.LoadAsync(connection, link.Day, cancellation);
+        var index = day?.Hashes.FindIndex(h => h.AsSpan().SequenceEqual(link.Hash)) ?? -1;
+        if (day is null || index < 0) return ChainBroken(seq, $"the digest of {link.Day:yyyy-MM-dd} does not hold its link");
+        var (path, root) = Merkle.Prove(day.Value.Hashes, index);
+        if (day.Value.Row is { Closed: true, MerkleRoot: { } closedRoot } && !closedRoot.AsSpan().SequenceEqual(root))
+        {
+            return ChainBroken(seq, $"the closed digest of {link.Day:yyyy-MM-dd} does not match the links it covers");
+        }
+        return Results.Ok(new InclusionProof(seq, link.Day, EventHashing.DigestZone.Id, day.Value.Row.Closed, index, day.Value.Hashes.Count,
             EventHashing.Canonical(stored), EventHashing.Hex(link.PreviousHash), EventHashing.Hex(link.Hash),
-            EventHashing.Hex(Merkle.Leaf(link.Hash)), path, EventHashing.Hex(root), EventHashing.Hex(day.Hashes[^1])));
+            EventHashing.Hex(Merkle.Leaf(link.Hash)), path, EventHashing.Hex(root), EventHashing.Hex(day.Value.Hashes[^1])));
     }
+
+    private static IResult ChainBroken(long sequence, string what) =>
+        Problems.Refusal(Problems.Types.ChainBroken, StatusCodes.Status409Conflict, "The hash chain around this event is damaged.",
+            $"No proof for event {sequence}: {what}. GET /api/audit/verify names where the chain breaks.").ToResult();
 }
