@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Marten;
 using NodaTime;
 using TimeBank.Hosting;
+using TimeBank.Ledger;
 
 namespace TimeBank.People;
 
@@ -19,7 +20,18 @@ public sealed record MemberCard(string Id, Guid PersonId, string Kind, string Di
 }
 
 /// <summary>A person just registered, with the code of the card issued to them.</summary>
-public sealed record Registered<T>(T Person, string MemberCode) where T : class;
+public sealed record Registered<T>(T Person, string MemberCode) where T : class, IPerson
+{
+    /// <summary>Writes a new person with what every person gets: a time account (its id is theirs) and a member card.</summary>
+    public static Registered<T> Write(IDocumentSession session, T person, AccountHolder holder, string cardKind, Instant now)
+    {
+        session.Insert(person);
+        session.Events.StartStream<Account>(person.Id, new AccountOpened(person.Id, holder, now));
+        var card = MemberCard.Issue(person.Id, cardKind, person.FullName, now);
+        session.Insert(card);
+        return new(person, card.Id);
+    }
+}
 
 /// <summary>Finds cards by code. Cards never change, so a card once found is kept in memory.</summary>
 public sealed class MemberDirectory(IDocumentStore store)

@@ -7,6 +7,8 @@ public interface IPerson
 {
     Guid Id { get; }
 
+    string FullName { get; }
+
     /// <summary>Keyed hash of the identity-card number: equal for the same person, useless to a reader.</summary>
     string IdNumberHash { get; }
 }

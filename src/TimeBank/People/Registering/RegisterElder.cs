@@ -160,11 +160,8 @@ public static class RegisterElderHandler
 
         var now = clock.GetCurrentInstant();
         var elder = Register(command, hash, personalData, now);
-        session.Insert(elder);
-        session.Events.StartStream<Account>(elder.Id, new AccountOpened(elder.Id, AccountHolder.Elder, now));
-        var card = MemberCard.Issue(elder.Id, MemberCard.Elder, elder.FullName, now);
-        session.Insert(card);
-        return Outcome<Registered<Elder>>.Created(new(elder, card.Id));
+        return Outcome<Registered<Elder>>.Created(
+            Registered<Elder>.Write(session, elder, AccountHolder.Elder, MemberCard.Elder, now));
     }
 
     public static Elder Register(RegisterElder command, string idNumberHash, PersonalData personalData, Instant now) =>

@@ -133,11 +133,8 @@ public static class RegisterVolunteerHandler
 
         var now = clock.GetCurrentInstant();
         var volunteer = Register(command, hash, personalData, now);
-        session.Insert(volunteer);
-        session.Events.StartStream<Account>(volunteer.Id, new AccountOpened(volunteer.Id, AccountHolder.Volunteer, now));
-        var card = MemberCard.Issue(volunteer.Id, MemberCard.Volunteer, volunteer.FullName, now);
-        session.Insert(card);
-        return Outcome<Registered<Volunteer>>.Created(new(volunteer, card.Id));
+        return Outcome<Registered<Volunteer>>.Created(
+            Registered<Volunteer>.Write(session, volunteer, AccountHolder.Volunteer, MemberCard.Volunteer, now));
     }
 
     public static Volunteer Register(RegisterVolunteer command, string idNumberHash, PersonalData personalData, Instant now) =>
