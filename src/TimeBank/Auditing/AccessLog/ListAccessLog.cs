@@ -32,8 +32,8 @@ public static class ListAccessLogEndpoint
         var errors = new Dictionary<string, string[]>();
         if (page is < 1) errors["page"] = ["page starts at 1."];
         if (pageSize is < 1 or > MaxPageSize) errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
-        var fromInstant = ListEventsEndpoint.ParseInstant(from, "from", errors);
-        var toInstant = ListEventsEndpoint.ParseInstant(to, "to", errors);
+        var fromInstant = Instants.Parse(from, "from", errors);
+        var toInstant = Instants.Parse(to, "to", errors);
         if (fromInstant > toInstant) errors["to"] = ["to must not be before from."];
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
 

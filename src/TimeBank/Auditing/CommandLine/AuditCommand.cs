@@ -146,13 +146,8 @@ public sealed class AuditCommand : JasperFxAsyncCommand<AuditInput>
     private static async Task<bool> ReplayAsync(IDocumentStore store, AuditInput input, TextWriter output, CancellationToken cancellation)
     {
         if (!SystemAccounts.TryParse(input.AccountFlag, out var account)) throw new AuditInputException($"--account: {AccountIds.Description}");
-        Instant? asOf = null;
-        if (input.AsOfFlag is not null)
-        {
-            var parsed = InstantPattern.ExtendedIso.Parse(input.AsOfFlag);
-            if (!parsed.Success) throw new AuditInputException("--as-of must be an ISO 8601 instant, e.g. 2026-11-24T08:30:00Z.");
-            asOf = parsed.Value;
-        }
+        var asOf = Instants.TryParse(input.AsOfFlag);
+        if (input.AsOfFlag is not null && asOf is null) throw new AuditInputException(Instants.Expected("--as-of"));
 
         await using var session = store.QuerySession();
         var replay = await AccountReplays.ReplayAsync(session, account, asOf, cancellation);
@@ -205,10 +200,7 @@ public sealed class AuditCommand : JasperFxAsyncCommand<AuditInput>
     {
         if (value is null) return (null, null);
         if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1) return (n, null);
-        var instant = InstantPattern.ExtendedIso.Parse(value);
-        if (instant.Success) return (null, instant.Value);
-        var offset = OffsetDateTimePattern.ExtendedIso.Parse(value);
-        if (offset.Success) return (null, offset.Value.ToInstant());
+        if (Instants.TryParse(value) is { } instant) return (null, instant);
         throw new AuditInputException($"{flag} is a sequence number or an ISO 8601 instant.");
     }
 }

@@ -3,7 +3,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
 using Npgsql;
 using TimeBank.Access;
 using TimeBank.Auditing.Chain;
@@ -51,8 +50,8 @@ public static class ListEventsEndpoint
             if (Guid.TryParse(stream, out var parsed)) streamId = parsed;
             else errors["stream"] = ["stream must be a stream id (a UUID)."];
         }
-        var fromInstant = ParseInstant(from, "from", errors);
-        var toInstant = ParseInstant(to, "to", errors);
+        var fromInstant = Instants.Parse(from, "from", errors);
+        var toInstant = Instants.Parse(to, "to", errors);
         if (fromInstant > toInstant) errors["to"] = ["to must not be before from."];
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
 
@@ -88,17 +87,6 @@ public static class ListEventsEndpoint
         var more = events.Count > take;
         if (more) events.RemoveAt(events.Count - 1);
         return new EventsPageResult(events, more ? events[^1].Event.Sequence : null, head.Sequence);
-    }
-
-    internal static Instant? ParseInstant(string? value, string field, IDictionary<string, string[]> errors)
-    {
-        if (value is null) return null;
-        var parsed = InstantPattern.ExtendedIso.Parse(value);
-        if (parsed.Success) return parsed.Value;
-        var offset = OffsetDateTimePattern.ExtendedIso.Parse(value);
-        if (offset.Success) return offset.Value.ToInstant();
-        errors[field] = [$"{field} must be an ISO 8601 instant, e.g. 2026-11-24T08:30:00Z."];
-        return null;
     }
 
     /// <summary>Writes the page straight to the response: data and headers go out in their canonical JSON.</summary>

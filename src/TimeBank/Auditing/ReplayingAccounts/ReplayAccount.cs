@@ -3,7 +3,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
 using Npgsql;
 using TimeBank.Access;
 using TimeBank.Auditing.Chain;
@@ -113,13 +112,8 @@ public static class ReplayAccountEndpoint
     public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var account) is { } notFound) return notFound;
-        Instant? cutoff = null;
-        if (asOf is not null)
-        {
-            var parsed = InstantPattern.ExtendedIso.Parse(asOf);
-            if (!parsed.Success) return Problems.Validation("asOf", "asOf must be an ISO 8601 instant, e.g. 2026-11-24T08:30:00Z.").ToResult();
-            cutoff = parsed.Value;
-        }
+        var cutoff = Instants.TryParse(asOf);
+        if (asOf is not null && cutoff is null) return Problems.Validation("asOf", Instants.Expected("asOf")).ToResult();
 
         var replay = await AccountReplays.ReplayAsync(session, account, cutoff, cancellation);
         return replay is null ? Problems.NotFound("Account", id).ToResult() : Results.Ok(replay);

@@ -4,7 +4,6 @@ using Marten.Events;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
 using TimeBank.Access;
 using TimeBank.Hosting;
 using Wolverine.Http;
@@ -63,9 +62,8 @@ public static class GetTrialBalanceEndpoint
     {
         if (asOf is null) return Results.Ok(Build((await session.QueryAsync<Totals>(TotalsSql, cancellation)).Single(), clock.GetCurrentInstant()));
 
-        var parsed = InstantPattern.ExtendedIso.Parse(asOf);
-        if (!parsed.Success) return Problems.Validation("asOf", "asOf must be an ISO 8601 instant, e.g. 2026-11-24T08:30:00Z.").ToResult();
-        return Results.Ok(Build(await TotalsAsOf(session, parsed.Value, cancellation), parsed.Value));
+        if (Instants.TryParse(asOf) is not { } cutoff) return Problems.Validation("asOf", Instants.Expected("asOf")).ToResult();
+        return Results.Ok(Build(await TotalsAsOf(session, cutoff, cancellation), cutoff));
     }
 
     /// <summary>

@@ -2,7 +2,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
 using TimeBank.Access;
 using TimeBank.Hosting;
 using Wolverine.Http;
@@ -29,13 +28,12 @@ public static class GetAccountEndpoint
 
         if (asOf is not null)
         {
-            var parsed = InstantPattern.ExtendedIso.Parse(asOf);
-            if (!parsed.Success) return Problems.Validation("asOf", "asOf must be an ISO 8601 instant, e.g. 2026-11-24T08:30:00Z.").ToResult();
+            if (Instants.TryParse(asOf) is not { } cutoff) return Problems.Validation("asOf", Instants.Expected("asOf")).ToResult();
 
-            var history = await AccountHistory.LoadAsync(session, accountId, parsed.Value, cancellation);
+            var history = await AccountHistory.LoadAsync(session, accountId, cutoff, cancellation);
             if (history is null) return Problems.NotFound("Account", id).ToResult();
             var f = history.Figures;
-            return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, f.PointsBalance, parsed.Value));
+            return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, f.PointsBalance, cutoff));
         }
 
         var account = await session.LoadAsync<Account>(accountId, cancellation);
