@@ -48,7 +48,8 @@ public static class ListEntriesEndpoint
         var number = page ?? 1;
         IReadOnlyList<AccountEntry> entries = only is { } wanted ? history.Entries.Where(e => e.Moves(wanted)).ToList() : history.Entries;
         var total = entries.Count;
-        var items = entries.Reverse().Skip((number - 1) * size).Take(size).ToList();
+        var skip = (long)(number - 1) * size;
+        var items = skip >= total ? [] : entries.Reverse().Skip((int)skip).Take(size).ToList();
         return Results.Ok(new EntriesPage(SystemAccounts.Name(accountId), number, size, total, (total + size - 1) / size, items));
     }
 }
