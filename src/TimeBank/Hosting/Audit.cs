@@ -18,7 +18,7 @@ public static class Audit
     public static DeliveryOptions AuditedDelivery(this HttpContext context)
     {
         var stamp = context.StampOf();
-        return new DeliveryOptions
+        var delivery = new DeliveryOptions
         {
             CorrelationId = stamp.CorrelationId,
             Headers =
@@ -28,6 +28,8 @@ public static class Audit
                 [CausationHeader] = stamp.CausationId
             }
         };
+        if (context.Request.Headers[Idempotency.Header] is [{ Length: > 0 } key]) delivery.Headers[Idempotency.EnvelopeHeader] = key;
+        return delivery;
     }
 
     /// <summary>The stamp of one HTTP request, for commands that carry many requests' events.</summary>

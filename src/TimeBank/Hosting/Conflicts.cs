@@ -3,17 +3,17 @@ using JasperFx.Events;
 using Marten.Exceptions;
 using Npgsql;
 using Wolverine;
+using Wolverine.ErrorHandling;
 
 namespace TimeBank.Hosting;
 
 /// <summary>
-/// Optimistic concurrency on account streams means a command can lose a race. The loser is
-/// re-run from scratch (fresh reads, fresh decision) a bounded number of times before a 409.
+/// Optimistic concurrency on streams means a command can lose a race. The loser is re-run from scratch
+/// (fresh reads, fresh decision) by Wolverine's error policy a bounded number of times; after that the
+/// exception reaches <see cref="ProblemExceptionHandler"/> as a 409.
 /// </summary>
 public static class Conflicts
 {
-    private const int MaxAttempts = 12;
-
     public static bool IsConflict(Exception e) => e switch
     {
         ConcurrencyException or EventStreamUnexpectedMaxEventIdException or JasperFx.Events.ExistingStreamIdCollisionException
@@ -28,25 +28,22 @@ public static class Conflicts
         pg.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected
             or PostgresErrorCodes.SerializationFailure;
 
-    /// <summary>
-    /// Runs a command's handler for an HTTP request: stamped with the request's actor, correlation and
-    /// causation, and re-run from scratch when it loses a race.
-    /// </summary>
-    public static Task<Outcome<T>> InvokeForRequestAsync<T>(this IMessageBus bus, object command, HttpContext context) where T : class =>
-        RetryAsync(() => bus.InvokeAsync<Outcome<T>>(command, context.AuditedDelivery(), context.RequestAborted), context.RequestAborted);
-
-    public static async Task<T> RetryAsync<T>(Func<Task<T>> attempt, CancellationToken cancellation)
+    public static WolverineOptions RetryLostRaces(this WolverineOptions opts)
     {
-        for (var tried = 1; ; tried++)
-        {
-            try
-            {
-                return await attempt();
-            }
-            catch (Exception e) when (IsConflict(e) && tried < MaxAttempts)
-            {
-                await Task.Delay(Random.Shared.Next(1, 5 * tried), cancellation);
-            }
-        }
+        opts.OnException(IsConflict, "lost a race on a stream or a key").RetryWithCooldown(
+            [.. new[] { 1, 2, 4, 8, 15, 25, 40, 60, 100, 150, 250 }.Select(ms => TimeSpan.FromMilliseconds(ms))]);
+        return opts;
+    }
+
+    /// <summary>
+    /// Runs a command for an HTTP request: stamped with the request's actor, correlation and causation, carrying
+    /// the request's Idempotency-Key, and taking turns with this process's other writers to <paramref name="streams"/>.
+    /// </summary>
+    public static async Task<Outcome> InvokeForRequestAsync(this IMessageBus bus, object command, HttpContext context, params Guid[] streams)
+    {
+        using var turn = streams.Length > 0
+            ? await context.RequestServices.GetRequiredService<AccountLocks>().AcquireAsync(context.RequestAborted, streams)
+            : null;
+        return await bus.InvokeAsync<Outcome>(command, context.AuditedDelivery(), context.RequestAborted);
     }
 }

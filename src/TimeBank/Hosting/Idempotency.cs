@@ -2,32 +2,32 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Marten;
 using NodaTime;
+using Wolverine;
+using Wolverine.Runtime;
 
 namespace TimeBank.Hosting;
 
 /// <summary>
-/// Records that a client key was used, with a fingerprint of the request it came with. Inserted
+/// A command that moves value under the client's Idempotency-Key. Declaring it is all a slice does:
+/// <see cref="IdempotencyMiddleware"/> answers a retry with the first answer, refuses the key with a
+/// different command, and records the first answer in the same transaction as the command's events.
+/// </summary>
+public interface IKeyedCommand;
+
+/// <summary>
+/// Records that a client key was used, with a fingerprint of the command it came with. Inserted
 /// (never upserted) in the same transaction as the events it guards, so of two racing requests
 /// with one key exactly one commits; the other is re-run and finds this claim.
 /// </summary>
-public sealed record IdempotencyClaim(string Id, string Fingerprint, Guid ResourceId, JsonElement FirstResult, Instant ClaimedAt)
-{
-    public static IdempotencyClaim For<T>(string id, string fingerprint, Guid resourceId, T result, Instant now) =>
-        new(id, fingerprint, resourceId, JsonSerializer.SerializeToElement(result, Idempotency.Canonical), now);
-
-    /// <summary>The first result for the same request again; a 409 for a different request under the same key.</summary>
-    public Outcome<T> Replay<T>(string fingerprint, string clientKey) where T : class =>
-        Fingerprint == fingerprint ? Outcome<T>.Ok(Result<T>()) : Problems.IdempotencyMismatch(clientKey);
-
-    public T Result<T>() => FirstResult.Deserialize<T>(Idempotency.Canonical)!;
-}
+public sealed record IdempotencyClaim(string Id, string Fingerprint, JsonElement FirstResult, Instant ClaimedAt);
 
 public static class Idempotency
 {
     public const string Header = "Idempotency-Key";
     public const int MaxKeyLength = 200;
 
-    public static string ClaimId(string scope, string callerKeyId, string clientKey) => $"{scope}:{callerKeyId}:{clientKey}";
+    /// <summary>The Wolverine envelope header that carries the client's key from the HTTP request to the handler.</summary>
+    public const string EnvelopeHeader = "idempotency-key";
 
     internal static readonly JsonSerializerOptions Canonical = CreateCanonical();
 
@@ -48,9 +48,48 @@ public static class Idempotency
         _ => null
     };
 
+    /// <summary>The answer to a request whose key or natural key was used before: the first answer again, or a refusal.</summary>
+    public static Outcome Replay(string firstFingerprint, object firstResult, string fingerprint, string clientKey) =>
+        firstFingerprint == fingerprint ? Outcome.Existing(firstResult) : new KeyReused(clientKey);
+
     public static StoreOptions AddIdempotency(this StoreOptions opts)
     {
         opts.Schema.For<IdempotencyClaim>();
         return opts;
     }
+
+    public static WolverineOptions AddIdempotency(this WolverineOptions opts)
+    {
+        opts.Policies.AddMiddleware(typeof(IdempotencyMiddleware), chain => chain.MessageType.IsAssignableTo(typeof(IKeyedCommand)));
+        return opts;
+    }
+}
+
+/// <summary>Applied by policy to the handlers of every <see cref="IKeyedCommand"/>.</summary>
+public static class IdempotencyMiddleware
+{
+    public static async Task<HandlerContinuation> BeforeAsync(Envelope envelope, IDocumentSession session, MessageContext context)
+    {
+        if (ClaimId(envelope) is not { } claimId) return HandlerContinuation.Continue;
+        var claim = await session.LoadAsync<IdempotencyClaim>(claimId);
+        if (claim is null) return HandlerContinuation.Continue;
+
+        // Setting the response this way is how a middleware answers InvokeAsync<Outcome> without running the handler.
+        await context.EnqueueCascadingAsync(Idempotency.Replay(claim.Fingerprint, claim.FirstResult,
+            Idempotency.Fingerprint<object>(envelope.Message!), envelope.Headers[Idempotency.EnvelopeHeader]!));
+        return HandlerContinuation.Stop;
+    }
+
+    public static void After(Envelope envelope, Outcome outcome, IDocumentSession session, IClock clock)
+    {
+        if (outcome is not { Created: true, Value: { } value } || ClaimId(envelope) is not { } claimId) return;
+        session.Insert(new IdempotencyClaim(claimId, Idempotency.Fingerprint<object>(envelope.Message!),
+            JsonSerializer.SerializeToElement(value, Idempotency.Canonical), clock.GetCurrentInstant()));
+    }
+
+    /// <summary>Keys are the client's own, so they are scoped to the calling API key and the kind of command.</summary>
+    private static string? ClaimId(Envelope envelope) =>
+        envelope.Headers.TryGetValue(Idempotency.EnvelopeHeader, out var key) && key is not null
+            ? $"{envelope.Message!.GetType().Name}:{envelope.Headers.GetValueOrDefault(Audit.ActorKeyIdHeader) ?? "system"}:{key}"
+            : null;
 }

@@ -1,19 +1,25 @@
-using Microsoft.AspNetCore.Mvc;
-
 namespace TimeBank.Hosting;
 
-/// <summary>What a command handler decided: a result with its status, or a problem (nothing written).</summary>
-public sealed record Outcome<T>(int Status, T? Value, ProblemDetails? Problem) where T : class
+/// <summary>
+/// What a write did: made something new, acted on or found something that exists (a settle, a retry), or refused.
+/// Every command handler answers with one; <see cref="ToResult{T}"/> is the one place it becomes HTTP.
+/// </summary>
+public sealed record Outcome(object? Value, bool Created, Refusal? Refusal)
 {
-    public static Outcome<T> Created(T value) => new(StatusCodes.Status201Created, value, null);
-    public static Outcome<T> Ok(T value) => new(StatusCodes.Status200OK, value, null);
+    public static Outcome New(object value) => new(value, true, null);
 
-    public static implicit operator Outcome<T>(ProblemDetails problem) =>
-        new(problem.Status ?? StatusCodes.Status400BadRequest, null, problem);
+    public static Outcome Existing(object value) => new(value, false, null);
 
-    public IResult ToResult(Func<T, string>? location = null) => Problem is not null
-        ? Results.Problem(Problem)
-        : Status == StatusCodes.Status201Created && location is not null
-            ? Results.Created(location(Value!), Value)
-            : Results.Json(Value, statusCode: Status);
+    public static implicit operator Outcome(Refusal refusal) => new(null, false, refusal);
+
+    public T As<T>() => Refusal is null ? (T)Value! : throw new InvalidOperationException($"Refused: {Refusal}");
+
+    /// <summary>201 (with Location when <paramref name="location"/> is given) for something new, 200 for what was already there, a problem for a refusal.</summary>
+    public IResult ToResult<T>(Func<T, string>? location = null) => this switch
+    {
+        { Refusal: { } refusal } => Problems.For(refusal).ToResult(),
+        { Created: true, Value: T value } when location is not null => Results.Created(location(value), Value),
+        { Created: true } => Results.Json(Value, statusCode: StatusCodes.Status201Created),
+        _ => Results.Json(Value)
+    };
 }

@@ -61,39 +61,68 @@ public static class Problems
         return problem;
     }
 
-    public static ProblemDetails IdempotencyMismatch(string key) => Refusal(
-        Types.IdempotencyMismatch, StatusCodes.Status409Conflict,
-        "The idempotency key was already used with a different request.",
-        $"Key '{key}' was first used with another body. Use a new key for a new request.");
-
     public static ProblemDetails ConcurrencyConflict() => Refusal(
         Types.Conflict, StatusCodes.Status409Conflict,
         "The account changed while the request was processed.",
         "Another request moved value on the same account at the same time. Retry the request with the same idempotency key.");
 
-    public static ProblemDetails InsufficientBalance(string account, int requested, int available) => Refusal(
-        Types.InsufficientBalance, StatusCodes.Status409Conflict,
-        "Not enough available minutes.",
-        $"Account {account} has {available} available minutes; {requested} were asked for, {requested - available} short.",
-        new Dictionary<string, object?>
-        {
-            ["accountId"] = account,
-            ["requestedMinutes"] = requested,
-            ["availableMinutes"] = available,
-            ["shortfallMinutes"] = requested - available
-        });
+    /// <summary>The one place a domain refusal becomes a problem document and a status.</summary>
+    public static ProblemDetails For(TimeBank.Refusal refusal) => refusal switch
+    {
+        TimeBank.NotFound r => NotFound(r.What, r.Id),
+        UnknownReferences r => Refusal(Types.UnknownReference, StatusCodes.Status422UnprocessableEntity, r.Title, r.Detail,
+            new Dictionary<string, object?> { ["errors"] = r.Fields }),
+        NotEnoughMinutes r => Refusal(Types.InsufficientBalance, StatusCodes.Status409Conflict,
+            "Not enough available minutes.",
+            $"Account {r.Account} has {r.Available} available minutes; {r.Requested} were asked for, {r.Requested - r.Available} short.",
+            new Dictionary<string, object?>
+            {
+                ["accountId"] = r.Account, ["requestedMinutes"] = r.Requested, ["availableMinutes"] = r.Available,
+                ["shortfallMinutes"] = r.Requested - r.Available
+            }),
+        NotEnoughPoints r => Refusal(Types.InsufficientPoints, StatusCodes.Status409Conflict,
+            "Not enough points.",
+            $"Account {r.Account} has {r.Available} points; {r.Requested} were asked for, {r.Requested - r.Available} short.",
+            PointsShortfall(r)),
+        NotEnoughStock r => Refusal(Types.InsufficientStock, StatusCodes.Status409Conflict, r.Title,
+            string.Join(" ", r.Shortages.Select(s => $"{s.Sku} ({s.Name}): {s.Requested} asked for, {s.Available} in stock, {s.Shortfall} short.")),
+            new Dictionary<string, object?>(r.AlsoShortOfPoints is { } points ? PointsShortfall(points) : [])
+            {
+                ["shortItems"] = r.Shortages
+            }),
+        OverlappingService r => Refusal(Types.OverlappingService, StatusCodes.Status409Conflict,
+            "The volunteer already has a credited service in that period.",
+            $"The period overlaps credited record {r.OverlappedRecordId}.",
+            new Dictionary<string, object?> { ["overlappingRecordId"] = r.OverlappedRecordId }),
+        SelfService => Refusal(Types.SelfService, StatusCodes.Status422UnprocessableEntity,
+            "A volunteer cannot bank time for serving themself.",
+            "The volunteer and the elder are the same person."),
+        AlreadyReversed r => Refusal(Types.AlreadyReversed, StatusCodes.Status409Conflict,
+            "The service record is already reversed.",
+            $"Service record {r.RecordId} was reversed at {r.ReversedAt}."),
+        RedemptionNotHeld r => Refusal(Types.RedemptionNotHeld, StatusCodes.Status409Conflict,
+            "The redemption is no longer held.",
+            $"Redemption {r.RedemptionId} is {Kebab(r.Status)}; only a held redemption can be {Kebab(r.Wanted)}.",
+            new Dictionary<string, object?> { ["status"] = Kebab(r.Status) }),
+        NotPermitted r => Refusal(Types.Forbidden, StatusCodes.Status403Forbidden, r.Title, r.Detail),
+        KeyReused r => Refusal(Types.IdempotencyMismatch, StatusCodes.Status409Conflict,
+            "The idempotency key was already used with a different request.",
+            $"Key '{r.Key}' was first used with another body. Use a new key for a new request."),
+        AlreadyRegistered r => Refusal(Types.DuplicatePerson, StatusCodes.Status409Conflict,
+            $"This person is already registered as {r.As}.",
+            $"The identity number belongs to {r.As} {r.ExistingId}. Use that id; nothing was written.",
+            new Dictionary<string, object?> { ["existingId"] = r.ExistingId }),
+        _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "A refusal without a problem type.")
+    };
 
-    public static ProblemDetails InsufficientPoints(string account, int requested, int available) => Refusal(
-        Types.InsufficientPoints, StatusCodes.Status409Conflict,
-        "Not enough points.",
-        $"Account {account} has {available} points; {requested} were asked for, {requested - available} short.",
-        new Dictionary<string, object?>
-        {
-            ["accountId"] = account,
-            ["requestedPoints"] = requested,
-            ["availablePoints"] = available,
-            ["shortfallPoints"] = requested - available
-        });
+    private static Dictionary<string, object?> PointsShortfall(NotEnoughPoints r) => new()
+    {
+        ["accountId"] = r.Account, ["requestedPoints"] = r.Requested, ["availablePoints"] = r.Available,
+        ["shortfallPoints"] = r.Requested - r.Available
+    };
+
+    private static string Kebab<TEnum>(TEnum value) where TEnum : struct, Enum =>
+        System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 
     /// <summary>Gives framework-made problems (unreadable bodies, unknown routes) our stable types.</summary>
     public static void Normalize(ProblemDetailsContext context)

@@ -66,7 +66,7 @@ public static class TimeBankSetup
         services.AddMarten(opts =>
             {
                 opts.Connection(ConnectionTuning.WithServiceDefaults(connectionString));
-                opts.DatabaseSchemaName = "timebank";
+                opts.DatabaseSchemaName = Storage.Schema;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, ConfigureJson);
                 opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
 
@@ -97,6 +97,8 @@ public static class TimeBankSetup
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.Policies.AddMiddleware(typeof(AuditStampMiddleware));
+            opts.AddIdempotency();
+            opts.RetryLostRaces();
             opts.UseSystemTextJsonForSerialization(ConfigureJson);
         });
         services.AddWolverineHttp();

@@ -1,6 +1,4 @@
 using NodaTime;
-using TimeBank.Markets;
-using TimeBank.ServiceRecords;
 
 namespace TimeBank.Ledger;
 
@@ -100,11 +98,10 @@ public interface ILedgerEntry
 
 public static class LedgerEventTypes
 {
-    /// <summary>The events account streams hold, for folds across every account.</summary>
-    public static readonly Type[] AccountEvents =
-    [
-        typeof(AccountOpened), typeof(ServiceRecorded), typeof(ServiceRecordReversed), typeof(TransferSent), typeof(TransferReceived),
-        typeof(RedemptionHeld), typeof(RedemptionSettled), typeof(RedemptionCancelled), typeof(RedemptionExpired),
-        typeof(MarketOrderPlaced), typeof(MarketOrderRefunded)
-    ];
+    /// <summary>The events account streams hold, for folds across every account: whatever <see cref="Account"/> applies.</summary>
+    public static readonly Type[] AccountEvents = typeof(Account).GetMethods()
+        .Where(m => m.Name == nameof(Account.Apply) && m.GetParameters().Length == 1)
+        .Select(m => m.GetParameters()[0].ParameterType)
+        .Distinct()
+        .ToArray();
 }

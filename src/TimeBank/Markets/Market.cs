@@ -68,21 +68,4 @@ public static class MarketAccess
             : null;
 }
 
-public static class MarketProblems
-{
-    public static ProblemDetails UnknownItems(IDictionary<string, string[]> errors) => Problems.Refusal(
-        Problems.Types.UnknownReference, StatusCodes.Status422UnprocessableEntity,
-        "The order names items this market does not list.", "Every line must name a SKU from GET /api/markets/{id}/items.",
-        new Dictionary<string, object?> { ["errors"] = errors });
-
-    public static ProblemDetails InsufficientStock(string title, IReadOnlyList<StockShortage> shortages, IDictionary<string, object?>? more = null)
-    {
-        var extensions = new Dictionary<string, object?> { ["shortItems"] = shortages };
-        foreach (var (key, value) in more ?? new Dictionary<string, object?>()) extensions[key] = value;
-        return Problems.Refusal(Problems.Types.InsufficientStock, StatusCodes.Status409Conflict, title,
-            string.Join(" ", shortages.Select(s => $"{s.Sku} ({s.Name}): {s.Requested} asked for, {s.Available} in stock, {s.Shortfall} short.")),
-            extensions);
-    }
-}
-
 public sealed record StockShortage(string Sku, string Name, int Requested, int Available, int Shortfall);

@@ -60,21 +60,25 @@ public static class ItemHistory
         var entries = new List<ItemHistoryEntry>();
         foreach (var (version, data) in events)
         {
-            (MarketItem After, Instant At, string Kind, string? Reason, Guid? Order)? step = data switch
-            {
-                ItemListed e => (item.Apply(e), e.ListedAt, "listed", null, null),
-                ItemRepriced e => (item.Apply(e), e.RepricedAt, "repriced", null, null),
-                ItemRenamed e => (item.Apply(e), e.RenamedAt, "renamed", null, null),
-                StockReceived e => (item.Apply(e), e.ReceivedAt, "stock-received", e.Reason, null),
-                StockWrittenOff e => (item.Apply(e), e.WrittenOffAt, "stock-written-off", e.Reason, null),
-                StockSold e => (item.Apply(e), e.SoldAt, "sold", null, e.OrderId),
-                StockReturned e => (item.Apply(e), e.ReturnedAt, "returned", null, e.OrderId),
-                _ => null
-            };
-            if (step is not { } s) continue;
+            if (Step(item, data) is not { } s) continue;
             entries.Add(new ItemHistoryEntry(version, s.At, s.Kind, s.After.Stock - item.Stock, s.After.Stock, s.After.PointsPrice, s.Reason, s.Order));
             item = s.After;
         }
         return entries;
     }
+
+    public static MarketItem Fold(MarketItem item, IEnumerable<object> events) =>
+        events.Aggregate(item, (current, e) => Step(current, e)?.After ?? current);
+
+    private static (MarketItem After, Instant At, string Kind, string? Reason, Guid? Order)? Step(MarketItem item, object data) => data switch
+    {
+        ItemListed e => (item.Apply(e), e.ListedAt, "listed", null, null),
+        ItemRepriced e => (item.Apply(e), e.RepricedAt, "repriced", null, null),
+        ItemRenamed e => (item.Apply(e), e.RenamedAt, "renamed", null, null),
+        StockReceived e => (item.Apply(e), e.ReceivedAt, "stock-received", e.Reason, null),
+        StockWrittenOff e => (item.Apply(e), e.WrittenOffAt, "stock-written-off", e.Reason, null),
+        StockSold e => (item.Apply(e), e.SoldAt, "sold", null, e.OrderId),
+        StockReturned e => (item.Apply(e), e.ReturnedAt, "returned", null, e.OrderId),
+        _ => null
+    };
 }

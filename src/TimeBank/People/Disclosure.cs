@@ -35,12 +35,3 @@ public sealed class Disclosure(PersonalData personalData, bool inFull)
         return inFull ? value : Masking.Phone(value);
     }
 }
-
-public static class PeopleProblems
-{
-    public static ProblemDetails AlreadyRegistered(string role, Guid existingId) => Problems.Refusal(
-        Problems.Types.DuplicatePerson, StatusCodes.Status409Conflict,
-        $"This person is already registered as {role}.",
-        $"The identity number belongs to {role} {existingId}. Use that id; nothing was written.",
-        new Dictionary<string, object?> { ["existingId"] = existingId });
-}

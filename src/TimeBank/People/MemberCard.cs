@@ -57,13 +57,13 @@ public sealed class MemberCardBackfill(IDocumentStore store, IClock clock, IHost
 {
     private sealed record Uncarded(Guid Id, string Kind, string FullName);
 
-    private const string WithoutCardSql = """
+    private string WithoutCardSql => $"""
         select json_build_object('id', p.id, 'kind', p.kind, 'fullName', p.full_name) from (
-          select v.id, 'volunteer' as kind, v.data->>'fullName' as full_name from timebank.mt_doc_volunteer v
-            where not exists (select 1 from timebank.mt_doc_membercard c where c.person_id = v.id)
+          select v.id, 'volunteer' as kind, v.data->>'fullName' as full_name from {store.TableOf<Volunteer>()} v
+            where not exists (select 1 from {store.TableOf<MemberCard>()} c where c.person_id = v.id)
           union all
-          select e.id, 'elder', e.data->>'fullName' from timebank.mt_doc_elder e
-            where not exists (select 1 from timebank.mt_doc_membercard c where c.person_id = e.id)
+          select e.id, 'elder', e.data->>'fullName' from {store.TableOf<Elder>()} e
+            where not exists (select 1 from {store.TableOf<MemberCard>()} c where c.person_id = e.id)
           limit 1000) p
         """;
 

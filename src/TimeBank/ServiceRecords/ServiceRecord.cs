@@ -6,7 +6,7 @@ using Marten.Events.Projections;
 using Marten.Patching;
 using NodaTime;
 using TimeBank.Ledger;
-using TimeBank.ServiceRecords.Recording;
+using TimeBank.ServiceRecords.Depositing;
 
 namespace TimeBank.ServiceRecords;
 
@@ -123,7 +123,9 @@ public sealed partial class ServiceRecordProjection : EventProjection
         Options.DeleteViewTypeOnTeardown<ServiceRecord>();
     }
 
-    public void Project(ServiceRecorded e, IDocumentOperations operations) => operations.Insert(new ServiceRecord
+    public void Project(ServiceRecorded e, IDocumentOperations operations) => operations.Insert(RecordOf(e));
+
+    public static ServiceRecord RecordOf(ServiceRecorded e) => new()
     {
         Id = e.RecordId,
         PlatformKeyId = e.PlatformKeyId,
@@ -146,7 +148,7 @@ public sealed partial class ServiceRecordProjection : EventProjection
         RequestFingerprint = e.RequestFingerprint,
         BalanceMinutesAfter = e.BalanceMinutesAfter,
         PointsBalanceAfter = e.PointsBalanceAfter
-    });
+    };
 
     public void Project(ServiceRecordReversed e, IDocumentOperations operations) =>
         operations.Patch<ServiceRecord>(e.RecordId)
@@ -161,8 +163,8 @@ public static class ServiceRecordsSetup
     {
         services.AddOptions<PointsOptions>().BindConfiguration(PointsOptions.Section).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PointsOptions>, PointsOptionsValidation>();
-        services.AddSingleton<Recording.DepositQueue>();
-        services.AddHostedService(sp => sp.GetRequiredService<Recording.DepositQueue>());
+        services.AddSingleton<DepositQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<DepositQueue>());
         return services;
     }
 

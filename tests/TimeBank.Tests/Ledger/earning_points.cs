@@ -5,7 +5,7 @@ using TimeBank.Ledger.CheckingTrialBalance;
 using TimeBank.Ledger.GettingAccount;
 using TimeBank.Ledger.ListingEntries;
 using TimeBank.ServiceRecords;
-using TimeBank.ServiceRecords.Recording;
+using TimeBank.ServiceRecords.Depositing;
 
 namespace TimeBank.Tests.Ledger;
 

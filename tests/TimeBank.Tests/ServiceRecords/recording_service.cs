@@ -5,7 +5,7 @@ using NodaTime;
 using Shouldly;
 using TimeBank.Ledger;
 using TimeBank.ServiceRecords;
-using TimeBank.ServiceRecords.Recording;
+using TimeBank.ServiceRecords.Depositing;
 using TimeBank.Tests.Ledger;
 
 namespace TimeBank.Tests.ServiceRecords;

@@ -2,7 +2,7 @@ using Alba;
 using NodaTime;
 using Shouldly;
 using TimeBank.ServiceRecords;
-using TimeBank.ServiceRecords.Recording;
+using TimeBank.ServiceRecords.Depositing;
 using TimeBank.Ledger.ListingEntries;
 using TimeBank.Tests.Ledger;
 

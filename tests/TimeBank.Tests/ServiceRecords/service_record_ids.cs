@@ -3,7 +3,7 @@ using NodaTime;
 using Shouldly;
 using TimeBank.Hosting;
 using TimeBank.ServiceRecords;
-using TimeBank.ServiceRecords.Recording;
+using TimeBank.ServiceRecords.Depositing;
 
 namespace TimeBank.Tests.ServiceRecords;
 

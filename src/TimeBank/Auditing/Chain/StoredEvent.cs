@@ -34,7 +34,7 @@ public sealed record StoredEvent(
 
 public static class StoredEvents
 {
-    public const string Schema = "timebank";
+    public const string Schema = Hosting.Storage.Schema;
 
     /// <summary>Columns in the order <see cref="Read"/> expects; alias e for mt_events, s for mt_streams.</summary>
     public const string Columns =

@@ -33,7 +33,7 @@ public static class GetTrialBalanceEndpoint
         long Points, long PointsIssued, long PointsSpent);
 
     // Marten stores the holder enum by its .NET name ("PublicPool"); the API's JSON writes it kebab-cased.
-    private const string TotalsSql = """
+    private static string TotalsSql(IDocumentStore store) => $"""
         select json_build_object(
           'persons',  count(*) filter (where data->>'holder' not in ('PublicPool', 'public-pool')),
           'balances', coalesce(sum((data->>'balanceMinutes')::bigint), 0),
@@ -44,7 +44,7 @@ public static class GetTrialBalanceEndpoint
           'points',       coalesce(sum((data->>'pointsBalance')::bigint), 0),
           'pointsIssued', coalesce(sum((data->>'issuedPoints')::bigint), 0),
           'pointsSpent',  coalesce(sum((data->>'spentPoints')::bigint), 0))
-        from timebank.mt_doc_account
+        from {store.TableOf<Account>()}
         """;
 
     /// <summary>
@@ -60,7 +60,7 @@ public static class GetTrialBalanceEndpoint
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get([FromQuery] string? asOf, IQuerySession session, IClock clock, CancellationToken cancellation)
     {
-        if (asOf is null) return Results.Ok(Build((await session.QueryAsync<Totals>(TotalsSql, cancellation)).Single(), clock.GetCurrentInstant()));
+        if (asOf is null) return Results.Ok(Build((await session.QueryAsync<Totals>(TotalsSql(session.DocumentStore), cancellation)).Single(), clock.GetCurrentInstant()));
 
         if (Instants.TryParse(asOf) is not { } cutoff) return Problems.Validation("asOf", Instants.Expected("asOf")).ToResult();
         return Results.Ok(Build(await TotalsAsOf(session, cutoff, cancellation), cutoff));

@@ -1,5 +1,11 @@
+using Marten;
 using Marten.Events.Projections;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using Wolverine.Http;
 
 namespace TimeBank.Ledger.Redeeming;
 
@@ -58,4 +64,21 @@ public sealed record RedemptionView(
 {
     public static RedemptionView Of(Redemption r, int availableMinutes) => new(r.Id, SystemAccounts.Name(r.AccountId), r.Minutes,
         r.ServiceType, r.Description, r.Status, r.HeldAt, r.ExpiresAt, r.ClosedAt, availableMinutes);
+}
+
+public static class GetRedemptionEndpoint
+{
+    /// <summary>One redemption with its status.</summary>
+    [WolverineGet("/api/redemptions/{id}", OperationId = "GetRedemption")]
+    [Authorize(Roles = Roles.AccountReaders)]
+    [Tags("Redemptions")]
+    [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken cancellation)
+    {
+        var redemption = await session.LoadAsync<Redemption>(id, cancellation);
+        if (redemption is null) return Problems.NotFound("Redemption", id).ToResult();
+        var account = await session.LoadAsync<Account>(redemption.AccountId, cancellation);
+        return Results.Ok(RedemptionView.Of(redemption, account?.AvailableMinutes ?? 0));
+    }
 }

@@ -13,19 +13,12 @@ namespace TimeBank.Ledger.Transferring;
 /// <summary>Moves available minutes between two accounts. <c>from</c>/<c>to</c>: a person's id or <c>public-pool</c> (公益时间池).</summary>
 public sealed record TransferRequest(string? From, string? To, int? Minutes, string? Reason);
 
-public sealed record Transfer(Guid From, Guid To, int Minutes, string Reason);
-
-public sealed record TransferCommand(Transfer Transfer, string CallerKeyId, string IdempotencyKey)
-{
-    public string ClaimId => Idempotency.ClaimId("transfer", CallerKeyId, IdempotencyKey);
-}
+public sealed record Transfer(Guid From, Guid To, int Minutes, string Reason) : IKeyedCommand;
 
 public sealed record TransferResult(Guid Id, string Status, string From, string To, int Minutes, string Reason, Instant TransferredAt, int FromBalanceMinutes);
 
 public static class TransferEndpoint
 {
-    public const int MaxMinutes = 1_000_000;
-
     public static ProblemDetails Validate(TransferRequest request, HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
@@ -34,7 +27,7 @@ public static class TransferEndpoint
         if (!SystemAccounts.TryParse(request.From, out var from)) errors["from"] = [AccountIds.Description];
         if (!SystemAccounts.TryParse(request.To, out var to)) errors["to"] = [AccountIds.Description];
         else if (from == to) errors["to"] = ["A transfer needs two different accounts."];
-        if (request.Minutes is null or < 1 or > MaxMinutes) errors["minutes"] = [$"Whole minutes between 1 and {MaxMinutes} are required."];
+        if (!Ledger.Minutes.IsValidMovement(request.Minutes)) errors["minutes"] = [Ledger.Minutes.Rule];
         if (!Reasons.IsValid(request.Reason)) errors["reason"] = [Reasons.Required];
         return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
     }
@@ -52,82 +45,52 @@ public static class TransferEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public static async Task<IResult> Post(TransferRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
-        IMessageBus bus, HttpContext context, AccountLocks locks)
+        IMessageBus bus, HttpContext context)
     {
         SystemAccounts.TryParse(request.From, out var from);
         SystemAccounts.TryParse(request.To, out var to);
-        var command = new TransferCommand(new Transfer(from, to, request.Minutes!.Value, request.Reason!.Trim()),
-            context.Caller().KeyId, idempotencyKey!);
-        using var turn = await locks.AcquireAsync(context.RequestAborted, from, to);
-        var outcome = await bus.InvokeForRequestAsync<TransferResult>(command, context);
-        return outcome.ToResult();
+        var transfer = new Transfer(from, to, request.Minutes!.Value, request.Reason!.Trim());
+        var outcome = await bus.InvokeForRequestAsync(transfer, context, from, to);
+        return outcome.ToResult<TransferResult>();
     }
 }
 
 public static class TransferHandler
 {
-    public static async Task<Outcome<TransferResult>> Handle(TransferCommand command, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(Transfer transfer, IDocumentSession session, IClock clock)
     {
-        var transfer = command.Transfer;
-        var fingerprint = Idempotency.Fingerprint(transfer);
-
         var batch = session.CreateBatchQuery();
-        var claimed = batch.Load<IdempotencyClaim>(command.ClaimId);
         var fromStream = batch.Events.FetchForWriting<Account>(transfer.From);
         var toStream = batch.Events.FetchForWriting<Account>(transfer.To);
         await batch.Execute();
+        var (from, to) = (await fromStream, await toStream);
 
-        if (await claimed is { } claim)
-        {
-            return claim.Replay<TransferResult>(fingerprint, command.IdempotencyKey);
-        }
-
-        var from = await fromStream;
-        var to = await toStream;
         var now = clock.GetCurrentInstant();
-        var decision = Transfers.Decide(transfer, from.Aggregate, to.Aggregate, now);
-        if (decision.Problem is not null) return decision.Problem;
+        var decision = Decide(transfer, from.Aggregate, to.Aggregate, Guid.CreateVersion7(), now);
+        if (decision.Refusal is { } refusal) return refusal;
 
-        var (sent, received) = decision.Events!.Value;
+        var (sent, received) = decision.Events;
         // Both streams are version-checked and committed together: all of the transfer or none.
         foreach (var (stream, e) in new (IEventStream<Account> Stream, object Event)[] { (from, sent), (to, received) }.OrderBy(x => x.Stream.Id))
         {
             stream.AppendOne(e);
         }
-
-        var result = new TransferResult(sent.TransferId, "completed", SystemAccounts.Name(transfer.From), SystemAccounts.Name(transfer.To),
-            transfer.Minutes, transfer.Reason, now, (from.Aggregate?.BalanceMinutes ?? 0) - transfer.Minutes);
-        session.Insert(IdempotencyClaim.For(command.ClaimId, fingerprint, sent.TransferId, result, now));
-        return Outcome<TransferResult>.Created(result);
+        return Outcome.New(new TransferResult(sent.TransferId, "completed", SystemAccounts.Name(transfer.From), SystemAccounts.Name(transfer.To),
+            transfer.Minutes, transfer.Reason, now, (from.Aggregate?.BalanceMinutes ?? 0) - transfer.Minutes));
     }
-}
-
-public static class Transfers
-{
-    public sealed record Decision(ProblemDetails? Problem, (TransferSent, TransferReceived)? Events);
 
     /// <summary>The public pool exists before its first event; a person's account exists once opened.</summary>
-    public static Decision Decide(Transfer transfer, Account? from, Account? to, Instant now)
+    public static Decision<(TransferSent, TransferReceived)> Decide(Transfer transfer, Account? from, Account? to, Guid transferId, Instant now)
     {
         var unknown = new Dictionary<string, string[]>();
         if (from is null && transfer.From != SystemAccounts.PublicPool) unknown["from"] = [$"No account has id {transfer.From}."];
         if (to is null && transfer.To != SystemAccounts.PublicPool) unknown["to"] = [$"No account has id {transfer.To}."];
-        if (unknown.Count > 0)
-        {
-            return new(Problems.Refusal(Problems.Types.UnknownReference, StatusCodes.Status422UnprocessableEntity,
-                "The transfer names an account that does not exist.", "from and to must be open accounts.",
-                new Dictionary<string, object?> { ["errors"] = unknown }), null);
-        }
+        if (unknown.Count > 0) return new UnknownReferences("The transfer names an account that does not exist.", "from and to must be open accounts.", unknown);
 
         var available = from?.AvailableMinutes ?? 0;
-        if (available < transfer.Minutes)
-        {
-            return new(Problems.InsufficientBalance(SystemAccounts.Name(transfer.From), transfer.Minutes, available), null);
-        }
+        if (available < transfer.Minutes) return new NotEnoughMinutes(SystemAccounts.Name(transfer.From), transfer.Minutes, available);
 
-        var id = Guid.CreateVersion7();
-        return new(null, (
-            new TransferSent(id, transfer.From, transfer.To, transfer.Minutes, transfer.Reason, now),
-            new TransferReceived(id, transfer.From, transfer.To, transfer.Minutes, transfer.Reason, now)));
+        return (new TransferSent(transferId, transfer.From, transfer.To, transfer.Minutes, transfer.Reason, now),
+            new TransferReceived(transferId, transfer.From, transfer.To, transfer.Minutes, transfer.Reason, now));
     }
 }

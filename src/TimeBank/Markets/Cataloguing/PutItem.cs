@@ -39,18 +39,17 @@ public static class PutItemEndpoint
     [ProducesResponseType<ItemView>(StatusCodes.Status200OK)]
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> Put(Guid id, string sku, ItemRequest request, IMessageBus bus, HttpContext context, AccountLocks locks)
+    public static async Task<IResult> Put(Guid id, string sku, ItemRequest request, IMessageBus bus, HttpContext context)
     {
         var command = new PutItem(id, sku, request.Name!.Trim(), request.Unit!.Trim(), request.PointsPrice!.Value);
-        using var turn = await locks.AcquireAsync(context.RequestAborted, Skus.StreamId(id, sku));
-        var outcome = await bus.InvokeForRequestAsync<ItemView>(command, context);
-        return outcome.ToResult(i => $"/api/markets/{id}/items/{i.Sku}");
+        var outcome = await bus.InvokeForRequestAsync(command, context, Skus.StreamId(id, sku));
+        return outcome.ToResult<ItemView>(i => $"/api/markets/{id}/items/{i.Sku}");
     }
 }
 
 public static class PutItemHandler
 {
-    public static async Task<Outcome<ItemView>> Handle(PutItem command, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(PutItem command, IDocumentSession session, IClock clock)
     {
         var itemId = Skus.StreamId(command.MarketId, command.Sku);
         var batch = session.CreateBatchQuery();
@@ -58,26 +57,15 @@ public static class PutItemHandler
         var itemStream = batch.Events.FetchForWriting<MarketItem>(itemId);
         await batch.Execute();
 
-        if (await market is null) return Problems.NotFound("Market", command.MarketId);
+        if (await market is null) return new NotFound("Market", command.MarketId.ToString());
         var stream = await itemStream;
-        var now = clock.GetCurrentInstant();
-        var events = Catalogue.Decide(command, itemId, stream.Aggregate, now);
-        if (events.Count == 0) return Outcome<ItemView>.Ok(ItemView.Of(stream.Aggregate!));
-
+        var events = Decide(command, itemId, stream.Aggregate, clock.GetCurrentInstant());
         stream.AppendMany(events);
-        var item = events.Aggregate(stream.Aggregate ?? new MarketItem(), (i, e) => e switch
-        {
-            ItemListed listed => i.Apply(listed),
-            ItemRepriced repriced => i.Apply(repriced),
-            ItemRenamed renamed => i.Apply(renamed),
-            _ => i
-        });
-        return stream.Aggregate is null ? Outcome<ItemView>.Created(ItemView.Of(item)) : Outcome<ItemView>.Ok(ItemView.Of(item));
+        var item = ItemHistory.Fold(stream.Aggregate ?? new MarketItem(), events);
+        return stream.Aggregate is null ? Outcome.New(ItemView.Of(item)) : Outcome.Existing(ItemView.Of(item));
     }
-}
 
-public static class Catalogue
-{
+    /// <summary>Listing a new item, or what changed of a listed one: nothing when the same body comes again.</summary>
     public static IReadOnlyList<object> Decide(PutItem command, Guid itemId, MarketItem? item, Instant now)
     {
         if (item is null)

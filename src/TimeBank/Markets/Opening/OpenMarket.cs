@@ -35,8 +35,8 @@ public static class OpenMarketEndpoint
     {
         var command = new OpenMarket(Guid.CreateVersion7(), request.Name!.Trim(), request.District!.Trim(), request.Street!.Trim(),
             request.Community!.Trim());
-        var market = await bus.InvokeAsync<MarketView>(command, context.AuditedDelivery(), context.RequestAborted);
-        return Results.Created($"/api/markets/{market.Id}", market);
+        var outcome = await bus.InvokeForRequestAsync(command, context);
+        return outcome.ToResult<MarketView>(m => $"/api/markets/{m.Id}");
     }
 }
 
@@ -59,10 +59,13 @@ public static class GetMarketEndpoint
 
 public static class OpenMarketHandler
 {
-    public static MarketView Handle(OpenMarket command, IDocumentSession session, IClock clock)
+    public static Outcome Handle(OpenMarket command, IDocumentSession session, IClock clock)
     {
-        var opened = new MarketOpened(command.MarketId, command.Name, command.District, command.Street, command.Community, clock.GetCurrentInstant());
+        var opened = Decide(command, clock.GetCurrentInstant());
         session.Events.StartStream<Market>(opened.MarketId, opened);
-        return MarketView.Of(new Market().Apply(opened));
+        return Outcome.New(MarketView.Of(new Market().Apply(opened)));
     }
+
+    public static MarketOpened Decide(OpenMarket command, Instant now) =>
+        new(command.MarketId, command.Name, command.District, command.Street, command.Community, now);
 }

@@ -19,12 +19,7 @@ public sealed record OrderRequest(string? MemberCode, OrderLineRequest?[]? Lines
 
 public sealed record WantedLine(string Sku, int Quantity);
 
-public sealed record PlaceOrder(Guid MarketId, Guid AccountId, IReadOnlyList<WantedLine> Lines);
-
-public sealed record PlaceOrderCommand(PlaceOrder Order, string CallerKeyId, string IdempotencyKey)
-{
-    public string ClaimId => Idempotency.ClaimId("market-order", CallerKeyId, IdempotencyKey);
-}
+public sealed record PlaceOrder(Guid MarketId, Guid AccountId, IReadOnlyList<WantedLine> Lines) : IKeyedCommand;
 
 public static class PlaceOrderEndpoint
 {
@@ -71,7 +66,7 @@ public static class PlaceOrderEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public static async Task<IResult> Post(Guid id, OrderRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
-        IMessageBus bus, HttpContext context, AccountLocks locks, MemberDirectory members)
+        IMessageBus bus, HttpContext context, MemberDirectory members)
     {
         var caller = context.Caller();
         if (MarketAccess.Refuse(caller, id) is { } refused) return refused.ToResult();
@@ -82,64 +77,48 @@ public static class PlaceOrderEndpoint
         if (card is null) return MemberProblems.Unknown(code, StatusCodes.Status422UnprocessableEntity).ToResult();
 
         var lines = request.Lines!.Select(l => new WantedLine(l!.Sku!, l.Quantity!.Value)).ToList();
-        var command = new PlaceOrderCommand(new PlaceOrder(id, card.PersonId, lines), caller.KeyId, idempotencyKey!);
-        using var turn = await locks.AcquireAsync(context.RequestAborted, [card.PersonId, .. lines.Select(l => Skus.StreamId(id, l.Sku))]);
-        var outcome = await bus.InvokeForRequestAsync<OrderReceipt>(command, context);
-        return outcome.ToResult(r => $"/api/markets/{id}/orders/{r.OrderId}");
+        var outcome = await bus.InvokeForRequestAsync(new PlaceOrder(id, card.PersonId, lines), context,
+            [card.PersonId, .. lines.Select(l => Skus.StreamId(id, l.Sku))]);
+        return outcome.ToResult<OrderReceipt>(r => $"/api/markets/{id}/orders/{r.OrderId}");
     }
 }
 
 public static class PlaceOrderHandler
 {
-    public static async Task<Outcome<OrderReceipt>> Handle(PlaceOrderCommand command, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(PlaceOrder order, IDocumentSession session, IClock clock)
     {
-        var order = command.Order;
-        var fingerprint = Idempotency.Fingerprint(order);
-
         var batch = session.CreateBatchQuery();
-        var claimed = batch.Load<IdempotencyClaim>(command.ClaimId);
         var market = batch.Load<Market>(order.MarketId);
         var accountStream = batch.Events.FetchForWriting<Account>(order.AccountId);
         var itemStreams = order.Lines.Select(l => batch.Events.FetchForWriting<MarketItem>(Skus.StreamId(order.MarketId, l.Sku))).ToList();
         await batch.Execute();
 
-        if (await claimed is { } claim)
-        {
-            return claim.Replay<OrderReceipt>(fingerprint, command.IdempotencyKey);
-        }
-        if (await market is null) return Problems.NotFound("Market", order.MarketId);
-
+        if (await market is null) return new NotFound("Market", order.MarketId.ToString());
         var account = await accountStream;
         var items = new List<IEventStream<MarketItem>>(itemStreams.Count);
         foreach (var stream in itemStreams) items.Add(await stream);
 
         var now = clock.GetCurrentInstant();
-        var decision = Orders.Decide(order, account.Aggregate, items.Select(s => s.Aggregate).ToList(), now);
-        if (decision.Problem is not null) return decision.Problem;
+        var decision = Decide(order, account.Aggregate, items.Select(s => s.Aggregate).ToList(), Guid.CreateVersion7(), now);
+        if (decision.Refusal is { } refusal) return refusal;
 
         // The points and every item's stock are version-checked and committed together: all of the order or none.
-        var placed = decision.Placed!;
+        var (placed, sold) = decision.Events;
         account.AppendOne(placed);
-        for (var i = 0; i < items.Count; i++) items[i].AppendOne(decision.Sold![i]);
+        for (var i = 0; i < items.Count; i++) items[i].AppendOne(sold[i]);
 
-        var receipt = new OrderReceipt(placed.OrderId, placed.MarketId, placed.AccountId, OrderStatus.Placed, placed.Lines, placed.Points,
-            account.Aggregate!.PointsBalance - placed.Points, now, null, null);
-        session.Insert(IdempotencyClaim.For(command.ClaimId, fingerprint, placed.OrderId, receipt, now));
-        return Outcome<OrderReceipt>.Created(receipt);
+        return Outcome.New(new OrderReceipt(placed.OrderId, placed.MarketId, placed.AccountId, OrderStatus.Placed, placed.Lines, placed.Points,
+            account.Aggregate!.PointsBalance - placed.Points, now, null, null));
     }
-}
-
-public static class Orders
-{
-    public sealed record Decision(ProblemDetails? Problem, MarketOrderPlaced? Placed = null, IReadOnlyList<StockSold>? Sold = null);
 
     /// <summary>items[i] is the catalogue item of order.Lines[i], or null when the market does not list it.</summary>
-    public static Decision Decide(PlaceOrder order, Account? account, IReadOnlyList<MarketItem?> items, Instant now)
+    public static Decision<(MarketOrderPlaced Placed, IReadOnlyList<StockSold> Sold)> Decide(PlaceOrder order, Account? account,
+        IReadOnlyList<MarketItem?> items, Guid orderId, Instant now)
     {
         if (account is null)
         {
-            return new(Problems.Refusal(Problems.Types.UnknownReference, StatusCodes.Status422UnprocessableEntity,
-                "The member has no account.", $"No account has id {order.AccountId}."));
+            return new UnknownReferences("The member has no account.", $"No account has id {order.AccountId}.",
+                new Dictionary<string, string[]> { ["memberCode"] = ["The card's holder has no account."] });
         }
 
         var unknown = new Dictionary<string, string[]>();
@@ -148,33 +127,28 @@ public static class Orders
             if (items[i] is not { } item || item.MarketId != order.MarketId)
                 unknown[$"lines[{i}].sku"] = [$"This market lists no item {order.Lines[i].Sku}."];
         }
-        if (unknown.Count > 0) return new(MarketProblems.UnknownItems(unknown));
+        if (unknown.Count > 0)
+        {
+            return new UnknownReferences("The order names items this market does not list.",
+                "Every line must name a SKU from GET /api/markets/{id}/items.", unknown);
+        }
 
         var lines = order.Lines.Select((l, i) => new OrderLine(l.Sku, items[i]!.Name, items[i]!.Unit, l.Quantity, items[i]!.PointsPrice,
             l.Quantity * items[i]!.PointsPrice)).ToList();
         var total = lines.Sum(l => (long)l.Points);
-        var available = account.PointsBalance;
-        var pointsShort = total > available;
-        var requested = (int)Math.Min(total, int.MaxValue);
+        var pointsShort = total > account.PointsBalance
+            ? new NotEnoughPoints(order.AccountId.ToString(), (int)Math.Min(total, int.MaxValue), account.PointsBalance)
+            : null;
 
         var shortages = lines.Select((l, i) => (Line: l, Stock: items[i]!.Stock))
             .Where(x => x.Stock < x.Line.Quantity)
             .Select(x => new StockShortage(x.Line.Sku, x.Line.Name, x.Line.Quantity, x.Stock, x.Line.Quantity - x.Stock))
             .ToList();
-        if (shortages.Count > 0)
-        {
-            return new(MarketProblems.InsufficientStock("Not enough stock for this order.", shortages, pointsShort
-                ? new Dictionary<string, object?>
-                {
-                    ["requestedPoints"] = requested, ["availablePoints"] = available, ["shortfallPoints"] = requested - available
-                }
-                : null));
-        }
-        if (pointsShort) return new(Problems.InsufficientPoints(order.AccountId.ToString(), requested, available));
+        if (shortages.Count > 0) return new NotEnoughStock("Not enough stock for this order.", shortages, pointsShort);
+        if (pointsShort is not null) return pointsShort;
 
-        var orderId = Guid.CreateVersion7();
         var placed = new MarketOrderPlaced(orderId, order.MarketId, order.AccountId, lines, (int)total, now);
-        var sold = items.Select((item, i) => new StockSold(item!.Id, order.MarketId, item.Sku, orderId, order.Lines[i].Quantity, now)).ToList();
-        return new(null, placed, sold);
+        IReadOnlyList<StockSold> sold = items.Select((item, i) => new StockSold(item!.Id, order.MarketId, item.Sku, orderId, order.Lines[i].Quantity, now)).ToList();
+        return (placed, sold);
     }
 }

@@ -33,16 +33,11 @@ public static class RefundOrderEndpoint
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> Post(Guid id, Guid orderId, RefundRequest request, IMessageBus bus, HttpContext context, AccountLocks locks,
-        IQuerySession session)
+    public static async Task<IResult> Post(Guid id, Guid orderId, RefundRequest request, IMessageBus bus, HttpContext context)
     {
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();
-        var order = await session.LoadAsync<MarketOrder>(orderId, context.RequestAborted);
-        if (order is null || order.MarketId != id) return Problems.NotFound("Order", orderId).ToResult();
-
-        using var turn = await locks.AcquireAsync(context.RequestAborted, [order.AccountId, .. order.Lines.Select(l => Skus.StreamId(id, l.Sku))]);
-        var outcome = await bus.InvokeForRequestAsync<OrderReceipt>(new RefundOrder(id, orderId, request.Reason!.Trim()), context);
-        return outcome.ToResult();
+        var outcome = await bus.InvokeForRequestAsync(new RefundOrder(id, orderId, request.Reason!.Trim()), context);
+        return outcome.ToResult<OrderReceipt>();
     }
 }
 
@@ -67,30 +62,30 @@ public static class GetOrderEndpoint
 
 public static class RefundOrderHandler
 {
-    public static async Task<Outcome<OrderReceipt>> Handle(RefundOrder command, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(RefundOrder command, IDocumentSession session, IClock clock)
     {
         var order = await session.LoadAsync<MarketOrder>(command.OrderId);
-        if (order is null || order.MarketId != command.MarketId) return Problems.NotFound("Order", command.OrderId);
+        if (order is null || order.MarketId != command.MarketId) return new NotFound("Order", command.OrderId.ToString());
+
+        var account = await session.Events.FetchForWriting<Account>(order.AccountId);
+        var balance = account.Aggregate?.PointsBalance ?? 0;
+        if (order.Status == OrderStatus.Refunded) return Outcome.Existing(OrderReceipt.Of(order, balance));
 
         var batch = session.CreateBatchQuery();
-        var accountStream = batch.Events.FetchForWriting<Account>(order.AccountId);
         var itemStreams = order.Lines.Select(l => batch.Events.FetchForWriting<MarketItem>(Skus.StreamId(order.MarketId, l.Sku))).ToList();
         await batch.Execute();
 
-        var account = await accountStream;
-        var balance = account.Aggregate?.PointsBalance ?? 0;
-        if (order.Status == OrderStatus.Refunded) return Outcome<OrderReceipt>.Ok(OrderReceipt.Of(order, balance));
-
         var now = clock.GetCurrentInstant();
-        account.AppendOne(new MarketOrderRefunded(order.Id, order.MarketId, order.AccountId, order.Points, command.Reason, now));
-        for (var i = 0; i < itemStreams.Count; i++)
-        {
-            IEventStream<MarketItem> item = await itemStreams[i];
-            var line = order.Lines[i];
-            item.AppendOne(new StockReturned(item.Id, order.MarketId, line.Sku, order.Id, line.Quantity, now));
-        }
+        var (refunded, returned) = Decide(order, command.Reason, now);
+        account.AppendOne(refunded);
+        for (var i = 0; i < itemStreams.Count; i++) (await itemStreams[i]).AppendOne(returned[i]);
 
-        var refunded = order with { Status = OrderStatus.Refunded, RefundedAt = now, RefundReason = command.Reason };
-        return Outcome<OrderReceipt>.Ok(OrderReceipt.Of(refunded, balance + order.Points));
+        var receipt = order with { Status = OrderStatus.Refunded, RefundedAt = now, RefundReason = command.Reason };
+        return Outcome.Existing(OrderReceipt.Of(receipt, balance + order.Points));
     }
+
+    /// <summary>A placed order's compensating entry: every point back to the member, every unit back on its shelf.</summary>
+    public static (MarketOrderRefunded Refunded, IReadOnlyList<StockReturned> Returned) Decide(MarketOrder order, string reason, Instant now) =>
+        (new MarketOrderRefunded(order.Id, order.MarketId, order.AccountId, order.Points, reason, now),
+            order.Lines.Select(l => new StockReturned(Skus.StreamId(order.MarketId, l.Sku), order.MarketId, l.Sku, order.Id, l.Quantity, now)).ToList());
 }

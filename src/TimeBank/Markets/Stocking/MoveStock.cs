@@ -12,12 +12,7 @@ namespace TimeBank.Markets.Stocking;
 /// <summary>quantity: units received (positive) or written off (negative: spoiled, lost, expired). reason says which.</summary>
 public sealed record StockRequest(int? Quantity, string? Reason);
 
-public sealed record MoveStock(Guid MarketId, string Sku, int Quantity, string Reason);
-
-public sealed record MoveStockCommand(MoveStock Movement, string CallerKeyId, string IdempotencyKey)
-{
-    public string ClaimId => Idempotency.ClaimId("stock", CallerKeyId, IdempotencyKey);
-}
+public sealed record MoveStock(Guid MarketId, string Sku, int Quantity, string Reason) : IKeyedCommand;
 
 public static class MoveStockEndpoint
 {
@@ -48,58 +43,41 @@ public static class MoveStockEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public static async Task<IResult> Post(Guid id, string sku, StockRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
-        IMessageBus bus, HttpContext context, AccountLocks locks)
+        IMessageBus bus, HttpContext context)
     {
         var caller = context.Caller();
         if (MarketAccess.Refuse(caller, id) is { } refused) return refused.ToResult();
         if (!Skus.IsValid(sku)) return Problems.NotFound("Item", sku).ToResult();
 
-        var command = new MoveStockCommand(new MoveStock(id, sku, request.Quantity!.Value, request.Reason!.Trim()), caller.KeyId, idempotencyKey!);
-        using var turn = await locks.AcquireAsync(context.RequestAborted, Skus.StreamId(id, sku));
-        var outcome = await bus.InvokeForRequestAsync<ItemView>(command, context);
-        return outcome.ToResult();
+        var outcome = await bus.InvokeForRequestAsync(new MoveStock(id, sku, request.Quantity!.Value, request.Reason!.Trim()), context,
+            Skus.StreamId(id, sku));
+        return outcome.ToResult<ItemView>();
     }
 }
 
 public static class MoveStockHandler
 {
-    public static async Task<Outcome<ItemView>> Handle(MoveStockCommand command, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(MoveStock movement, IDocumentSession session, IClock clock)
     {
-        var movement = command.Movement;
-        var fingerprint = Idempotency.Fingerprint(movement);
-        var batch = session.CreateBatchQuery();
-        var claimed = batch.Load<IdempotencyClaim>(command.ClaimId);
-        var itemStream = batch.Events.FetchForWriting<MarketItem>(Skus.StreamId(movement.MarketId, movement.Sku));
-        await batch.Execute();
+        var stream = await session.Events.FetchForWriting<MarketItem>(Skus.StreamId(movement.MarketId, movement.Sku));
+        var decision = Decide(movement, stream.Aggregate, clock.GetCurrentInstant());
+        if (decision.Refusal is { } refusal) return refusal;
 
-        if (await claimed is { } claim)
+        stream.AppendMany(decision.Events);
+        return Outcome.New(ItemView.Of(stream.Aggregate! with { Stock = stream.Aggregate.Stock + movement.Quantity }));
+    }
+
+    /// <summary>Stock received, or written off but never below zero.</summary>
+    public static Decision<object[]> Decide(MoveStock movement, MarketItem? item, Instant now)
+    {
+        if (item is null || item.MarketId != movement.MarketId) return new NotFound("Item", movement.Sku);
+        if (movement.Quantity > 0) return new object[] { new StockReceived(item.Id, item.MarketId, item.Sku, movement.Quantity, movement.Reason, now) };
+
+        var off = -movement.Quantity;
+        if (off > item.Stock)
         {
-            return claim.Replay<ItemView>(fingerprint, command.IdempotencyKey);
+            return new NotEnoughStock("Cannot write off more than is in stock.", [new StockShortage(item.Sku, item.Name, off, item.Stock, off - item.Stock)]);
         }
-
-        var stream = await itemStream;
-        if (stream.Aggregate is not { } item || item.MarketId != movement.MarketId) return Problems.NotFound("Item", movement.Sku);
-
-        var now = clock.GetCurrentInstant();
-        object moved;
-        if (movement.Quantity > 0)
-        {
-            moved = new StockReceived(item.Id, item.MarketId, item.Sku, movement.Quantity, movement.Reason, now);
-        }
-        else
-        {
-            var off = -movement.Quantity;
-            if (off > item.Stock)
-            {
-                return MarketProblems.InsufficientStock("Cannot write off more than is in stock.",
-                    [new StockShortage(item.Sku, item.Name, off, item.Stock, off - item.Stock)]);
-            }
-            moved = new StockWrittenOff(item.Id, item.MarketId, item.Sku, off, movement.Reason, now);
-        }
-        stream.AppendOne(moved);
-
-        var view = ItemView.Of(item with { Stock = item.Stock + movement.Quantity });
-        session.Insert(IdempotencyClaim.For(command.ClaimId, fingerprint, item.Id, view, now));
-        return Outcome<ItemView>.Created(view);
+        return new object[] { new StockWrittenOff(item.Id, item.MarketId, item.Sku, off, movement.Reason, now) };
     }
 }

@@ -142,26 +142,25 @@ public static class RegisterElderEndpoint
             PersonFields.TryParse<ContactRelation>(contact.Relation, out var relation) ? relation : default,
             context.Caller().KeyId);
 
-        var outcome = await bus.InvokeForRequestAsync<Registered<Elder>>(command, context);
-        if (outcome.Problem is { } problem) return problem.ToResult();
+        var outcome = await bus.InvokeForRequestAsync(command, context);
+        if (outcome.Refusal is { } refusal) return Problems.For(refusal).ToResult();
 
-        var view = ElderView.Of(outcome.Value!.Person, outcome.Value.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
+        var registered = outcome.As<Registered<Elder>>();
+        var view = ElderView.Of(registered.Person, registered.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
         return Results.Created($"/api/elders/{view.Id}", view);
     }
 }
 
 public static class RegisterElderHandler
 {
-    public static async Task<Outcome<Registered<Elder>>> Handle(RegisterElder command, IDocumentSession session, PersonalData personalData, IClock clock)
+    public static async Task<Outcome> Handle(RegisterElder command, IDocumentSession session, PersonalData personalData, IClock clock)
     {
         var hash = personalData.IdNumberHash(command.IdNumber);
         var existing = await session.Query<Elder>().Where(e => e.IdNumberHash == hash).Select(e => e.Id).ToListAsync();
-        if (existing.Count > 0) return PeopleProblems.AlreadyRegistered("an elder", existing[0]);
+        if (existing.Count > 0) return new AlreadyRegistered("an elder", existing[0]);
 
         var now = clock.GetCurrentInstant();
-        var elder = Register(command, hash, personalData, now);
-        return Outcome<Registered<Elder>>.Created(
-            Registered<Elder>.Write(session, elder, AccountHolder.Elder, MemberCard.Elder, now));
+        return Outcome.New(Registered<Elder>.Write(session, Register(command, hash, personalData, now), AccountHolder.Elder, MemberCard.Elder, now));
     }
 
     public static Elder Register(RegisterElder command, string idNumberHash, PersonalData personalData, Instant now) =>

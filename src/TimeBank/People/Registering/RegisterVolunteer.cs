@@ -115,26 +115,25 @@ public static class RegisterVolunteerEndpoint
             request.Guardian?.Phone!.Trim(),
             context.Caller().KeyId);
 
-        var outcome = await bus.InvokeForRequestAsync<Registered<Volunteer>>(command, context);
-        if (outcome.Problem is { } problem) return problem.ToResult();
+        var outcome = await bus.InvokeForRequestAsync(command, context);
+        if (outcome.Refusal is { } refusal) return Problems.For(refusal).ToResult();
 
-        var view = VolunteerView.Of(outcome.Value!.Person, outcome.Value.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
+        var registered = outcome.As<Registered<Volunteer>>();
+        var view = VolunteerView.Of(registered.Person, registered.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
         return Results.Created($"/api/volunteers/{view.Id}", view);
     }
 }
 
 public static class RegisterVolunteerHandler
 {
-    public static async Task<Outcome<Registered<Volunteer>>> Handle(RegisterVolunteer command, IDocumentSession session, PersonalData personalData, IClock clock)
+    public static async Task<Outcome> Handle(RegisterVolunteer command, IDocumentSession session, PersonalData personalData, IClock clock)
     {
         var hash = personalData.IdNumberHash(command.IdNumber);
         var existing = await session.Query<Volunteer>().Where(v => v.IdNumberHash == hash).Select(v => v.Id).ToListAsync();
-        if (existing.Count > 0) return PeopleProblems.AlreadyRegistered("a volunteer", existing[0]);
+        if (existing.Count > 0) return new AlreadyRegistered("a volunteer", existing[0]);
 
         var now = clock.GetCurrentInstant();
-        var volunteer = Register(command, hash, personalData, now);
-        return Outcome<Registered<Volunteer>>.Created(
-            Registered<Volunteer>.Write(session, volunteer, AccountHolder.Volunteer, MemberCard.Volunteer, now));
+        return Outcome.New(Registered<Volunteer>.Write(session, Register(command, hash, personalData, now), AccountHolder.Volunteer, MemberCard.Volunteer, now));
     }
 
     public static Volunteer Register(RegisterVolunteer command, string idNumberHash, PersonalData personalData, Instant now) =>

@@ -39,52 +39,48 @@ public static class ReverseServiceRecordEndpoint
     {
         var caller = context.Caller();
         var command = new ReverseServiceRecord(id, request.Reason!.Trim(), caller.KeyId, caller.Role);
-        var outcome = await bus.InvokeForRequestAsync<ServiceRecordView>(command, context);
-        return outcome.ToResult();
+        var outcome = await bus.InvokeForRequestAsync(command, context);
+        return outcome.ToResult<ServiceRecordView>();
     }
 }
 
 public static class ReverseServiceRecordHandler
 {
-    public static async Task<Outcome<ServiceRecordView>> Handle(ReverseServiceRecord command, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(ReverseServiceRecord command, IDocumentSession session, IClock clock)
     {
         var record = await session.LoadAsync<ServiceRecord>(command.RecordId);
-        if (record is null) return Problems.NotFound("Service record", command.RecordId);
-
-        if (command.CallerRole != Roles.Admin && record.PlatformKeyId != command.CallerKeyId)
-        {
-            return Problems.Refusal(Problems.Types.Forbidden, StatusCodes.Status403Forbidden,
-                "Only the platform that posted a record, or an admin, may reverse it.",
-                $"Service record {record.Id} was posted by another platform key.");
-        }
-
-        if (record.Status == ServiceRecordStatus.Reversed)
-        {
-            return Problems.Refusal(Problems.Types.AlreadyReversed, StatusCodes.Status409Conflict,
-                "The service record is already reversed.",
-                $"Service record {record.Id} was reversed at {record.ReversedAt}.");
-        }
+        if (record is null) return new NotFound("Service record", command.RecordId.ToString());
 
         var stream = await session.Events.FetchForWriting<Account>(record.VolunteerId);
-        var available = stream.Aggregate?.AvailableMinutes ?? 0;
-        if (available < record.CreditedMinutes)
-        {
-            return Problems.InsufficientBalance(record.VolunteerId.ToString(), record.CreditedMinutes, available);
-        }
-        var points = stream.Aggregate?.PointsBalance ?? 0;
-        if (points < record.CreditedPoints)
-        {
-            return Problems.InsufficientPoints(record.VolunteerId.ToString(), record.CreditedPoints, points);
-        }
+        var decision = Decide(command, record, stream.Aggregate, clock.GetCurrentInstant());
+        if (decision.Refusal is { } refusal) return refusal;
 
-        var now = clock.GetCurrentInstant();
-        stream.AppendOne(new ServiceRecordReversed(record.Id, record.VolunteerId, record.CreditedMinutes, record.CreditedPoints,
-            command.Reason, command.CallerKeyId, now));
-        return Outcome<ServiceRecordView>.Ok(ServiceRecordView.Of(record with
+        var reversed = decision.Events;
+        stream.AppendOne(reversed);
+        return Outcome.Existing(ServiceRecordView.Of(record with
         {
             Status = ServiceRecordStatus.Reversed,
-            ReversedAt = now,
-            ReversalReason = command.Reason
+            ReversedAt = reversed.ReversedAt,
+            ReversalReason = reversed.Reason
         }));
+    }
+
+    /// <summary>Takes back a record's minutes and points, never making a balance negative. Only its platform, or an admin, may.</summary>
+    public static Decision<ServiceRecordReversed> Decide(ReverseServiceRecord command, ServiceRecord record, Account? volunteer, Instant now)
+    {
+        if (command.CallerRole != Roles.Admin && record.PlatformKeyId != command.CallerKeyId)
+        {
+            return new NotPermitted("Only the platform that posted a record, or an admin, may reverse it.",
+                $"Service record {record.Id} was posted by another platform key.");
+        }
+        if (record.Status == ServiceRecordStatus.Reversed) return new AlreadyReversed(record.Id, record.ReversedAt);
+
+        var available = volunteer?.AvailableMinutes ?? 0;
+        if (available < record.CreditedMinutes) return new NotEnoughMinutes(record.VolunteerId.ToString(), record.CreditedMinutes, available);
+        var points = volunteer?.PointsBalance ?? 0;
+        if (points < record.CreditedPoints) return new NotEnoughPoints(record.VolunteerId.ToString(), record.CreditedPoints, points);
+
+        return new ServiceRecordReversed(record.Id, record.VolunteerId, record.CreditedMinutes, record.CreditedPoints,
+            command.Reason, command.CallerKeyId, now);
     }
 }

@@ -1,0 +1,83 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using Wolverine;
+using Wolverine.Http;
+
+namespace TimeBank.Ledger.Redeeming;
+
+/// <summary>Settle spends the held minutes; Cancel releases them.</summary>
+public enum Closing
+{
+    Settle,
+    Cancel
+}
+
+public sealed record CloseRedemption(Guid RedemptionId, Closing Closing);
+
+public static class CloseRedemptionEndpoints
+{
+    /// <summary>Spends the held minutes (debits the account, credits the redemption sink). Settling a settled redemption again returns it unchanged.</summary>
+    [WolverinePost("/api/redemptions/{id}/settle", OperationId = "SettleRedemption")]
+    [Authorize(Roles = Roles.Writers)]
+    [Tags("Redemptions")]
+    [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public static async Task<IResult> Settle(Guid id, IMessageBus bus, HttpContext context) =>
+        (await bus.InvokeForRequestAsync(new CloseRedemption(id, Closing.Settle), context)).ToResult<RedemptionView>();
+
+    /// <summary>Releases the held minutes. Cancelling a cancelled redemption again returns it unchanged.</summary>
+    [WolverinePost("/api/redemptions/{id}/cancel", OperationId = "CancelRedemption")]
+    [Authorize(Roles = Roles.Writers)]
+    [Tags("Redemptions")]
+    [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public static async Task<IResult> Cancel(Guid id, IMessageBus bus, HttpContext context) =>
+        (await bus.InvokeForRequestAsync(new CloseRedemption(id, Closing.Cancel), context)).ToResult<RedemptionView>();
+}
+
+public static class CloseRedemptionHandler
+{
+    public static async Task<Outcome> Handle(CloseRedemption command, IDocumentSession session, IClock clock)
+    {
+        var redemption = await session.LoadAsync<Redemption>(command.RedemptionId);
+        if (redemption is null) return new NotFound("Redemption", command.RedemptionId.ToString());
+
+        var stream = await session.Events.FetchForWriting<Account>(redemption.AccountId);
+        var account = stream.Aggregate!;
+        var now = clock.GetCurrentInstant();
+        var decision = Decide(command.Closing, redemption, account, now);
+        if (decision.Refusal is { } refusal) return refusal;
+
+        if (decision.Events is []) return Outcome.Existing(RedemptionView.Of(redemption, account.AvailableMinutes));
+        stream.AppendMany(decision.Events);
+        var closedRedemption = redemption with { Status = Wanted(command.Closing), ClosedAt = now };
+        var available = account.AvailableMinutes + (command.Closing == Closing.Cancel ? redemption.Minutes : 0);
+        return Outcome.Existing(RedemptionView.Of(closedRedemption, available));
+    }
+
+    /// <summary>The settling or cancelling event, or none when the redemption was already closed that way.</summary>
+    public static Decision<object[]> Decide(Closing closing, Redemption redemption, Account account, Instant now)
+    {
+        var wanted = Wanted(closing);
+        if (!account.OpenHolds.ContainsKey(redemption.Id))
+        {
+            if (redemption.Status == wanted) return Array.Empty<object>();
+            return new RedemptionNotHeld(redemption.Id, redemption.Status, wanted);
+        }
+
+        return new[]
+        {
+            closing == Closing.Settle
+                ? new RedemptionSettled(redemption.Id, redemption.AccountId, redemption.Minutes, now)
+                : (object)new RedemptionCancelled(redemption.Id, redemption.AccountId, redemption.Minutes, now)
+        };
+    }
+
+    private static RedemptionStatus Wanted(Closing closing) => closing == Closing.Settle ? RedemptionStatus.Settled : RedemptionStatus.Cancelled;
+}

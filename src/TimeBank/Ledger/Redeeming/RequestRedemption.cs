@@ -1,0 +1,89 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using TimeBank.ServiceRecords;
+using Wolverine;
+using Wolverine.Http;
+
+namespace TimeBank.Ledger.Redeeming;
+
+/// <summary>Asks to redeem minutes for a service. The minutes are held until settled, cancelled or expired.</summary>
+public sealed record RedemptionRequest(string? AccountId, int? Minutes, string? ServiceType, string? Description);
+
+public sealed record RequestRedemption(Guid AccountId, int Minutes, string ServiceType, string Description) : IKeyedCommand;
+
+public static class RequestRedemptionEndpoint
+{
+    public const int MaxDescription = 500;
+
+    public static ProblemDetails Validate(RedemptionRequest request, HttpContext context)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (Idempotency.ValidateKey(context.Request.Headers[Idempotency.Header]) is { } keyProblem)
+            errors[Idempotency.Header] = [keyProblem];
+        if (!SystemAccounts.TryParse(request.AccountId, out _)) errors["accountId"] = [AccountIds.Description];
+        if (!Minutes.IsValidMovement(request.Minutes)) errors["minutes"] = [Minutes.Rule];
+        if (!ServiceTypes.IsKnown(request.ServiceType)) errors["serviceType"] = ["Unknown service type; GET /api/service-types lists them."];
+        if (string.IsNullOrWhiteSpace(request.Description) || request.Description.Trim().Length > MaxDescription)
+            errors["description"] = [$"A description of 1 to {MaxDescription} characters is required."];
+        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+    }
+
+    /// <summary>
+    /// Holds minutes for a redemption (status held, expiresAt = now + the configured hold duration, 7 days by
+    /// default). Settle or cancel it later; an unsettled hold is released automatically at expiresAt.
+    /// Idempotent on the Idempotency-Key header.
+    /// </summary>
+    [WolverinePost("/api/redemptions", OperationId = "PlaceRedemptionHold")]
+    [Authorize(Roles = Roles.Writers)]
+    [Tags("Redemptions")]
+    [ProducesResponseType<RedemptionView>(StatusCodes.Status201Created)]
+    [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public static async Task<IResult> Post(RedemptionRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
+        IMessageBus bus, HttpContext context)
+    {
+        SystemAccounts.TryParse(request.AccountId, out var account);
+        var command = new RequestRedemption(account, request.Minutes!.Value, request.ServiceType!, request.Description!.Trim());
+        var outcome = await bus.InvokeForRequestAsync(command, context, account);
+        return outcome.ToResult<RedemptionView>(r => $"/api/redemptions/{r.Id}");
+    }
+}
+
+public static class RequestRedemptionHandler
+{
+    public static async Task<Outcome> Handle(RequestRedemption command, IDocumentSession session, IClock clock,
+        IOptions<TimeBankOptions> options, IMessageContext messages)
+    {
+        var stream = await session.Events.FetchForWriting<Account>(command.AccountId);
+        var now = clock.GetCurrentInstant();
+        var decision = Decide(command, stream.Aggregate, Guid.CreateVersion7(), now, now + options.Value.Hold);
+        if (decision.Refusal is { } refusal) return refusal;
+
+        var held = decision.Events;
+        stream.AppendOne(held);
+        await messages.ScheduleAsync(new ExpireRedemption(held.RedemptionId, held.AccountId, held.ExpiresAt), held.ExpiresAt.ToDateTimeOffset());
+        return Outcome.New(new RedemptionView(held.RedemptionId, SystemAccounts.Name(held.AccountId), held.Minutes, held.ServiceType,
+            held.Description, RedemptionStatus.Held, now, held.ExpiresAt, null, (stream.Aggregate?.AvailableMinutes ?? 0) - held.Minutes));
+    }
+
+    public static Decision<RedemptionHeld> Decide(RequestRedemption command, Account? account, Guid redemptionId, Instant now, Instant expiresAt)
+    {
+        if (account is null && command.AccountId != SystemAccounts.PublicPool)
+        {
+            return new UnknownReferences("The redemption names an account that does not exist.", $"No account has id {command.AccountId}.",
+                new Dictionary<string, string[]> { ["accountId"] = ["Unknown account."] });
+        }
+
+        var available = account?.AvailableMinutes ?? 0;
+        if (available < command.Minutes) return new NotEnoughMinutes(SystemAccounts.Name(command.AccountId), command.Minutes, available);
+
+        return new RedemptionHeld(redemptionId, command.AccountId, command.Minutes, command.ServiceType, command.Description, now, expiresAt);
+    }
+}

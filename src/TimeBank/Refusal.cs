@@ -1,0 +1,59 @@
+using NodaTime;
+using TimeBank.Ledger.Redeeming;
+using TimeBank.Markets;
+
+namespace TimeBank;
+
+/// <summary>
+/// Why a decision wrote nothing, in the domain's words. Deciders return these; Problems.For turns each
+/// into its problem document and status, in one place.
+/// </summary>
+public abstract record Refusal;
+
+public sealed record NotFound(string What, string Id) : Refusal;
+
+/// <summary>The request names things that are not there, field by field.</summary>
+public sealed record UnknownReferences(string Title, string Detail, IReadOnlyDictionary<string, string[]> Fields) : Refusal;
+
+public sealed record NotEnoughMinutes(string Account, int Requested, int Available) : Refusal;
+
+public sealed record NotEnoughPoints(string Account, int Requested, int Available) : Refusal;
+
+/// <summary>Some items are short; an order may be short of points as well.</summary>
+public sealed record NotEnoughStock(string Title, IReadOnlyList<StockShortage> Shortages, NotEnoughPoints? AlsoShortOfPoints = null) : Refusal;
+
+public sealed record OverlappingService(Guid OverlappedRecordId) : Refusal;
+
+public sealed record SelfService : Refusal;
+
+public sealed record AlreadyReversed(Guid RecordId, Instant? ReversedAt) : Refusal;
+
+public sealed record RedemptionNotHeld(Guid RedemptionId, RedemptionStatus Status, RedemptionStatus Wanted) : Refusal;
+
+/// <summary>The caller's role may do this, but not to this object.</summary>
+public sealed record NotPermitted(string Title, string Detail) : Refusal;
+
+/// <summary>A client key reused with a different request.</summary>
+public sealed record KeyReused(string Key) : Refusal;
+
+public sealed record AlreadyRegistered(string As, Guid ExistingId) : Refusal;
+
+/// <summary>What a decider decided: the events to append, or why nothing is appended.</summary>
+public sealed class Decision<T>
+{
+    private readonly T? _events;
+
+    private Decision(T? events, Refusal? refusal)
+    {
+        _events = events;
+        Refusal = refusal;
+    }
+
+    public Refusal? Refusal { get; }
+
+    public T Events => Refusal is null ? _events! : throw new InvalidOperationException($"Refused: {Refusal}");
+
+    public static implicit operator Decision<T>(T events) => new(events, null);
+
+    public static implicit operator Decision<T>(Refusal refusal) => new(default, refusal);
+}

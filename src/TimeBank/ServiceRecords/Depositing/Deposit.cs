@@ -1,0 +1,305 @@
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using TimeBank.Ledger;
+using TimeBank.People;
+using Wolverine;
+using Wolverine.Http;
+
+namespace TimeBank.ServiceRecords.Depositing;
+
+// The deposit: a platform's record of one service session credits the volunteer. Read top to bottom:
+// the request and its validation, the endpoint, the group commit, the handler, and the decision.
+
+/// <summary>A platform's record of one service session. Times are local to <c>timeZone</c> (default Asia/Shanghai).</summary>
+public sealed record RecordServiceRequest(
+    string? PlatformRecordId,
+    Guid? VolunteerId,
+    Guid? ElderId,
+    string? ServiceType,
+    LocalDateTime? StartedAt,
+    LocalDateTime? EndedAt,
+    string? TimeZone,
+    string? Note);
+
+public sealed record RecordService(
+    string PlatformKeyId,
+    string PlatformRecordId,
+    Guid VolunteerId,
+    Guid ElderId,
+    string ServiceType,
+    LocalDateTime StartedAt,
+    LocalDateTime EndedAt,
+    string TimeZone,
+    string? Note)
+{
+    // Derived once, and left out of the request's fingerprint, which covers only what the platform sent.
+    [JsonIgnore] public Guid RecordId { get; } = ServiceRecord.IdFor(PlatformKeyId, PlatformRecordId);
+
+    [JsonIgnore] public Instant StartsAt { get; } = StartedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
+
+    [JsonIgnore] public Instant EndsAt { get; } = EndedAt.InZoneLeniently(DateTimeZoneProviders.Tzdb[TimeZone]).ToInstant();
+}
+
+public sealed record ServiceRecordResult(Guid Id, string Status, int CreditedMinutes, int BalanceMinutes, int CreditedPoints, int PointsBalance);
+
+public static class DepositEndpoint
+{
+    public const int MaxPlatformRecordId = 100;
+    public const int MaxNote = 1000;
+
+    public static ProblemDetails Validate(RecordServiceRequest request, IClock clock, IOptions<TimeBankOptions> options)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.PlatformRecordId) || request.PlatformRecordId.Length > MaxPlatformRecordId)
+            errors["platformRecordId"] = [$"The platform's own record id (1 to {MaxPlatformRecordId} characters) is required."];
+        if (request.VolunteerId is null || request.VolunteerId == Guid.Empty)
+            errors["volunteerId"] = ["The id of the volunteer who served is required."];
+        if (request.ElderId is null || request.ElderId == Guid.Empty)
+            errors["elderId"] = ["The id of the elder who was served is required."];
+        if (!ServiceTypes.IsKnown(request.ServiceType))
+            errors["serviceType"] = ["Unknown service type; GET /api/service-types lists them."];
+        if (request.Note is { Length: > MaxNote })
+            errors["note"] = [$"The note may hold at most {MaxNote} characters."];
+
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(request.TimeZone ?? options.Value.DefaultTimeZone);
+        if (zone is null) errors["timeZone"] = ["Not an IANA time zone id, e.g. Asia/Shanghai."];
+
+        if (request.StartedAt is null) errors["startedAt"] = ["The local start date-time is required."];
+        if (request.EndedAt is null) errors["endedAt"] = ["The local end date-time is required."];
+        if (zone is not null && request is { StartedAt: { } started, EndedAt: { } ended })
+        {
+            var problem = ServicePeriod.Check(started, ended, zone, clock.GetCurrentInstant());
+            if (problem is not null) errors["endedAt"] = [problem];
+        }
+
+        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+    }
+
+    /// <summary>
+    /// Records a service session and credits the volunteer (the deposit). Idempotent on the calling key
+    /// and platformRecordId: the same body again returns 200 with the first result; a different body is a 409.
+    /// </summary>
+    [WolverinePost("/api/service-records", OperationId = "RecordService")]
+    [Authorize(Roles = Roles.Writers)]
+    [Tags("Service records")]
+    [ProducesResponseType<ServiceRecordResult>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ServiceRecordResult>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public static async Task<IResult> Post(RecordServiceRequest request, DepositQueue deposits, HttpContext context, IOptions<TimeBankOptions> options)
+    {
+        var command = new RecordService(context.Caller().KeyId, request.PlatformRecordId!.Trim(), request.VolunteerId!.Value,
+            request.ElderId!.Value, request.ServiceType!, request.StartedAt!.Value, request.EndedAt!.Value,
+            request.TimeZone ?? options.Value.DefaultTimeZone, request.Note);
+        var outcome = await deposits.SubmitAsync(command, context.StampOf(), context.RequestAborted);
+        return outcome.ToResult<ServiceRecordResult>(r => $"/api/service-records/{r.Id}");
+    }
+}
+
+public static class ServicePeriod
+{
+    public static readonly Duration Longest = Duration.FromHours(12);
+
+    public static string? Check(LocalDateTime started, LocalDateTime ended, DateTimeZone zone, Instant now)
+    {
+        var startsAt = started.InZoneLeniently(zone).ToInstant();
+        var endsAt = ended.InZoneLeniently(zone).ToInstant();
+        if (endsAt <= startsAt) return "The service must end after it starts.";
+        if (endsAt - startsAt > Longest) return "A single service may last at most 12 hours.";
+        if (endsAt > now) return "The service cannot end in the future.";
+        if (Minutes(startsAt, endsAt) < 1) return "A service must last at least one whole minute.";
+        return null;
+    }
+
+    public static int Minutes(Instant startsAt, Instant endsAt) => (int)(endsAt - startsAt).TotalMinutes;
+}
+
+/// <summary>
+/// Group commit for deposits. Requests queue per lane (a volunteer always maps to the same lane, so
+/// one volunteer's deposits never race each other in this process); each lane takes whatever has
+/// queued while its previous commit ran and commits it as one transaction. Under load that turns
+/// many small commits into few larger ones; when idle, a deposit is committed alone at once.
+/// </summary>
+public sealed class DepositQueue(IServiceScopeFactory scopes, ILogger<DepositQueue> logger) : IHostedService
+{
+    private const int Lanes = 4;
+    private const int MaxBatch = 64;
+
+    private readonly Channel<Waiting>[] _lanes = Enumerable.Range(0, Lanes)
+        .Select(_ => Channel.CreateUnbounded<Waiting>(new UnboundedChannelOptions { SingleReader = true }))
+        .ToArray();
+    private readonly CancellationTokenSource _stopping = new();
+    private Task[] _workers = [];
+
+    private sealed record Waiting(PendingDeposit Deposit, TaskCompletionSource<Outcome> Answer);
+
+    public Task<Outcome> SubmitAsync(RecordService command, AuditStamp stamp, CancellationToken cancellation)
+    {
+        var answer = new TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lane = _lanes[(command.VolunteerId.GetHashCode() & int.MaxValue) % Lanes];
+        if (!lane.Writer.TryWrite(new Waiting(new PendingDeposit(command, stamp), answer)))
+        {
+            throw new InvalidOperationException("The service is shutting down.");
+        }
+        return answer.Task.WaitAsync(cancellation);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _workers = _lanes.Select(lane => Task.Run(() => Drain(lane.Reader))).ToArray();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var lane in _lanes) lane.Writer.TryComplete();
+        // Queued deposits still commit; only when the host stops waiting are the commits in flight cancelled.
+        await using var giveUp = cancellationToken.Register(_stopping.Cancel);
+        try
+        {
+            await Task.WhenAll(_workers).WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _stopping.Cancel();
+        }
+    }
+
+    private async Task Drain(ChannelReader<Waiting> reader)
+    {
+        var batch = new List<Waiting>(MaxBatch);
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var waiting)) batch.Add(waiting);
+            await Commit(batch);
+        }
+    }
+
+    private async Task Commit(IReadOnlyList<Waiting> batch)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
+            var recorded = await bus.InvokeAsync<RecordedServices>(new RecordServices(batch.Select(w => w.Deposit).ToList()), _stopping.Token);
+            for (var i = 0; i < batch.Count; i++) batch[i].Answer.TrySetResult(recorded.Outcomes[i]);
+        }
+        catch (Exception e) when (batch.Count > 1)
+        {
+            // Something other than a lost race (those Wolverine re-runs): commit each alone so only the faulty deposit fails.
+            logger.LogWarning(e, "A batch of {Count} deposits failed; committing them one by one", batch.Count);
+            foreach (var waiting in batch) await Commit([waiting]);
+        }
+        catch (Exception e)
+        {
+            batch[0].Answer.TrySetException(e);
+        }
+    }
+}
+
+public sealed record PendingDeposit(RecordService Command, AuditStamp Stamp);
+
+/// <summary>Deposits that arrived together, decided and committed in one transaction (group commit).</summary>
+public sealed record RecordServices(IReadOnlyList<PendingDeposit> Deposits) : IStampsEachEvent;
+
+public sealed record RecordedServices(IReadOnlyList<Outcome> Outcomes);
+
+public static class RecordServicesHandler
+{
+    public static async Task<RecordedServices> Handle(RecordServices batch, IDocumentSession session, IClock clock, IOptions<PointsOptions> points)
+    {
+        var commands = batch.Deposits.Select(d => d.Command).ToList();
+        var volunteerIds = commands.Select(c => c.VolunteerId).Distinct().ToArray();
+        var earliest = commands.Min(c => c.StartsAt).ToUnixTimeMilliseconds();
+        var latest = commands.Max(c => c.EndsAt).ToUnixTimeMilliseconds();
+        var earliestOverlappingStart = earliest - (long)ServicePeriod.Longest.TotalMilliseconds;
+
+        var reads = session.CreateBatchQuery();
+        var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
+        var volunteers = reads.LoadMany<Volunteer>().ById(volunteerIds);
+        var elders = reads.LoadMany<Elder>().ById(commands.Select(c => c.ElderId).Distinct().ToArray());
+        var nearby = reads.Query<ServiceRecord>()
+            .Where(r => volunteerIds.Contains(r.VolunteerId)
+                        && r.StartsAtUnixMs > earliestOverlappingStart && r.StartsAtUnixMs < latest
+                        && r.EndsAtUnixMs > earliest && r.Status == ServiceRecordStatus.Credited)
+            .ToList();
+        var streams = volunteerIds.ToDictionary(id => id, id => reads.Events.FetchForWriting<Account>(id));
+        await reads.Execute();
+
+        // What earlier deposits of this batch did counts for the later ones: their records, periods and balances.
+        var recorded = (await recordedBefore).ToDictionary(r => r.Id);
+        var volunteersById = (await volunteers).ToDictionary(v => v.Id);
+        var eldersById = (await elders).ToDictionary(e => e.Id);
+        var credited = (await nearby).ToList();
+        var balances = new Dictionary<Guid, (int Minutes, int Points)>();
+        var now = clock.GetCurrentInstant();
+
+        var outcomes = new List<Outcome>(batch.Deposits.Count);
+        foreach (var (command, stamp) in batch.Deposits)
+        {
+            var fingerprint = Idempotency.Fingerprint(command);
+            if (recorded.TryGetValue(command.RecordId, out var first))
+            {
+                outcomes.Add(Idempotency.Replay(first.RequestFingerprint!, first.FirstResult, fingerprint, command.PlatformRecordId));
+                continue;
+            }
+
+            var stream = await streams[command.VolunteerId];
+            var balance = balances.TryGetValue(command.VolunteerId, out var left)
+                ? left
+                : (stream.Aggregate?.BalanceMinutes ?? 0, stream.Aggregate?.PointsBalance ?? 0);
+            var decision = Decide(command, fingerprint, volunteersById.GetValueOrDefault(command.VolunteerId),
+                eldersById.GetValueOrDefault(command.ElderId), credited, balance, points.Value, now);
+            if (decision.Refusal is { } refusal)
+            {
+                outcomes.Add(refusal);
+                continue;
+            }
+
+            var deposit = decision.Events;
+            stream.AppendOne(stamp.On(deposit));
+            var record = ServiceRecordProjection.RecordOf(deposit);
+            recorded[record.Id] = record;
+            credited.Add(record);
+            balances[command.VolunteerId] = (deposit.BalanceMinutesAfter, deposit.PointsBalanceAfter);
+            outcomes.Add(Outcome.New(record.FirstResult));
+        }
+        return new RecordedServices(outcomes);
+    }
+
+    /// <summary>
+    /// The deposit: credits the volunteer with the service's minutes and the points they earn at the rate in force now,
+    /// unless the people are unknown, the same person, or the volunteer has a credited service in the same period.
+    /// </summary>
+    public static Decision<ServiceRecorded> Decide(RecordService command, string fingerprint, Volunteer? volunteer, Elder? elder,
+        IEnumerable<ServiceRecord> credited, (int Minutes, int Points) balance, PointsOptions points, Instant now)
+    {
+        var unknown = new Dictionary<string, string[]>();
+        if (volunteer is null) unknown["volunteerId"] = [$"No volunteer has id {command.VolunteerId}."];
+        if (elder is null) unknown["elderId"] = [$"No elder has id {command.ElderId}."];
+        if (unknown.Count > 0)
+        {
+            return new UnknownReferences("The record names people who are not registered in those roles.",
+                "volunteerId must be a registered volunteer and elderId a registered elder.", unknown);
+        }
+        if (volunteer!.IdNumberHash == elder!.IdNumberHash) return new SelfService();
+
+        var overlapping = credited.FirstOrDefault(r => r.VolunteerId == command.VolunteerId && r.StartsAt < command.EndsAt && r.EndsAt > command.StartsAt);
+        if (overlapping is not null) return new OverlappingService(overlapping.Id);
+
+        var minutes = ServicePeriod.Minutes(command.StartsAt, command.EndsAt);
+        var earned = points.PointsFor(command.ServiceType, minutes);
+        return new ServiceRecorded(command.RecordId, command.VolunteerId, command.ElderId, command.ServiceType,
+            command.StartedAt, command.EndedAt, command.TimeZone, command.StartsAt, command.EndsAt, minutes, earned,
+            command.PlatformKeyId, command.PlatformRecordId, command.Note, now, fingerprint, balance.Minutes + minutes, balance.Points + earned);
+    }
+}
