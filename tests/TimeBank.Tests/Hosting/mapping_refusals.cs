@@ -1,0 +1,61 @@
+using Shouldly;
+using TimeBank.Hosting;
+using TimeBank.Ledger.Redeeming;
+using TimeBank.Markets;
+using Xunit;
+
+namespace TimeBank.Tests.Hosting;
+
+/// <summary>Every domain refusal has one problem type and status; a retry's answer is the first answer or a refusal.</summary>
+public sealed class mapping_refusals
+{
+    public static TheoryData<Refusal, string, int> Refusals => new()
+    {
+        { new NotFound("Item", "RICE"), "not-found", 404 },
+        { new UnknownReferences("t", "d", new Dictionary<string, string[]> { ["from"] = ["x"] }), "unknown-reference", 422 },
+        { new NotEnoughMinutes("a", 10, 3), "insufficient-balance", 409 },
+        { new NotEnoughPoints("a", 10, 3), "insufficient-points", 409 },
+        { new NotEnoughStock("t", [new StockShortage("RICE", "米", 2, 1, 1)]), "insufficient-stock", 409 },
+        { new OverlappingService(Guid.NewGuid()), "overlapping-service", 409 },
+        { new SelfService(), "self-service", 422 },
+        { new AlreadyReversed(Guid.NewGuid(), null), "already-reversed", 409 },
+        { new RedemptionNotHeld(Guid.NewGuid(), RedemptionStatus.Expired, RedemptionStatus.Settled), "redemption-not-held", 409 },
+        { new NotPermitted("t", "d"), "forbidden", 403 },
+        { new KeyReused("k"), "idempotency-key-reused", 409 },
+        { new AlreadyRegistered("a volunteer", Guid.NewGuid()), "duplicate-person", 409 }
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void each_refusal_is_a_problem_with_a_stable_type_and_status(Refusal refusal, string type, int status)
+    {
+        var problem = Problems.For(refusal);
+        (problem.Type, problem.Status).ShouldBe((Problems.TypePrefix + type, status));
+        problem.Title.ShouldNotBeNullOrWhiteSpace();
+        problem.Detail.ShouldNotBeNullOrWhiteSpace();
+    }
+
+    [Fact]
+    public void every_kind_of_refusal_is_mapped()
+    {
+        var mapped = Refusals.Select(row => row[0].GetType()).ToHashSet();
+        var all = typeof(Refusal).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(Refusal)) && !t.IsAbstract);
+        all.ShouldAllBe(t => mapped.Contains(t));
+    }
+
+    [Fact]
+    public void an_order_short_of_stock_and_points_names_both()
+    {
+        var problem = Problems.For(new NotEnoughStock("t", [new StockShortage("RICE", "米", 2, 1, 1)], new NotEnoughPoints("m", 30, 10)));
+        problem.Extensions["shortfallPoints"].ShouldBe(20);
+        problem.Extensions["shortItems"].ShouldBeAssignableTo<IReadOnlyList<StockShortage>>()!.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public void a_retry_gets_the_first_answer_and_a_different_request_under_the_key_is_refused()
+    {
+        var first = new { id = 1 };
+        Idempotency.Replay("same", first, "same", "key-1").ShouldBe(Outcome.Existing(first));
+        Idempotency.Replay("first", first, "other", "key-1").Refusal.ShouldBe(new KeyReused("key-1"));
+    }
+}

@@ -1,0 +1,108 @@
+using NodaTime;
+using Shouldly;
+using TimeBank.Access;
+using TimeBank.Ledger;
+using TimeBank.People;
+using TimeBank.ServiceRecords;
+using TimeBank.ServiceRecords.Depositing;
+using TimeBank.ServiceRecords.Reversing;
+using Xunit;
+
+namespace TimeBank.Tests.ServiceRecords;
+
+/// <summary>The deposit and its reversal as pure functions of (command, state, now).</summary>
+public sealed class deciding_deposits_and_reversals
+{
+    private static readonly Instant Now = Instant.FromUtc(2026, 11, 24, 4, 0);
+    private static readonly Volunteer Volunteer = new(Guid.CreateVersion7(), "hash-of-volunteer");
+    private static readonly Elder Elder = new(Guid.CreateVersion7(), "hash-of-elder");
+    private static readonly PointsOptions Points = new() { PointsPerHour = 10 };
+
+    private static RecordService Service(string id = "r-1", int fromHour = 9, int toHour = 11) =>
+        new("platform-key", id, Volunteer.Id, Elder.Id, "companionship", new LocalDateTime(2026, 11, 20, fromHour, 0),
+            new LocalDateTime(2026, 11, 20, toHour, 0), "Asia/Shanghai", null);
+
+    private static Decision<ServiceRecorded> Deposit(RecordService command, IEnumerable<ServiceRecord>? credited = null,
+        Volunteer? volunteer = null, Elder? elder = null, (int, int)? balance = null) =>
+        RecordServicesHandler.Decide(command, "fingerprint", volunteer ?? Volunteer, elder ?? Elder, credited ?? [], balance ?? (30, 5), Points, Now);
+
+    [Fact]
+    public void a_deposit_credits_the_served_minutes_and_the_points_they_earn_on_top_of_the_balance()
+    {
+        var recorded = Deposit(Service()).Events;
+
+        (recorded.Minutes, recorded.Points).ShouldBe((120, 20));
+        (recorded.BalanceMinutesAfter, recorded.PointsBalanceAfter).ShouldBe((150, 25));
+        recorded.RecordId.ShouldBe(ServiceRecord.IdFor("platform-key", "r-1"));
+        recorded.StartsAt.ShouldBe(Instant.FromUtc(2026, 11, 20, 1, 0));
+        recorded.RecordedAt.ShouldBe(Now);
+    }
+
+    [Fact]
+    public void a_deposit_naming_unregistered_people_is_refused_naming_each()
+    {
+        RecordServicesHandler.Decide(Service(), "f", null, null, [], (0, 0), Points, Now)
+            .Refusal.ShouldBeOfType<UnknownReferences>().Fields.Keys.ShouldBe(["volunteerId", "elderId"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void a_volunteer_cannot_bank_time_for_serving_themself()
+    {
+        Deposit(Service(), elder: new Elder(Elder.Id, Volunteer.IdNumberHash)).Refusal.ShouldBeOfType<SelfService>();
+    }
+
+    [Fact]
+    public void a_deposit_overlapping_a_credited_service_of_the_volunteer_is_refused_naming_it()
+    {
+        var earlier = ServiceRecordProjection.RecordOf(Deposit(Service("r-0", 8, 10)).Events);
+
+        Deposit(Service("r-1", 9, 11), [earlier]).Refusal.ShouldBe(new OverlappingService(earlier.Id));
+        Deposit(Service("r-1", 10, 11), [earlier]).Refusal.ShouldBeNull();
+    }
+
+    private static ServiceRecord Credited(int minutes = 60, int points = 10) => new()
+    {
+        Id = Guid.CreateVersion7(), PlatformKeyId = "platform-key", VolunteerId = Volunteer.Id, CreditedMinutes = minutes,
+        CreditedPoints = points, Status = ServiceRecordStatus.Credited
+    };
+
+    private static Account Balance(int minutes, int points, int held = 0) =>
+        new Account().Apply(new AccountOpened(Volunteer.Id, AccountHolder.Volunteer, Now)) with
+        {
+            BalanceMinutes = minutes, PointsBalance = points, HeldMinutes = held
+        };
+
+    [Fact]
+    public void a_reversal_takes_back_the_records_minutes_and_points()
+    {
+        var record = Credited();
+        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "重复上报", "platform-key", Roles.Platform), record, Balance(60, 10), Now)
+            .Events.ShouldBe(new ServiceRecordReversed(record.Id, Volunteer.Id, 60, 10, "重复上报", "platform-key", Now));
+    }
+
+    [Fact]
+    public void a_reversal_never_makes_a_balance_negative()
+    {
+        var record = Credited();
+        var reverse = new ReverseServiceRecord(record.Id, "x", "platform-key", Roles.Platform);
+
+        ReverseServiceRecordHandler.Decide(reverse, record, Balance(60, 10, held: 1), Now).Refusal
+            .ShouldBe(new NotEnoughMinutes(Volunteer.Id.ToString(), 60, 59));
+        ReverseServiceRecordHandler.Decide(reverse, record, Balance(60, 9), Now).Refusal
+            .ShouldBe(new NotEnoughPoints(Volunteer.Id.ToString(), 10, 9));
+    }
+
+    [Fact]
+    public void only_the_posting_platform_or_an_admin_reverses_a_record_and_only_once()
+    {
+        var record = Credited();
+        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x", "other-key", Roles.Platform), record, Balance(60, 10), Now)
+            .Refusal.ShouldBeOfType<NotPermitted>();
+        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x", "admin-key", Roles.Admin), record, Balance(60, 10), Now)
+            .Refusal.ShouldBeNull();
+
+        var reversed = record with { Status = ServiceRecordStatus.Reversed, ReversedAt = Now };
+        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x", "platform-key", Roles.Platform), reversed, Balance(60, 10), Now)
+            .Refusal.ShouldBe(new AlreadyReversed(record.Id, Now));
+    }
+}
