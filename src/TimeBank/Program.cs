@@ -2,6 +2,11 @@ using JasperFx;
 using TimeBank.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+if (!builder.HasConnectionString() && Commands.NeedDatabase(args))
+{
+    await Console.Error.WriteLineAsync(Commands.MissingConnectionString(args.FirstOrDefault(a => !a.StartsWith('-'))));
+    return 2;
+}
 builder.AddTimeBank();
 
 var app = builder.Build();

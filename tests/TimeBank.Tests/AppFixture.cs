@@ -17,6 +17,7 @@ public sealed class AppFixture : IAsyncLifetime
     public IAlbaHost Host { get; private set; } = null!;
     public FakeClock Clock { get; } = new(StartedAt);
     public ApiKeys Keys { get; private set; } = null!;
+    public LogCapture Logs { get; } = new();
 
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
 
@@ -32,6 +33,7 @@ public sealed class AppFixture : IAsyncLifetime
         Host = await AlbaHost.For<Program>(x => x.ConfigureServices(services =>
         {
             services.AddSingleton<IClock>(Clock);
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
             services.RunWolverineInSoloMode();
         }));
 

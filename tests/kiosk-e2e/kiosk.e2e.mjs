@@ -8,7 +8,7 @@
 //   MISTYPED_CODE   the same code with one character wrong
 //   ORDER           JSON: [{"sku": "RICE", "quantity": 2}, ...]
 //   CHROMIUM        browser executable (default /usr/bin/chromium)
-//   SCREENSHOT      optional: PNGs of the receipt (this path) and of the cart (…-cart.png) are written
+//   SCREENSHOT      optional: PNGs of the receipt (this path), the cart (…-cart.png) and the mistyped code (…-typo.png)
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,11 +49,14 @@ try {
   await page.click("#key-form button[type=submit]");
   await page.locator("#lookup").waitFor({ state: "visible" });
   const market = await page.textContent("#market-name");
+  const memberRowBeforeLookup = await page.locator("#member").isVisible();
 
   await page.fill("#member-code", env("MISTYPED_CODE"));
   await page.press("#member-code", "Enter");
   await page.locator("#message").waitFor({ state: "visible" });
   const mistyped = await page.textContent("#message");
+  const memberRowAfterTypo = await page.locator("#member").isVisible();
+  if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT.replace(/\.png$/, "-typo.png"), fullPage: true });
 
   const code = env("MEMBER_CODE").toLowerCase();
   await page.fill("#member-code", `${code.slice(0, 4)}-${code.slice(4)}`);
@@ -78,7 +81,7 @@ try {
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   if (failures.length) throw new Error(failures.join("; "));
 
-  console.log(JSON.stringify({ market, mistyped, member, total, receipt }));
+  console.log(JSON.stringify({ market, memberRowBeforeLookup, mistyped, memberRowAfterTypo, member, total, receipt }));
 } catch (error) {
   console.error(`kiosk e2e: ${error.stack || error}`);
   process.exitCode = 1;

@@ -4,15 +4,40 @@ using NodaTime;
 
 namespace TimeBank.Access;
 
-/// <summary>An issued API key. Only the SHA-256 hash of the secret is stored. A kiosk key may be scoped to one love market.</summary>
+/// <summary>
+/// An issued API key. Only the SHA-256 hash of the secret is stored. A kiosk key may be scoped to one love market.
+/// A key stops working at its expiry, or when an admin revokes it.
+/// </summary>
 public sealed record ApiKey(Guid Id, string Name, string Role, string KeyHash, Instant IssuedAt, string IssuedBy, Guid? MarketId = null)
 {
+    public Instant? ExpiresAt { get; init; }
+    public Instant? RevokedAt { get; init; }
+    public string? RevokedBy { get; init; }
+
+    public bool WorksAt(Instant now) => RevokedAt is null && (ExpiresAt is null || now < ExpiresAt);
+
     public static string NewSecret() =>
         "tbk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static string Hash(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+}
+
+public enum KeyStatus
+{
+    Active,
+    Expired,
+    Revoked
+}
+
+/// <summary>A key as an admin sees it: never the secret, nor its hash.</summary>
+public sealed record ApiKeyView(Guid Id, string Name, string Role, Guid? MarketId, KeyStatus Status, Instant IssuedAt, string IssuedBy,
+    Instant? ExpiresAt, Instant? RevokedAt, string? RevokedBy)
+{
+    public static ApiKeyView Of(ApiKey k, Instant now) => new(k.Id, k.Name, k.Role, k.MarketId,
+        k.RevokedAt is not null ? KeyStatus.Revoked : k.WorksAt(now) ? KeyStatus.Active : KeyStatus.Expired,
+        k.IssuedAt, k.IssuedBy, k.ExpiresAt, k.RevokedAt, k.RevokedBy);
 }
 
 /// <summary>Who is calling: the key's id and role, as recorded on every event it writes, and the market a kiosk key serves.</summary>

@@ -5,6 +5,7 @@ using Marten;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using NodaTime;
 using TimeBank.Hosting;
 
 namespace TimeBank.Access;
@@ -26,27 +27,49 @@ public static class ApiKeyAuthentication
     public static Caller Caller(this HttpContext context) => context.User.Caller();
 }
 
-/// <summary>Resolves keys once per process: keys are immutable, so a positive lookup can be cached.</summary>
-public sealed class ApiKeyDirectory(IDocumentStore store, IConfiguration configuration)
+/// <summary>
+/// Resolves keys. A key looked up is kept for <see cref="KeptFor"/>, so a revocation on any node takes effect on
+/// every node within that time (at once on the node that revoked it); an expiry takes effect at the instant.
+/// </summary>
+public sealed class ApiKeyDirectory(IDocumentStore store, IConfiguration configuration, IClock clock)
 {
-    private readonly ConcurrentDictionary<string, Caller> _known = new();
+    public static readonly Duration KeptFor = Duration.FromSeconds(5);
+
+    private sealed record Known(ApiKey Key, Caller Caller, Instant LookedUpAt);
+
+    private readonly ConcurrentDictionary<string, Known> _known = new();
+    private readonly Caller? _bootstrapAdmin =
+        string.IsNullOrWhiteSpace(configuration["TIMEBANK_ADMIN_KEY"]) ? null : new Caller(ApiKeyAuthentication.BootstrapAdminKeyId, "TIMEBANK_ADMIN_KEY", Roles.Admin);
     private readonly string? _bootstrapAdminHash =
         string.IsNullOrWhiteSpace(configuration["TIMEBANK_ADMIN_KEY"]) ? null : ApiKey.Hash(configuration["TIMEBANK_ADMIN_KEY"]!);
 
     public async ValueTask<Caller?> FindAsync(string secret, CancellationToken cancellation)
     {
         var hash = ApiKey.Hash(secret);
-        if (_known.TryGetValue(hash, out var cached)) return cached;
+        if (hash == _bootstrapAdminHash) return _bootstrapAdmin;
 
-        if (hash == _bootstrapAdminHash)
+        var now = clock.GetCurrentInstant();
+        if (!_known.TryGetValue(hash, out var known) || now - known.LookedUpAt > KeptFor)
         {
-            return _known[hash] = new Caller(ApiKeyAuthentication.BootstrapAdminKeyId, "TIMEBANK_ADMIN_KEY", Roles.Admin);
+            await using var session = store.QuerySession();
+            var key = await session.Query<ApiKey>().FirstOrDefaultAsync(k => k.KeyHash == hash, cancellation);
+            if (key is null)
+            {
+                _known.TryRemove(hash, out _);
+                return null;
+            }
+            known = _known[hash] = new Known(key, new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId), now);
         }
+        return known.Key.WorksAt(now) ? known.Caller : null;
+    }
 
-        await using var session = store.QuerySession();
-        var key = await session.Query<ApiKey>().FirstOrDefaultAsync(k => k.KeyHash == hash, cancellation);
-        if (key is null) return null;
-        return _known[hash] = new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId);
+    /// <summary>Drops what this node keeps of a key, so its revocation takes effect here at once.</summary>
+    public void Forget(Guid keyId)
+    {
+        foreach (var (hash, known) in _known)
+        {
+            if (known.Key.Id == keyId) _known.TryRemove(hash, out _);
+        }
     }
 }
 

@@ -129,6 +129,15 @@ public static class Problems
     {
         var problem = context.ProblemDetails;
         if (problem.Type is not null && problem.Type.StartsWith(TypePrefix, StringComparison.Ordinal)) return;
+        if (UnreadableBody.Describe(problem) is { } field)
+        {
+            UnreadableBody.Log(context.HttpContext, field);
+            problem.Title = "The request is invalid.";
+            problem.Detail = "The body is not valid JSON for this request. See errors; nothing was written.";
+            problem.Extensions.Remove("lineNumber");
+            problem.Extensions.Remove("bytePositionInLine");
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [UnreadableBody.Message] };
+        }
         problem.Type = problem.Status switch
         {
             StatusCodes.Status400BadRequest => Types.Validation,

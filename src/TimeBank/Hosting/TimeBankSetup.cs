@@ -32,6 +32,9 @@ public static class TimeBankSetup
         json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
     }
 
+    public static bool HasConnectionString(this WebApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConnectionStringName));
+
     public static WebApplicationBuilder AddTimeBank(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -39,8 +42,13 @@ public static class TimeBankSetup
         var options = configuration.GetSection(TimeBankOptions.Section).Get<TimeBankOptions>() ?? new TimeBankOptions();
         services.Configure<TimeBankOptions>(configuration.GetSection(TimeBankOptions.Section));
 
+        builder.Logging.AddFilter((category, level) => !UnreadableBody.IsFrameworkBodyError(category, level));
         services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
-        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            ConfigureJson(o.SerializerOptions);
+            o.SerializerOptions.Converters.Add(new NoNulText());
+        });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Normalize);
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
@@ -56,12 +64,7 @@ public static class TimeBankSetup
         services.AddServiceRecords();
         services.AddAuditing(configuration);
 
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"No connection string: set ConnectionStrings__{ConnectionStringName}, or start the service with ops/run, which provisions a local PostgreSQL.");
-        }
+        var connectionString = builder.HasConnectionString() ? configuration.GetConnectionString(ConnectionStringName)! : Commands.NoDatabase;
 
         services.AddMarten(opts =>
             {

@@ -11,6 +11,13 @@ public interface IPerson
 
     /// <summary>Keyed hash of the identity-card number: equal for the same person, useless to a reader.</summary>
     string IdNumberHash { get; }
+
+    string District { get; }
+    string Street { get; }
+    string Community { get; }
+
+    /// <summary>The API key that registered the person.</summary>
+    string RegisteredBy { get; }
 }
 
 /// <summary>

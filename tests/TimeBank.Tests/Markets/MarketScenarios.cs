@@ -56,6 +56,7 @@ public static class MarketScenarios
             {
                 case "GET": s.Get.Url(url); break;
                 case "PUT": s.Put.Json(body!).ToUrl(url); break;
+                case "DELETE": s.Delete.Url(url); break;
                 default: s.Post.Json(body!).ToUrl(url); break;
             }
             s.IgnoreStatusCode();

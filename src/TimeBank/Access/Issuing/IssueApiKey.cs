@@ -4,30 +4,41 @@ using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using TimeBank.Hosting;
 using TimeBank.Markets;
+using Wolverine;
 using Wolverine.Http;
 
 namespace TimeBank.Access.Issuing;
 
-/// <summary>marketId: for a kiosk key, the love market it serves; a kiosk key acts on no other market.</summary>
-public sealed record IssueApiKey(string? Name, string? Role, Guid? MarketId = null);
+/// <summary>
+/// role: admin, platform, kiosk or auditor. marketId: for a kiosk key, the love market it serves; a kiosk key acts on
+/// no other market. expiresAt: when the key stops working (optional; within ten years).
+/// </summary>
+public sealed record IssueApiKeyRequest(string? Name, string? Role, Guid? MarketId = null, Instant? ExpiresAt = null);
+
+public sealed record IssueApiKey(Guid Id, string Name, string Role, string KeyHash, Guid? MarketId, Instant? ExpiresAt);
 
 /// <summary>The only response that ever shows the key itself.</summary>
-public sealed record IssuedApiKey(Guid Id, string Name, string Role, string Key, Guid? MarketId = null);
+public sealed record IssuedApiKey(Guid Id, string Name, string Role, string Key, Guid? MarketId = null, Instant? ExpiresAt = null);
 
 /// <summary>The calling key: who it is, its role, and for a kiosk key the market it serves.</summary>
 public sealed record CurrentApiKey(string Id, string Name, string Role, Guid? MarketId);
 
 public static class IssueApiKeyEndpoint
 {
-    public static ProblemDetails Validate(IssueApiKey command)
+    public static readonly Duration LongestLife = Duration.FromDays(3653);
+
+    public static ProblemDetails Validate(IssueApiKeyRequest request, IClock clock)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(command.Name) || command.Name.Length > 100)
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100)
             errors["name"] = ["A name of 1 to 100 characters is required."];
-        if (command.Role is null || !Roles.All.Contains(command.Role))
+        if (request.Role is null || !Roles.All.Contains(request.Role))
             errors["role"] = [$"Role must be one of: {string.Join(", ", Roles.All)}."];
-        if (command.MarketId is not null && command.Role != Roles.Kiosk)
+        if (request.MarketId is not null && request.Role != Roles.Kiosk)
             errors["marketId"] = ["Only a kiosk key is scoped to a market."];
+        var now = clock.GetCurrentInstant();
+        if (request.ExpiresAt is { } expires && (expires <= now || expires > now + LongestLife))
+            errors["expiresAt"] = ["expiresAt must be in the future and at most ten years away."];
         return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
     }
 
@@ -38,20 +49,36 @@ public static class IssueApiKeyEndpoint
     [ProducesResponseType<IssuedApiKey>(StatusCodes.Status201Created)]
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
-    public static async Task<IResult> Post(IssueApiKey command, IDocumentSession session, IClock clock, HttpContext context)
+    public static async Task<IResult> Post(IssueApiKeyRequest request, IMessageBus bus, HttpContext context)
     {
-        if (command.MarketId is { } marketId && await session.LoadAsync<Market>(marketId, context.RequestAborted) is null)
-        {
-            return Problems.Refusal(Problems.Types.UnknownReference, StatusCodes.Status422UnprocessableEntity,
-                "The key names a market that does not exist.", $"No market has id {marketId}.",
-                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["marketId"] = ["Unknown market."] } }).ToResult();
-        }
-
         var secret = ApiKey.NewSecret();
-        var key = new ApiKey(Guid.CreateVersion7(), command.Name!.Trim(), command.Role!, ApiKey.Hash(secret),
-            clock.GetCurrentInstant(), context.Caller().KeyId, command.MarketId);
-        session.Insert(key);
-        return Results.Created($"/api/api-keys/{key.Id}", new IssuedApiKey(key.Id, key.Name, key.Role, secret, key.MarketId));
+        var command = new IssueApiKey(Guid.CreateVersion7(), request.Name!.Trim(), request.Role!, ApiKey.Hash(secret), request.MarketId, request.ExpiresAt);
+        var outcome = await bus.InvokeForRequestAsync(command, context);
+        if (outcome.Refusal is { } refusal) return Problems.For(refusal).ToResult();
+        var key = outcome.As<ApiKey>();
+        return Results.Created($"/api/api-keys/{key.Id}", new IssuedApiKey(key.Id, key.Name, key.Role, secret, key.MarketId, key.ExpiresAt));
+    }
+}
+
+public static class IssueApiKeyHandler
+{
+    public static async Task<Outcome> Handle(IssueApiKey command, IDocumentSession session, IClock clock, Envelope envelope)
+    {
+        var market = command.MarketId is { } marketId ? await session.LoadAsync<Market>(marketId) : null;
+        var decision = Decide(command, market, envelope.Headers.GetValueOrDefault(Audit.ActorKeyIdHeader) ?? "system", clock.GetCurrentInstant());
+        if (decision.Refusal is { } refusal) return refusal;
+        session.Insert(decision.Events);
+        return Outcome.New(decision.Events);
+    }
+
+    public static Decision<ApiKey> Decide(IssueApiKey command, Market? market, string issuedBy, Instant now)
+    {
+        if (command.MarketId is { } marketId && market is null)
+        {
+            return new UnknownReferences("The key names a market that does not exist.", $"No market has id {marketId}.",
+                new Dictionary<string, string[]> { ["marketId"] = ["Unknown market."] });
+        }
+        return new ApiKey(command.Id, command.Name, command.Role, command.KeyHash, now, issuedBy, command.MarketId) { ExpiresAt = command.ExpiresAt };
     }
 }
 

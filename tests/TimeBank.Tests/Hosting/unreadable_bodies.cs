@@ -1,0 +1,63 @@
+using Alba;
+using Microsoft.Extensions.Logging;
+using Shouldly;
+using TimeBank.Tests.Ledger;
+using TimeBank.Tests.Markets;
+
+namespace TimeBank.Tests.Hosting;
+
+/// <summary>Bodies the JSON reader cannot read are validation problems naming the field, logged as the client's mistake.</summary>
+public sealed class unreadable_bodies(AppFixture fixture) : ApiTest(fixture)
+{
+    private async Task<(int Status, string Field, string Text)> Send(string url, string body, string? idempotencyKey = null)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Platform);
+            if (idempotencyKey is not null) s.WithRequestHeader("Idempotency-Key", idempotencyKey);
+            s.Post.Text(body).ToUrl(url);
+            s.ConfigureHttpContext(c => c.Request.ContentType = "application/json");
+            s.IgnoreStatusCode();
+        });
+        var problem = await result.Problem("urn:timebank:problem:validation");
+        var errors = problem.GetProperty("errors");
+        var field = errors.EnumerateObject().Single();
+        return (result.Status(), field.Name, await result.ReadAsTextAsync());
+    }
+
+    [Theory]
+    [InlineData("""{"from": "public-pool", "to": """, "to")]
+    [InlineData("""{"from": "public-pool", "minutes": "ten"}""", "minutes")]
+    [InlineData("""{"from": "public-pool", "minutes": 99999999999}""", "minutes")]
+    [InlineData("""{"from": "public-pool", "minutes": 1.5}""", "minutes")]
+    [InlineData("""{"from": "public-pool", "reason": "a\u0000b"}""", "reason")]
+    [InlineData("""[1, 2]""", "body")]
+    [InlineData("""not json""", "body")]
+    public async Task a_body_that_cannot_be_read_is_a_validation_problem_naming_the_field(string body, string field)
+    {
+        var (status, named, text) = await Send("/api/transfers", body, Guid.NewGuid().ToString());
+
+        status.ShouldBe(400);
+        named.ShouldBe(field);
+        text.ShouldNotContain("System.");
+    }
+
+    [Fact]
+    public async Task nested_fields_are_named_by_their_path()
+    {
+        var (_, named, _) = await Send("/api/volunteers", """{"fullName": "张三", "guardian": {"fullName": 12}}""");
+        named.ShouldBe("guardian.fullName");
+    }
+
+    [Fact]
+    public async Task an_unreadable_body_is_logged_as_information_without_the_body()
+    {
+        const string secret = "370102195501011234";
+        await Send("/api/volunteers", $$"""{"idNumber": "{{secret}}", "phone": 13800000000}""");
+
+        var entries = Fixture.Logs.Entries.Where(e => e.Message.Contains("/api/volunteers") || e.Category.EndsWith("RegisterVolunteerRequest")).ToList();
+        entries.ShouldContain(e => e.Level == LogLevel.Information && e.Message.Contains("Unreadable JSON body") && e.Message.Contains("phone"));
+        entries.ShouldNotContain(e => e.Level >= LogLevel.Error);
+        Fixture.Logs.Entries.ShouldNotContain(e => e.Message.Contains(secret));
+    }
+}

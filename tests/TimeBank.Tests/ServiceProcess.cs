@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Shouldly;
+
+namespace TimeBank.Tests;
+
+/// <summary>
+/// The service executable of the test build run as its own process on a free port against the test database, for
+/// what must cross a real socket (pages in Chromium, generated clients) or a real command line.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Action<string> _log;
+
+    private ServiceProcess(Process process, int port, Action<string> log)
+    {
+        _process = process;
+        Port = port;
+        _log = log;
+    }
+
+    public int Port { get; }
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    public static string RepoFolder(params string[] below)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "TimeBank.sln"))) return Path.Combine([dir.FullName, .. below]);
+        }
+        throw new InvalidOperationException("TimeBank.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Starts the service, serving pages from the source tree's wwwroot, and waits until it reports healthy.</summary>
+    public static async Task<ServiceProcess> StartAsync(Action<string> log)
+    {
+        var port = FreePort();
+        var start = Dotnet(log);
+        start.Environment["ConnectionStrings__TimeBank"] = Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION");
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ASPNETCORE_CONTENTROOT"] = RepoFolder("src", "TimeBank");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The suite's own host runs the projection daemon and the durable agents on this database.
+        start.Environment["TimeBank__Daemon"] = "Disabled";
+        start.Environment["TimeBank__Durability"] = "MediatorOnly";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log($"[service] {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log($"[service] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var service = new ServiceProcess(process, port, log);
+        try
+        {
+            await service.WaitUntilHealthy();
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Runs one command of the service's command line to its end, without a database unless one is given.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(string? connectionString, params string[] args)
+    {
+        var start = Dotnet(_ => { });
+        start.Environment.Remove("ConnectionStrings__TimeBank");
+        if (connectionString is not null) start.Environment["ConnectionStrings__TimeBank"] = connectionString;
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Runs a node script in <paramref name="folder"/> and returns the JSON of its last line of output.</summary>
+    public static async Task<JsonElement> RunNodeAsync(string folder, string script, Dictionary<string, string> environment, Action<string> log,
+        TimeSpan? limit = null)
+    {
+        var start = new ProcessStartInfo("node") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        using var node = Process.Start(start)!;
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(limit ?? TimeSpan.FromMinutes(2));
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{script} did not finish in time: " + await stderr);
+        }
+        log(await stderr);
+        node.ExitCode.ShouldBe(0, await stderr + await stdout);
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return JsonDocument.Parse(lines[^1]).RootElement;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private static ProcessStartInfo Dotnet(Action<string> log)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TimeBank.dll"));
+        start.Environment.Remove("TIMEBANK_ADMIN_KEY");
+        return start;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task WaitUntilHealthy()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            _process.HasExited.ShouldBeFalse($"the service exited during start-up with status {(_process.HasExited ? _process.ExitCode : 0)}");
+            try
+            {
+                if ((await http.GetAsync($"{Url}/health")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            (DateTime.UtcNow < deadline).ShouldBeTrue("the service did not report healthy within 90 s");
+            await Task.Delay(250);
+        }
+    }
+}
