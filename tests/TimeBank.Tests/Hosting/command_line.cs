@@ -1,0 +1,28 @@
+using Shouldly;
+
+namespace TimeBank.Tests.Hosting;
+
+/// <summary>The service executable's command line, run as its own process.</summary>
+public sealed class command_line
+{
+    [Fact]
+    public async Task help_lists_the_commands_without_a_database()
+    {
+        var (exitCode, output, error) = await ServiceProcess.RunCommandAsync(null, "help");
+        exitCode.ShouldBe(0, error);
+        output.ShouldContain("audit");
+        output.ShouldContain("projections");
+        error.ShouldNotContain("Unhandled exception");
+    }
+
+    [Theory]
+    [InlineData("audit", "verify")]
+    [InlineData("projections", "rebuild")]
+    public async Task a_command_that_needs_the_database_says_what_to_set_without_a_stack_trace(string command, string action)
+    {
+        var (exitCode, _, error) = await ServiceProcess.RunCommandAsync(null, command, action);
+        exitCode.ShouldBe(2);
+        error.ShouldContain("ConnectionStrings__TimeBank");
+        error.ShouldNotContain("   at ");
+    }
+}
