@@ -13,17 +13,22 @@ namespace TimeBank.Tests;
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly Action<string> _log;
 
-    private ServiceProcess(Process process, int port, Action<string> log)
+    private readonly string? _ownDatabase;
+
+    private ServiceProcess(Process process, int port, string? ownDatabase, string adminKey)
     {
         _process = process;
         Port = port;
-        _log = log;
+        _ownDatabase = ownDatabase;
+        AdminKey = adminKey;
     }
 
     public int Port { get; }
     public string Url => $"http://127.0.0.1:{Port}";
+
+    /// <summary>The bootstrap admin key of a service on its own database.</summary>
+    public string AdminKey { get; }
 
     public static string RepoFolder(params string[] below)
     {
@@ -34,25 +39,39 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new InvalidOperationException("TimeBank.sln not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>Starts the service, serving pages from the source tree's wwwroot, and waits until it reports healthy.</summary>
-    public static async Task<ServiceProcess> StartAsync(Action<string> log)
+    /// <summary>
+    /// Starts the service, serving pages from the source tree's wwwroot, and waits until it reports healthy. On the
+    /// suite's database it only serves requests (the suite's host runs the daemon and the durable agents there);
+    /// with <paramref name="ownDatabase"/> it runs on a fresh database of its own, as a whole node, with <see cref="AdminKey"/>.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(Action<string> log, bool ownDatabase = false)
     {
         var port = FreePort();
+        var suiteDatabase = Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")!;
+        var database = ownDatabase ? await CreateDatabaseAsync() : null;
         var start = Dotnet(log);
-        start.Environment["ConnectionStrings__TimeBank"] = Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION");
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["ASPNETCORE_CONTENTROOT"] = RepoFolder("src", "TimeBank");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        // The suite's own host runs the projection daemon and the durable agents on this database.
-        start.Environment["TimeBank__Daemon"] = "Disabled";
-        start.Environment["TimeBank__Durability"] = "MediatorOnly";
+        if (database is not null)
+        {
+            start.Environment["ConnectionStrings__TimeBank"] = new Npgsql.NpgsqlConnectionStringBuilder(suiteDatabase) { Database = database }.ConnectionString;
+        }
+        else
+        {
+            start.Environment["ConnectionStrings__TimeBank"] = suiteDatabase;
+            start.Environment["TimeBank__Daemon"] = "Disabled";
+            start.Environment["TimeBank__Durability"] = "MediatorOnly";
+        }
+        var adminKey = $"process-admin-{Guid.NewGuid():N}";
+        if (database is not null) start.Environment["TIMEBANK_ADMIN_KEY"] = adminKey;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log($"[service] {e.Data}"); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log($"[service] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var service = new ServiceProcess(process, port, log);
+        var service = new ServiceProcess(process, port, database, adminKey);
         try
         {
             await service.WaitUntilHealthy();
@@ -63,6 +82,21 @@ public sealed class ServiceProcess : IAsyncDisposable
             await service.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Issues a key with <see cref="AdminKey"/> over HTTP.</summary>
+    public async Task<string> IssueKeyAsync(string role)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Url}/api/api-keys")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { name = $"{role} of the test", role })
+        };
+        request.Headers.Add("X-Api-Key", AdminKey);
+        var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using var issued = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return issued.RootElement.GetProperty("key").GetString()!;
     }
 
     /// <summary>Runs one command of the service's command line to its end, without a database unless one is given.</summary>
@@ -111,6 +145,22 @@ public sealed class ServiceProcess : IAsyncDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
+        if (_ownDatabase is not null) await Sql($"drop database if exists {_ownDatabase} with (force)");
+    }
+
+    private static async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"timebank_process_{Guid.NewGuid():N}";
+        await Sql($"create database {name}");
+        return name;
+    }
+
+    private static async Task Sql(string statement)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION"));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(statement, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static ProcessStartInfo Dotnet(Action<string> log)

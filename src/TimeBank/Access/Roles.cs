@@ -20,3 +20,7 @@ public static class Roles
     public const string MarketStaff = Admin + "," + Kiosk;
     public const string MarketReaders = Admin + "," + Kiosk + "," + Auditor;
 }
+
+/// <summary>A field or parameter that names a role: the contract lists them.</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class RoleNameAttribute() : Hosting.OneOfAttribute([.. Roles.All]);

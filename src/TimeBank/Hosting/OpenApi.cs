@@ -19,8 +19,10 @@ public static class OpenApi
                 Description = "Event-sourced ledger for volunteer time banks (时间银行): service-hour deposits, transfers, " +
                               "redemptions, love-market points (积分) and the audit trail behind every balance. Amounts are whole minutes, " +
                               "or whole points where a field says points. " +
-                              "Errors are RFC 9457 problem documents with a stable `type`."
+                              "Errors are RFC 9457 problem documents with a stable `type`.",
+                License = new OpenApiLicense { Name = "MIT", Url = new Uri("https://opensource.org/licenses/MIT") }
             });
+            o.SupportNonNullableReferenceTypes();
 
             o.MapType<Instant>(() => Text("date-time", "2026-11-24T08:30:00Z", "An instant in UTC (ISO 8601)."));
             o.MapType<Instant?>(() => Text("date-time", "2026-11-24T08:30:00Z", "An instant in UTC (ISO 8601)."));
@@ -43,14 +45,20 @@ public static class OpenApi
 
             var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
-            o.CustomSchemaIds(type => type.FullName!.Replace("TimeBank.", "").Replace("+", "."));
+            o.CustomSchemaIds(OpenApiContract.SchemaId);
+            o.SchemaFilter<RequiredAndEnumSchemas>();
+            o.ParameterFilter<EnumParameters>();
+            o.OperationFilter<OperationContract>();
+            o.DocumentFilter<DocumentContract>();
         });
         return services;
     }
 
     public static WebApplication UseTimeBankOpenApi(this WebApplication app)
     {
-        app.UseSwagger();
+        // The server is wherever the document was fetched from.
+        app.UseSwagger(o => o.PreSerializeFilters.Add((document, request) =>
+            document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host}{request.PathBase}", Description = "This TimeBank service" }]));
         app.UseSwaggerUI(o => o.DocumentTitle = "TimeBank API");
         return app;
     }

@@ -29,3 +29,7 @@ public static class ServiceTypes
 
     public static bool IsKnown(string? code) => code is not null && Codes.Contains(code);
 }
+
+/// <summary>A field that names a service type: the contract lists the codes.</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class ServiceTypeCodeAttribute() : Hosting.OneOfAttribute(ServiceTypes.All.Select(t => t.Code).ToArray());

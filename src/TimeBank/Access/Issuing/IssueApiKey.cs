@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -13,7 +14,7 @@ namespace TimeBank.Access.Issuing;
 /// role: admin, platform, kiosk or auditor. marketId: for a kiosk key, the love market it serves; a kiosk key acts on
 /// no other market. expiresAt: when the key stops working (optional; within ten years).
 /// </summary>
-public sealed record IssueApiKeyRequest(string? Name, string? Role, Guid? MarketId = null, Instant? ExpiresAt = null);
+public sealed record IssueApiKeyRequest([property: Required] string? Name, [property: Required] [property: RoleName] string? Role, Guid? MarketId = null, Instant? ExpiresAt = null);
 
 public sealed record IssueApiKey(Guid Id, string Name, string Role, string KeyHash, Guid? MarketId, Instant? ExpiresAt);
 

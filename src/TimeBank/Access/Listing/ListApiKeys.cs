@@ -19,7 +19,7 @@ public static class ListApiKeysEndpoint
     [Tags("Access")]
     [ProducesResponseType<Page<ApiKeyView>>(StatusCodes.Status200OK)]
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    public static async Task<IResult> Get([FromQuery] string? role, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session,
+    public static async Task<IResult> Get([FromQuery, RoleName] string? role, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session,
         IClock clock, CancellationToken cancellation)
     {
         var errors = new Dictionary<string, string[]>();

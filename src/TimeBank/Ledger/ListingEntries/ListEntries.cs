@@ -23,7 +23,7 @@ public static class ListEntriesEndpoint
     [ProducesResponseType<EntriesPage>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    public static async Task<IResult> Get(string id, [FromQuery] int? page, [FromQuery] int? pageSize, [FromQuery] string? currency,
+    public static async Task<IResult> Get(string id, [FromQuery] int? page, [FromQuery] int? pageSize, [FromQuery, OneOf("minutes", "points")] string? currency,
         IQuerySession session, CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;

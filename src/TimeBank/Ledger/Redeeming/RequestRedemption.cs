@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -12,7 +13,7 @@ using Wolverine.Http;
 namespace TimeBank.Ledger.Redeeming;
 
 /// <summary>Asks to redeem minutes for a service. The minutes are held until settled, cancelled or expired.</summary>
-public sealed record RedemptionRequest(string? AccountId, int? Minutes, string? ServiceType, string? Description);
+public sealed record RedemptionRequest([property: Required] string? AccountId, [property: Required] int? Minutes, [property: Required] [property: ServiceTypeCode] string? ServiceType, [property: Required] string? Description);
 
 public sealed record RequestRedemption(Guid AccountId, int Minutes, string ServiceType, string Description) : IKeyedCommand;
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -11,7 +12,7 @@ using Wolverine.Http;
 namespace TimeBank.Ledger.Transferring;
 
 /// <summary>Moves available minutes between two accounts. <c>from</c>/<c>to</c>: a person's id or <c>public-pool</c> (公益时间池).</summary>
-public sealed record TransferRequest(string? From, string? To, int? Minutes, string? Reason);
+public sealed record TransferRequest([property: Required] string? From, [property: Required] string? To, [property: Required] int? Minutes, [property: Required] string? Reason);
 
 public sealed record Transfer(Guid From, Guid To, int Minutes, string Reason) : IKeyedCommand;
 

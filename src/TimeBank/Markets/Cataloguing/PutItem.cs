@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +11,7 @@ using Wolverine.Http;
 namespace TimeBank.Markets.Cataloguing;
 
 /// <summary>An item of a market's catalogue: its name, the unit it is counted in (件, 袋, 瓶…) and its price in whole points.</summary>
-public sealed record ItemRequest(string? Name, int? PointsPrice, string? Unit);
+public sealed record ItemRequest([property: Required] string? Name, [property: Required] int? PointsPrice, [property: Required] string? Unit);
 
 public sealed record PutItem(Guid MarketId, string Sku, string Name, string Unit, int PointsPrice);
 

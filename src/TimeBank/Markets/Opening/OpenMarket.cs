@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -11,7 +12,7 @@ using Wolverine.Http;
 namespace TimeBank.Markets.Opening;
 
 /// <summary>A love market (爱心超市) and the community it serves.</summary>
-public sealed record OpenMarketRequest(string? Name, string? District, string? Street, string? Community);
+public sealed record OpenMarketRequest([property: Required] string? Name, [property: Required] string? District, [property: Required] string? Street, [property: Required] string? Community);
 
 public sealed record OpenMarket(Guid MarketId, string Name, string District, string Street, string Community);
 

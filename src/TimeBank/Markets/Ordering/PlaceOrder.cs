@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -12,10 +13,10 @@ using Wolverine.Http;
 
 namespace TimeBank.Markets.Ordering;
 
-public sealed record OrderLineRequest(string? Sku, int? Quantity);
+public sealed record OrderLineRequest([property: Required] string? Sku, [property: Required] int? Quantity);
 
 /// <summary>memberCode: the code on the member's card. lines: each SKU once, with the units wanted.</summary>
-public sealed record OrderRequest(string? MemberCode, OrderLineRequest?[]? Lines);
+public sealed record OrderRequest([property: Required] string? MemberCode, [property: Required] OrderLineRequest?[]? Lines);
 
 public sealed record WantedLine(string Sku, int Quantity);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -11,7 +12,7 @@ using Wolverine.Http;
 
 namespace TimeBank.Markets.Refunding;
 
-public sealed record RefundRequest(string? Reason);
+public sealed record RefundRequest([property: Required] string? Reason);
 
 public sealed record RefundOrder(Guid MarketId, Guid OrderId, string Reason);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +11,7 @@ using Wolverine.Http;
 namespace TimeBank.Markets.Stocking;
 
 /// <summary>quantity: units received (positive) or written off (negative: spoiled, lost, expired). reason says which.</summary>
-public sealed record StockRequest(int? Quantity, string? Reason);
+public sealed record StockRequest([property: Required] int? Quantity, [property: Required] string? Reason);
 
 public sealed record MoveStock(Guid MarketId, string Sku, int Quantity, string Reason) : IKeyedCommand;
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -13,7 +14,7 @@ using Wolverine.Http;
 namespace TimeBank.People.Registering;
 
 /// <summary>relation: child, relative, community or other. The first contact should be a child; else a relative; else the community.</summary>
-public sealed record EmergencyContactRequest(string? FullName, string? Phone, string? Relation);
+public sealed record EmergencyContactRequest([property: Required] string? FullName, [property: Required] string? Phone, [property: Required] [property: OneOf<ContactRelation>] string? Relation);
 
 /// <summary>
 /// Registration of an elder in special difficulty (特殊困难老年人). categories (seed 004, annex 1): solitary (孤寡),
@@ -22,15 +23,15 @@ public sealed record EmergencyContactRequest(string? FullName, string? Phone, st
 /// total per GB/T 42195-2022) is required exactly when categories holds disabled.
 /// </summary>
 public sealed record RegisterElderRequest(
-    string? FullName,
-    string? IdNumber,
+    [property: Required] string? FullName,
+    [property: Required] string? IdNumber,
     string? Phone,
-    string? District,
-    string? Street,
-    string? Community,
-    string?[]? Categories,
-    string? DisabilityGrade,
-    EmergencyContactRequest? EmergencyContact)
+    [property: Required] string? District,
+    [property: Required] string? Street,
+    [property: Required] string? Community,
+    [property: Required] [property: OneOf<ElderCategory>] string?[]? Categories,
+    [property: OneOf<DisabilityGrade>] string? DisabilityGrade,
+    [property: Required] EmergencyContactRequest? EmergencyContact)
 {
     public override string ToString() => nameof(RegisterElderRequest); // holds personal data: never printed
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -12,20 +13,20 @@ using Wolverine.Http;
 
 namespace TimeBank.People.Registering;
 
-public sealed record GuardianRequest(string? FullName, string? Phone);
+public sealed record GuardianRequest([property: Required] string? FullName, [property: Required] string? Phone);
 
 /// <summary>
 /// Real-name registration (实名注册) of a volunteer. programme: youth (寸草心), senior (手足情) or general.
 /// idNumber: 18-character resident identity number; the birth date is read from it.
 /// </summary>
 public sealed record RegisterVolunteerRequest(
-    string? FullName,
-    string? IdNumber,
-    string? Phone,
-    string? Programme,
-    string? District,
-    string? Street,
-    string? Community,
+    [property: Required] string? FullName,
+    [property: Required] string? IdNumber,
+    [property: Required] string? Phone,
+    [property: Required] [property: OneOf<Programme>] string? Programme,
+    [property: Required] string? District,
+    [property: Required] string? Street,
+    [property: Required] string? Community,
     GuardianRequest? Guardian)
 {
     public override string ToString() => nameof(RegisterVolunteerRequest); // holds personal data: never printed

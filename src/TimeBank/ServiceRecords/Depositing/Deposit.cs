@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Marten;
@@ -19,12 +20,12 @@ namespace TimeBank.ServiceRecords.Depositing;
 
 /// <summary>A platform's record of one service session. Times are local to <c>timeZone</c> (default Asia/Shanghai).</summary>
 public sealed record RecordServiceRequest(
-    string? PlatformRecordId,
-    Guid? VolunteerId,
-    Guid? ElderId,
-    string? ServiceType,
-    LocalDateTime? StartedAt,
-    LocalDateTime? EndedAt,
+    [property: Required] string? PlatformRecordId,
+    [property: Required] Guid? VolunteerId,
+    [property: Required] Guid? ElderId,
+    [property: Required] [property: ServiceTypeCode] string? ServiceType,
+    [property: Required] LocalDateTime? StartedAt,
+    [property: Required] LocalDateTime? EndedAt,
     string? TimeZone,
     string? Note);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +11,7 @@ using Wolverine.Http;
 
 namespace TimeBank.ServiceRecords.Reversing;
 
-public sealed record ReversalRequest(string? Reason);
+public sealed record ReversalRequest([property: Required] string? Reason);
 
 public sealed record ReverseServiceRecord(Guid RecordId, string Reason, string CallerKeyId, string CallerRole);
 
