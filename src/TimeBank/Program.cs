@@ -1,5 +1,4 @@
 using JasperFx;
-using TimeBank.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 if (!builder.HasConnectionString() && Commands.NeedDatabase(args))

@@ -1,4 +1,3 @@
-using NodaTime;
 using TimeBank.Ledger.Redeeming;
 using TimeBank.Markets;
 

@@ -1,5 +1,3 @@
-using Marten;
-
 namespace TimeBank.Access;
 
 public static class AccessSetup

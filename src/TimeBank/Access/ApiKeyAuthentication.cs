@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Marten;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
-using TimeBank.Hosting;
 
 namespace TimeBank.Access;
 

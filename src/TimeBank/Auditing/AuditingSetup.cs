@@ -1,5 +1,4 @@
 using JasperFx.Events.Projections;
-using Marten;
 using TimeBank.Auditing.AccessLog;
 using TimeBank.Auditing.Chain;
 

@@ -1,7 +1,4 @@
 using JasperFx.Events;
-using Marten;
-using TimeBank.Access;
-using Wolverine;
 
 namespace TimeBank.Hosting;
 

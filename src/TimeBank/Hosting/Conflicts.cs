@@ -2,7 +2,6 @@ using JasperFx;
 using JasperFx.Events;
 using Marten.Exceptions;
 using Npgsql;
-using Wolverine;
 using Wolverine.ErrorHandling;
 
 namespace TimeBank.Hosting;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Marten;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace TimeBank.Hosting;

@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Marten;
-using NodaTime;
-using Wolverine;
 using Wolverine.Runtime;
 
 namespace TimeBank.Hosting;
@@ -41,12 +38,18 @@ public static class Idempotency
     public static string Fingerprint<T>(T request) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, Canonical)));
 
-    public static string? ValidateKey(string? key) => key switch
+    /// <summary>Adds the Idempotency-Key header to <paramref name="errors"/> when a keyed write comes without a usable one.</summary>
+    public static void CheckKey(HttpContext context, IDictionary<string, string[]> errors)
     {
-        null or "" => $"The {Header} header is required: a unique key per intended operation, reused on retries.",
-        { Length: > MaxKeyLength } => $"The {Header} header may hold at most {MaxKeyLength} characters.",
-        _ => null
-    };
+        string? key = context.Request.Headers[Header];
+        var problem = key switch
+        {
+            null or "" => $"The {Header} header is required: a unique key per intended operation, reused on retries.",
+            { Length: > MaxKeyLength } => $"The {Header} header may hold at most {MaxKeyLength} characters.",
+            _ => null
+        };
+        if (problem is not null) errors[Header] = [problem];
+    }
 
     /// <summary>The answer to a request whose key or natural key was used before: the first answer again, or a refusal.</summary>
     public static Outcome Replay(string firstFingerprint, object firstResult, string fingerprint, string clientKey) =>

@@ -1,7 +1,5 @@
 using System.Reflection;
 using Microsoft.OpenApi;
-using NodaTime;
-using TimeBank.Access;
 
 namespace TimeBank.Hosting;
 

@@ -2,11 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
-using TimeBank.Access;
 
 namespace TimeBank.Hosting;
 
@@ -15,6 +12,16 @@ namespace TimeBank.Hosting;
 public class OneOfAttribute(params string[] values) : Attribute
 {
     public IReadOnlyList<string> Values { get; } = values;
+}
+
+/// <summary>
+/// Problems an endpoint answers beyond those <see cref="OperationContract"/> infers (401; 403 for restricted roles;
+/// 404 for what the path names; 400 for what it reads): its domain refusals, typically 409 and 422.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class RefusesAttribute(params int[] statuses) : Attribute
+{
+    public IReadOnlyList<int> Statuses { get; } = statuses;
 }
 
 /// <summary>The values of an enum as the API writes them (kebab-case).</summary>
@@ -90,8 +97,13 @@ public sealed class OperationContract : IOperationFilter
             if (phantom) responses.Remove(status);
         }
 
+        if (OpenApiContract.TagOf(context.MethodInfo?.DeclaringType) is { } tag)
+            operation.Tags = new HashSet<OpenApiTagReference> { new(tag, context.Document) };
+
         var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
         var path = context.ApiDescription.RelativePath ?? "";
+        foreach (var status in metadata.OfType<RefusesAttribute>().SelectMany(p => p.Statuses))
+            Problem(responses, context, status.ToString(), Refusals.GetValueOrDefault(status, "Refused; see the problem's type."), validation: status == 400);
         if (metadata.OfType<AuthorizeAttribute>().Any())
         {
             Problem(responses, context, "401", "No key, or a key that is unknown, expired or revoked.");
@@ -115,6 +127,8 @@ public sealed class OperationContract : IOperationFilter
         {
             if (parameter is { In: ParameterLocation.Header, Name: Idempotency.Header })
             {
+                if (responses.TryGetValue("201", out var created) && !responses.ContainsKey("200"))
+                    responses["200"] = new OpenApiResponse { Description = "A retry with the same key: the first result again, nothing moved twice.", Content = created.Content };
                 parameter.Required = true;
                 parameter.Description = "A unique key for the intended operation (1 to 200 characters), sent again unchanged on retries: "
                                         + "a retry returns the first result and moves nothing twice; the key with a different body is a 409.";
@@ -127,6 +141,14 @@ public sealed class OperationContract : IOperationFilter
         responses.Clear();
         foreach (var (status, response) in ordered) responses[status] = response;
     }
+
+    private static readonly Dictionary<int, string> Refusals = new()
+    {
+        [400] = "The request is invalid: errors names each bad field. Nothing was written.",
+        [403] = "The key's role, or the market or people it is scoped to, does not allow this.",
+        [409] = "Refused by the state of the ledger (a shortfall, a reused key, a lost race after retries); type says which. Nothing was written.",
+        [422] = "The request names something that does not exist or cannot take part; errors names it. Nothing was written."
+    };
 
     private static void Problem(OpenApiResponses responses, OperationFilterContext context, string status, string description, bool validation = false)
     {
@@ -152,6 +174,23 @@ public sealed class DocumentContract : IDocumentFilter
 
 public static class OpenApiContract
 {
+    /// <summary>Each operation's tag follows from the area and use case its endpoint lives in.</summary>
+    private static readonly (string Namespace, string Tag)[] TagsByNamespace =
+    [
+        ("TimeBank.Ledger.Transferring", "Transfers"),
+        ("TimeBank.Ledger.Redeeming", "Redemptions"),
+        ("TimeBank.Ledger.CheckingTrialBalance", "Ledger"),
+        ("TimeBank.Ledger", "Accounts"),
+        ("TimeBank.Access", "Access"),
+        ("TimeBank.People", "People"),
+        ("TimeBank.ServiceRecords", "Service records"),
+        ("TimeBank.Markets", "Love markets"),
+        ("TimeBank.Auditing", "Audit")
+    ];
+
+    public static string? TagOf(Type? endpoint) =>
+        TagsByNamespace.FirstOrDefault(t => endpoint?.Namespace?.StartsWith(t.Namespace, StringComparison.Ordinal) == true).Tag;
+
     public static readonly IReadOnlyDictionary<string, string> TagDescriptions = new Dictionary<string, string>
     {
         ["Access"] = "API keys: issuing, listing and revoking them, and who the calling key is.",

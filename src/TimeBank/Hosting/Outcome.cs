@@ -12,6 +12,9 @@ public sealed record Outcome(object? Value, bool Created, Refusal? Refusal)
 
     public static implicit operator Outcome(Refusal refusal) => new(null, false, refusal);
 
+    /// <summary>The same outcome with its value shown another way (a view of what was written).</summary>
+    public Outcome Map<T>(Func<T, object> view) => Refusal is null ? this with { Value = view((T)Value!) } : this;
+
     public T As<T>() => Refusal is null ? (T)Value! : throw new InvalidOperationException($"Refused: {Refusal}");
 
     /// <summary>201 (with Location when <paramref name="location"/> is given) for something new, 200 for what was already there, a problem for a refusal.</summary>

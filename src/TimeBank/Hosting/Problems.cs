@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
-
 namespace TimeBank.Hosting;
 
 /// <summary>The stable problem types (RFC 9457) that clients can code against.</summary>
@@ -38,6 +36,10 @@ public static class Problems
             Status = StatusCodes.Status400BadRequest,
             Detail = "See errors for each invalid field. Nothing was written."
         };
+
+    /// <summary>What a request validation returns: carry on when nothing is wrong, else the problem naming each bad field.</summary>
+    public static ProblemDetails Validate(IDictionary<string, string[]> errors) =>
+        errors.Count == 0 ? Wolverine.Http.WolverineContinue.NoProblems : Validation(errors);
 
     public static ProblemDetails Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });

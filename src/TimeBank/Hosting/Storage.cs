@@ -1,5 +1,3 @@
-using Marten;
-
 namespace TimeBank.Hosting;
 
 /// <summary>Where things are stored, for the few queries written in SQL: names come from Marten's own mapping.</summary>

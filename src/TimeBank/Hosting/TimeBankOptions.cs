@@ -1,5 +1,3 @@
-using NodaTime;
-
 namespace TimeBank.Hosting;
 
 public sealed class TimeBankOptions

@@ -1,6 +1,4 @@
 using JasperFx.Events;
-using Marten;
-using NodaTime;
 
 namespace TimeBank.Ledger;
 

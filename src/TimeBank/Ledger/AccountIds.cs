@@ -1,5 +1,3 @@
-using TimeBank.Hosting;
-
 namespace TimeBank.Ledger;
 
 public static class AccountIds

@@ -1,5 +1,3 @@
-using NodaTime;
-
 namespace TimeBank.Ledger;
 
 public enum AccountHolder

@@ -1,5 +1,4 @@
 using JasperFx.Events.Projections;
-using Marten;
 using TimeBank.Ledger.Redeeming;
 
 namespace TimeBank.Ledger;

@@ -1,10 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 
 namespace TimeBank.Markets;
 

@@ -1,5 +1,3 @@
-using NodaTime;
-
 namespace TimeBank.Markets;
 
 /// <summary>An item joins a market's catalogue at a price in points.</summary>

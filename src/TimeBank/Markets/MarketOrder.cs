@@ -1,7 +1,5 @@
-using Marten;
 using Marten.Events.Projections;
 using Marten.Patching;
-using NodaTime;
 using TimeBank.Ledger;
 
 namespace TimeBank.Markets;

@@ -1,7 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Mvc;
-using TimeBank.Access;
-using TimeBank.Hosting;
 
 namespace TimeBank.People;
 

@@ -1,7 +1,5 @@
+using System.Linq.Expressions;
 using System.Collections.Concurrent;
-using Marten;
-using NodaTime;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
 
 namespace TimeBank.People;
@@ -22,14 +20,30 @@ public sealed record MemberCard(string Id, Guid PersonId, string Kind, string Di
 /// <summary>A person just registered, with the code of the card issued to them.</summary>
 public sealed record Registered<T>(T Person, string MemberCode) where T : class, IPerson
 {
-    /// <summary>Writes a new person with what every person gets: a time account (its id is theirs) and a member card.</summary>
-    public static Registered<T> Write(IDocumentSession session, T person, AccountHolder holder, string cardKind, Instant now)
+    /// <summary>
+    /// Registers a person, unless their identity number is already registered in this role: the person, and what
+    /// every person gets, a time account (its id is theirs) and a member card.
+    /// </summary>
+    public static async Task<Outcome> RegisterAsync(IDocumentSession session, Func<Instant, T> register, string role, AccountHolder holder,
+        string cardKind, Instant now)
     {
+        var person = register(now);
+        var existing = await session.Query<T>().Where(SameIdNumber(person.IdNumberHash)).Select(p => p.Id).ToListAsync();
+        if (existing.Count > 0) return new AlreadyRegistered(role, existing[0]);
+
         session.Insert(person);
         session.Events.StartStream<Account>(person.Id, new AccountOpened(person.Id, holder, now));
         var card = MemberCard.Issue(person.Id, cardKind, person.FullName, now);
         session.Insert(card);
-        return new(person, card.Id);
+        return Outcome.New(new Registered<T>(person, card.Id));
+    }
+
+    // Built on the document type itself, so Marten sees the document's member rather than the interface's.
+    private static Expression<Func<T, bool>> SameIdNumber(string hash)
+    {
+        var person = Expression.Parameter(typeof(T), "p");
+        return Expression.Lambda<Func<T, bool>>(
+            Expression.Equal(Expression.Property(person, nameof(IPerson.IdNumberHash)), Expression.Constant(hash)), person);
     }
 }
 

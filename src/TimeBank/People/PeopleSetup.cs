@@ -1,5 +1,3 @@
-using Marten;
-
 namespace TimeBank.People;
 
 public static class PeopleSetup

@@ -1,5 +1,3 @@
-using NodaTime;
-
 namespace TimeBank.People;
 
 /// <summary>What the ledger needs to know of a registered person.</summary>

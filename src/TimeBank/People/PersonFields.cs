@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using NodaTime;
-using TimeBank.Hosting;
 
 namespace TimeBank.People;
 

@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
-using Marten;
 using Marten.Events.Projections;
 using Marten.Patching;
-using NodaTime;
 using TimeBank.Ledger;
 using TimeBank.ServiceRecords.Depositing;
 

@@ -1,5 +1,3 @@
-using NodaTime;
-
 namespace TimeBank.ServiceRecords;
 
 public sealed record ServiceRecordView(

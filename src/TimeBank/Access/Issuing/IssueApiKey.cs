@@ -1,12 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Hosting;
 using TimeBank.Markets;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.Access.Issuing;
 
@@ -40,16 +33,14 @@ public static class IssueApiKeyEndpoint
         var now = clock.GetCurrentInstant();
         if (request.ExpiresAt is { } expires && (expires <= now || expires > now + LongestLife))
             errors["expiresAt"] = ["expiresAt must be in the future and at most ten years away."];
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>Issues an API key (admin). The key is returned once and stored only as a hash.</summary>
     [WolverinePost("/api/api-keys", OperationId = "IssueApiKey")]
     [Authorize(Roles = Roles.Admin)]
-    [Tags("Access")]
     [ProducesResponseType<IssuedApiKey>(StatusCodes.Status201Created)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    [Refuses(StatusCodes.Status422UnprocessableEntity)]
     public static async Task<IResult> Post(IssueApiKeyRequest request, IMessageBus bus, HttpContext context)
     {
         var secret = ApiKey.NewSecret();
@@ -88,7 +79,6 @@ public static class CurrentApiKeyEndpoint
     /// <summary>The calling key's id, name, role and (for a kiosk key) market: what a kiosk page needs to find its market.</summary>
     [WolverineGet("/api/api-keys/current", OperationId = "GetCurrentApiKey")]
     [Authorize(Roles = Roles.Anyone)]
-    [Tags("Access")]
     [ProducesResponseType<CurrentApiKey>(StatusCodes.Status200OK)]
     public static CurrentApiKey Current(HttpContext context)
     {

@@ -1,10 +1,4 @@
-using Marten;
 using Marten.Pagination;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Access.Listing;
 
@@ -16,9 +10,7 @@ public static class ListApiKeysEndpoint
     /// <param name="pageSize">Keys per page, 1 to 200 (default 50).</param>
     [WolverineGet("/api/api-keys", OperationId = "ListApiKeys")]
     [Authorize(Roles = Roles.Admin)]
-    [Tags("Access")]
     [ProducesResponseType<Page<ApiKeyView>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get([FromQuery, RoleName] string? role, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session,
         IClock clock, CancellationToken cancellation)
     {

@@ -1,11 +1,3 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Hosting;
-using Wolverine;
-using Wolverine.Http;
-
 namespace TimeBank.Access.Revoking;
 
 public sealed record RevokeApiKey(Guid KeyId);
@@ -18,9 +10,7 @@ public static class RevokeApiKeyEndpoint
     /// </summary>
     [WolverineDelete("/api/api-keys/{id}", OperationId = "RevokeApiKey")]
     [Authorize(Roles = Roles.Admin)]
-    [Tags("Access")]
     [ProducesResponseType<ApiKeyView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Delete(Guid id, IMessageBus bus, HttpContext context, ApiKeyDirectory directory)
     {
         var outcome = await bus.InvokeForRequestAsync(new RevokeApiKey(id), context);

@@ -1,9 +1,5 @@
 using System.Security.Claims;
 using JasperFx.Events;
-using Marten;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 
 namespace TimeBank.Auditing.AccessLog;
 

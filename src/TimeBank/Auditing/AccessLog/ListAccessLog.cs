@@ -1,12 +1,5 @@
-using Marten;
 using Marten.Linq;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
 using TimeBank.Auditing.ReadingEvents;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Auditing.AccessLog;
 
@@ -23,9 +16,7 @@ public static class ListAccessLogEndpoint
     /// </summary>
     [WolverineGet("/api/audit/access-log", OperationId = "ListAccessLog")]
     [Authorize(Roles = Roles.LedgerReaders)]
-    [Tags("Audit")]
     [ProducesResponseType<AccessLogPage>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get([FromQuery] int? page, [FromQuery] int? pageSize, [FromQuery] string? keyId,
         [FromQuery] string? account, [FromQuery] string? from, [FromQuery] string? to, IQuerySession session, CancellationToken cancellation)
     {

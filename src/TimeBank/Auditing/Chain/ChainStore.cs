@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Marten;
-using NodaTime;
 using Npgsql;
 using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;

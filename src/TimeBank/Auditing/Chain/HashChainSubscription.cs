@@ -1,8 +1,6 @@
-using Marten;
 using Marten.Subscriptions;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
-using NodaTime;
 using Npgsql;
 
 namespace TimeBank.Auditing.Chain;

@@ -2,15 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using JasperFx.CommandLine;
-using Marten;
-using NodaTime;
 using NodaTime.Text;
 using Npgsql;
 using Spectre.Console;
 using TimeBank.Auditing.Exporting;
 using TimeBank.Auditing.ReplayingAccounts;
 using TimeBank.Auditing.Verifying;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
 
 namespace TimeBank.Auditing.CommandLine;

@@ -1,4 +1,3 @@
-using NodaTime;
 using Npgsql;
 using TimeBank.Auditing.Chain;
 

@@ -1,12 +1,5 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
 using NodaTime.Text;
-using TimeBank.Access;
 using TimeBank.Auditing.Chain;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Auditing.Digests;
 
@@ -23,9 +16,7 @@ public static class ListDigestsEndpoint
     /// </summary>
     [WolverineGet("/api/audit/digests", OperationId = "ListDigests")]
     [Authorize(Roles = Roles.LedgerReaders)]
-    [Tags("Audit")]
     [ProducesResponseType<DigestsPage>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get([FromQuery] string? from, [FromQuery] string? to, [FromQuery] int? limit, IDocumentStore store,
         CancellationToken cancellation)
     {

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Marten;
-using NodaTime;
 using Npgsql;
 using TimeBank.Auditing.Chain;
 

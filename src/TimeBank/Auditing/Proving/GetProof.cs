@@ -1,12 +1,5 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
 using TimeBank.Auditing.Chain;
 using TimeBank.Auditing.Digests;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Auditing.Proving;
 
@@ -35,11 +28,8 @@ public static class GetProofEndpoint
     /// <summary>The inclusion proof of one event in its day's digest, checkable without the service (see README.md, Auditing).</summary>
     [WolverineGet("/api/audit/events/{sequence}/proof", OperationId = "GetInclusionProof")]
     [Authorize(Roles = Roles.LedgerReaders)]
-    [Tags("Audit")]
     [ProducesResponseType<InclusionProof>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict, StatusCodes.Status400BadRequest)]
     public static async Task<IResult> Get(string sequence, IDocumentStore store, CancellationToken cancellation)
     {
         if (!long.TryParse(sequence, out var seq) || seq < 1)

@@ -1,13 +1,6 @@
 using System.Text.Json;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
 using Npgsql;
-using TimeBank.Access;
 using TimeBank.Auditing.Chain;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Auditing.ReadingEvents;
 
@@ -34,9 +27,7 @@ public static class ListEventsEndpoint
     /// </summary>
     [WolverineGet("/api/audit/events", OperationId = "ListAuditEvents")]
     [Authorize(Roles = Roles.LedgerReaders)]
-    [Tags("Audit")]
     [ProducesResponseType<EventsPage>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get([FromQuery] long? after, [FromQuery] int? limit, [FromQuery] string? type,
         [FromQuery] string? stream, [FromQuery] string? from, [FromQuery] string? to, IDocumentStore store, CancellationToken cancellation)
     {

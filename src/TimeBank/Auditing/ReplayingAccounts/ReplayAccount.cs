@@ -1,14 +1,7 @@
 using JasperFx.Events;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
 using Npgsql;
-using TimeBank.Access;
 using TimeBank.Auditing.Chain;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
-using Wolverine.Http;
 
 namespace TimeBank.Auditing.ReplayingAccounts;
 
@@ -105,10 +98,7 @@ public static class ReplayAccountEndpoint
     /// </summary>
     [WolverineGet("/api/audit/accounts/{id}/replay", OperationId = "ReplayAccount")]
     [Authorize(Roles = Roles.LedgerReaders)]
-    [Tags("Audit")]
     [ProducesResponseType<AccountReplay>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var account) is { } notFound) return notFound;

@@ -1,5 +1,3 @@
-using Marten;
-using NodaTime;
 using Npgsql;
 using TimeBank.Auditing.Chain;
 

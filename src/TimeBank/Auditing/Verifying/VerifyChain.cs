@@ -1,10 +1,3 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
-
 namespace TimeBank.Auditing.Verifying;
 
 public static class VerifyChainEndpoint
@@ -16,9 +9,7 @@ public static class VerifyChainEndpoint
     /// </summary>
     [WolverineGet("/api/audit/verify", OperationId = "VerifyChain")]
     [Authorize(Roles = Roles.LedgerReaders)]
-    [Tags("Audit")]
     [ProducesResponseType<VerificationReport>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get([FromQuery] long? from, [FromQuery] long? to, IDocumentStore store, CancellationToken cancellation)
     {
         var errors = new Dictionary<string, string[]>();

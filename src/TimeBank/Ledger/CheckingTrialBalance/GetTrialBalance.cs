@@ -1,12 +1,5 @@
 using JasperFx.Events;
-using Marten;
 using Marten.Events;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Ledger.CheckingTrialBalance;
 
@@ -55,9 +48,7 @@ public static class GetTrialBalanceEndpoint
     /// </summary>
     [WolverineGet("/api/ledger/trial-balance", OperationId = "GetTrialBalance")]
     [Authorize(Roles = Roles.LedgerReaders)]
-    [Tags("Ledger")]
     [ProducesResponseType<TrialBalance>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get([FromQuery] string? asOf, IQuerySession session, IClock clock, CancellationToken cancellation)
     {
         if (asOf is null) return Results.Ok(Build((await session.QueryAsync<Totals>(TotalsSql(session.DocumentStore), cancellation)).Single(), clock.GetCurrentInstant()));

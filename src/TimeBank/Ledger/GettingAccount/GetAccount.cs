@@ -1,11 +1,3 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
-
 namespace TimeBank.Ledger.GettingAccount;
 
 public sealed record AccountView(string Id, int BalanceMinutes, int HeldMinutes, int AvailableMinutes, int ServedMinutes, int PointsBalance, Instant? AsOf);
@@ -18,10 +10,7 @@ public static class GetAccountEndpoint
     /// </summary>
     [WolverineGet("/api/accounts/{id}", OperationId = "GetAccount")]
     [Authorize(Roles = Roles.AccountReaders)]
-    [Tags("Accounts")]
     [ProducesResponseType<AccountView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;

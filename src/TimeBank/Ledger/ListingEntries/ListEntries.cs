@@ -1,10 +1,3 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
-
 namespace TimeBank.Ledger.ListingEntries;
 
 public sealed record EntriesPage(string AccountId, int Page, int PageSize, int TotalItems, int TotalPages, IReadOnlyList<AccountEntry> Items);
@@ -19,10 +12,7 @@ public static class ListEntriesEndpoint
     /// </summary>
     [WolverineGet("/api/accounts/{id}/entries", OperationId = "ListAccountEntries")]
     [Authorize(Roles = Roles.AccountReaders)]
-    [Tags("Accounts")]
     [ProducesResponseType<EntriesPage>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get(string id, [FromQuery] int? page, [FromQuery] int? pageSize, [FromQuery, OneOf("minutes", "points")] string? currency,
         IQuerySession session, CancellationToken cancellation)
     {

@@ -1,12 +1,3 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine;
-using Wolverine.Http;
-
 namespace TimeBank.Ledger.Redeeming;
 
 /// <summary>Settle spends the held minutes; Cancel releases them.</summary>
@@ -23,20 +14,16 @@ public static class CloseRedemptionEndpoints
     /// <summary>Spends the held minutes (debits the account, credits the redemption sink). Settling a settled redemption again returns it unchanged.</summary>
     [WolverinePost("/api/redemptions/{id}/settle", OperationId = "SettleRedemption")]
     [Authorize(Roles = Roles.Writers)]
-    [Tags("Redemptions")]
     [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict)]
     public static async Task<IResult> Settle(Guid id, IMessageBus bus, HttpContext context) =>
         (await bus.InvokeForRequestAsync(new CloseRedemption(id, Closing.Settle), context)).ToResult<RedemptionView>();
 
     /// <summary>Releases the held minutes. Cancelling a cancelled redemption again returns it unchanged.</summary>
     [WolverinePost("/api/redemptions/{id}/cancel", OperationId = "CancelRedemption")]
     [Authorize(Roles = Roles.Writers)]
-    [Tags("Redemptions")]
     [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict)]
     public static async Task<IResult> Cancel(Guid id, IMessageBus bus, HttpContext context) =>
         (await bus.InvokeForRequestAsync(new CloseRedemption(id, Closing.Cancel), context)).ToResult<RedemptionView>();
 }

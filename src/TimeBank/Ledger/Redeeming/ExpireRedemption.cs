@@ -1,7 +1,3 @@
-using Marten;
-using NodaTime;
-using Wolverine;
-
 namespace TimeBank.Ledger.Redeeming;
 
 /// <summary>Scheduled when a hold is placed, for the hold's expiresAt.</summary>

@@ -1,11 +1,4 @@
-using Marten;
 using Marten.Events.Projections;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Ledger.Redeeming;
 
@@ -71,9 +64,7 @@ public static class GetRedemptionEndpoint
     /// <summary>One redemption with its status.</summary>
     [WolverineGet("/api/redemptions/{id}", OperationId = "GetRedemption")]
     [Authorize(Roles = Roles.AccountReaders)]
-    [Tags("Redemptions")]
     [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken cancellation)
     {
         var redemption = await session.LoadAsync<Redemption>(id, cancellation);

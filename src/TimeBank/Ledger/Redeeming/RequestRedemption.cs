@@ -1,14 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.ServiceRecords;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.Ledger.Redeeming;
 
@@ -24,14 +16,13 @@ public static class RequestRedemptionEndpoint
     public static ProblemDetails Validate(RedemptionRequest request, HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
-        if (Idempotency.ValidateKey(context.Request.Headers[Idempotency.Header]) is { } keyProblem)
-            errors[Idempotency.Header] = [keyProblem];
+        Idempotency.CheckKey(context, errors);
         if (!SystemAccounts.TryParse(request.AccountId, out _)) errors["accountId"] = [AccountIds.Description];
         if (!Minutes.IsValidMovement(request.Minutes)) errors["minutes"] = [Minutes.Rule];
         if (!ServiceTypes.IsKnown(request.ServiceType)) errors["serviceType"] = ["Unknown service type; GET /api/service-types lists them."];
         if (string.IsNullOrWhiteSpace(request.Description) || request.Description.Trim().Length > MaxDescription)
             errors["description"] = [$"A description of 1 to {MaxDescription} characters is required."];
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>
@@ -41,12 +32,8 @@ public static class RequestRedemptionEndpoint
     /// </summary>
     [WolverinePost("/api/redemptions", OperationId = "PlaceRedemptionHold")]
     [Authorize(Roles = Roles.Writers)]
-    [Tags("Redemptions")]
     [ProducesResponseType<RedemptionView>(StatusCodes.Status201Created)]
-    [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity)]
     public static async Task<IResult> Post(RedemptionRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
         IMessageBus bus, HttpContext context)
     {

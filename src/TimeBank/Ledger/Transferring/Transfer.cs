@@ -1,13 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using JasperFx.Events;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.Ledger.Transferring;
 
@@ -23,14 +15,13 @@ public static class TransferEndpoint
     public static ProblemDetails Validate(TransferRequest request, HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
-        if (Idempotency.ValidateKey(context.Request.Headers[Idempotency.Header]) is { } keyProblem)
-            errors[Idempotency.Header] = [keyProblem];
+        Idempotency.CheckKey(context, errors);
         if (!SystemAccounts.TryParse(request.From, out var from)) errors["from"] = [AccountIds.Description];
         if (!SystemAccounts.TryParse(request.To, out var to)) errors["to"] = [AccountIds.Description];
         else if (from == to) errors["to"] = ["A transfer needs two different accounts."];
         if (!Ledger.Minutes.IsValidMovement(request.Minutes)) errors["minutes"] = [Ledger.Minutes.Rule];
         if (!Reasons.IsValid(request.Reason)) errors["reason"] = [Reasons.Required];
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>
@@ -39,12 +30,8 @@ public static class TransferEndpoint
     /// </summary>
     [WolverinePost("/api/transfers", OperationId = "Transfer")]
     [Authorize(Roles = Roles.Writers)]
-    [Tags("Transfers")]
     [ProducesResponseType<TransferResult>(StatusCodes.Status201Created)]
-    [ProducesResponseType<TransferResult>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity)]
     public static async Task<IResult> Post(TransferRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
         IMessageBus bus, HttpContext context)
     {

@@ -1,12 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.Markets.Cataloguing;
 
@@ -26,7 +18,7 @@ public static class PutItemEndpoint
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100) errors["name"] = ["A name of 1 to 100 characters is required."];
         if (string.IsNullOrWhiteSpace(request.Unit) || request.Unit.Trim().Length > 20) errors["unit"] = ["A unit of 1 to 20 characters is required, e.g. 件, 袋, 瓶."];
         if (request.PointsPrice is null or < 1 or > MaxPointsPrice) errors["pointsPrice"] = [$"Whole points between 1 and {MaxPointsPrice} are required."];
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>
@@ -35,11 +27,8 @@ public static class PutItemEndpoint
     /// </summary>
     [WolverinePut("/api/markets/{id}/items/{sku}", OperationId = "PutMarketItem")]
     [Authorize(Roles = Roles.Admin)]
-    [Tags("Love markets")]
     [ProducesResponseType<ItemView>(StatusCodes.Status201Created)]
     [ProducesResponseType<ItemView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Put(Guid id, string sku, ItemRequest request, IMessageBus bus, HttpContext context)
     {
         var command = new PutItem(id, sku, request.Name!.Trim(), request.Unit!.Trim(), request.PointsPrice!.Value);
@@ -86,10 +75,8 @@ public static class ListItemsEndpoint
     /// <summary>The market's catalogue by SKU: each item's price in points and the units in stock. A kiosk key reads only its own market.</summary>
     [WolverineGet("/api/markets/{id}/items", OperationId = "ListMarketItems")]
     [Authorize(Roles = Roles.Anyone)]
-    [Tags("Love markets")]
     [ProducesResponseType<IReadOnlyList<ItemView>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [Refuses(StatusCodes.Status403Forbidden)]
     public static async Task<IResult> Get(Guid id, IQuerySession session, HttpContext context)
     {
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();
@@ -104,10 +91,7 @@ public static class ListItemsEndpoint
     /// <summary>The item's history replayed from its events: listing, price changes and every stock movement with the stock it left.</summary>
     [WolverineGet("/api/markets/{id}/items/{sku}/history", OperationId = "GetMarketItemHistory")]
     [Authorize(Roles = Roles.MarketReaders)]
-    [Tags("Love markets")]
     [ProducesResponseType<IReadOnlyList<ItemHistoryEntry>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> History(Guid id, string sku, IQuerySession session, HttpContext context)
     {
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();

@@ -1,10 +1,4 @@
-using Marten;
 using Marten.Pagination;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Markets.Listing;
 
@@ -16,9 +10,7 @@ public static class ListMarketsEndpoint
     /// <param name="pageSize">Markets per page, 1 to 200 (default 50).</param>
     [WolverineGet("/api/markets", OperationId = "ListMarkets")]
     [Authorize(Roles = Roles.Anyone)]
-    [Tags("Love markets")]
     [ProducesResponseType<Page<MarketView>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get([FromQuery] string? district, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session,
         HttpContext context)
     {

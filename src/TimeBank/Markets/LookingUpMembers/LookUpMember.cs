@@ -1,11 +1,5 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
 using TimeBank.People;
-using Wolverine.Http;
 
 namespace TimeBank.Markets.LookingUpMembers;
 
@@ -21,9 +15,7 @@ public static class LookUpMemberEndpoint
     /// </summary>
     [WolverineGet("/api/kiosk/members/{code}", OperationId = "LookUpMember")]
     [Authorize(Roles = Roles.MarketStaff)]
-    [Tags("Love markets")]
     [ProducesResponseType<KioskMember>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(string code, MemberDirectory members, IQuerySession session, HttpContext context)
     {
         var reading = MemberCodes.Read(code);

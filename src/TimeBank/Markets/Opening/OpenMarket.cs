@@ -1,13 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.People;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.Markets.Opening;
 
@@ -23,15 +15,13 @@ public static class OpenMarketEndpoint
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100) errors["name"] = ["A name of 1 to 100 characters is required."];
         PersonFields.AddressParts(errors, request.District, request.Street, request.Community);
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>Opens a love market (admin). Kiosk keys are then issued for it with POST /api/api-keys {role: kiosk, marketId}.</summary>
     [WolverinePost("/api/markets", OperationId = "OpenMarket")]
     [Authorize(Roles = Roles.Admin)]
-    [Tags("Love markets")]
     [ProducesResponseType<MarketView>(StatusCodes.Status201Created)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Post(OpenMarketRequest request, IMessageBus bus, HttpContext context)
     {
         var command = new OpenMarket(Guid.CreateVersion7(), request.Name!.Trim(), request.District!.Trim(), request.Street!.Trim(),
@@ -46,10 +36,8 @@ public static class GetMarketEndpoint
     /// <summary>One love market. A kiosk key reads only its own market.</summary>
     [WolverineGet("/api/markets/{id}", OperationId = "GetMarket")]
     [Authorize(Roles = Roles.Anyone)]
-    [Tags("Love markets")]
     [ProducesResponseType<MarketView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [Refuses(StatusCodes.Status403Forbidden)]
     public static async Task<IResult> Get(Guid id, IQuerySession session, HttpContext context)
     {
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();

@@ -1,15 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using JasperFx.Events;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
 using TimeBank.People;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.Markets.Ordering;
 
@@ -30,8 +22,7 @@ public static class PlaceOrderEndpoint
     public static ProblemDetails Validate(OrderRequest request, HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
-        if (Idempotency.ValidateKey(context.Request.Headers[Idempotency.Header]) is { } keyProblem)
-            errors[Idempotency.Header] = [keyProblem];
+        Idempotency.CheckKey(context, errors);
         if (string.IsNullOrWhiteSpace(request.MemberCode)) errors["memberCode"] = ["The code on the member's card is required."];
         if (request.Lines is null or { Length: 0 } || request.Lines.Length > MaxLines)
         {
@@ -48,7 +39,7 @@ public static class PlaceOrderEndpoint
                 if (line?.Quantity is null or < 1 or > MaxQuantity) errors[$"lines[{i}].quantity"] = [$"Whole units between 1 and {MaxQuantity} are required."];
             }
         }
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>
@@ -58,14 +49,8 @@ public static class PlaceOrderEndpoint
     /// </summary>
     [WolverinePost("/api/markets/{id}/orders", OperationId = "PlaceMarketOrder")]
     [Authorize(Roles = Roles.MarketStaff)]
-    [Tags("Love markets")]
     [ProducesResponseType<OrderReceipt>(StatusCodes.Status201Created)]
-    [ProducesResponseType<OrderReceipt>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity)]
     public static async Task<IResult> Post(Guid id, OrderRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
         IMessageBus bus, HttpContext context, MemberDirectory members)
     {

@@ -1,27 +1,14 @@
 using System.ComponentModel.DataAnnotations;
 using JasperFx.Events;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.Markets.Refunding;
-
-public sealed record RefundRequest([property: Required] string? Reason);
 
 public sealed record RefundOrder(Guid MarketId, Guid OrderId, string Reason);
 
 public static class RefundOrderEndpoint
 {
-    public static ProblemDetails Validate(RefundRequest request) =>
-        !Reasons.IsValid(request.Reason)
-            ? Problems.Validation("reason", Reasons.Required)
-            : WolverineContinue.NoProblems;
+    public static ProblemDetails Validate(ReasonRequest request) => Reasons.Validate(request);
 
     /// <summary>
     /// Refunds a whole order: its points go back to the member and its units back in stock. Refunding a refunded
@@ -29,12 +16,8 @@ public static class RefundOrderEndpoint
     /// </summary>
     [WolverinePost("/api/markets/{id}/orders/{orderId}/refund", OperationId = "RefundMarketOrder")]
     [Authorize(Roles = Roles.MarketStaff)]
-    [Tags("Love markets")]
     [ProducesResponseType<OrderReceipt>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> Post(Guid id, Guid orderId, RefundRequest request, IMessageBus bus, HttpContext context)
+    public static async Task<IResult> Post(Guid id, Guid orderId, ReasonRequest request, IMessageBus bus, HttpContext context)
     {
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();
         var outcome = await bus.InvokeForRequestAsync(new RefundOrder(id, orderId, request.Reason!.Trim()), context);
@@ -47,10 +30,7 @@ public static class GetOrderEndpoint
     /// <summary>One order as a receipt, with the member's points now.</summary>
     [WolverineGet("/api/markets/{id}/orders/{orderId}", OperationId = "GetMarketOrder")]
     [Authorize(Roles = Roles.MarketReaders)]
-    [Tags("Love markets")]
     [ProducesResponseType<OrderReceipt>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(Guid id, Guid orderId, IQuerySession session, HttpContext context)
     {
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();

@@ -1,12 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.Markets.Stocking;
 
@@ -22,12 +14,11 @@ public static class MoveStockEndpoint
     public static ProblemDetails Validate(StockRequest request, HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
-        if (Idempotency.ValidateKey(context.Request.Headers[Idempotency.Header]) is { } keyProblem)
-            errors[Idempotency.Header] = [keyProblem];
+        Idempotency.CheckKey(context, errors);
         if (request.Quantity is null or 0 or < -MaxQuantity or > MaxQuantity)
             errors["quantity"] = [$"Whole units between -{MaxQuantity} and {MaxQuantity}, not 0: positive to receive, negative to write off."];
         if (!Reasons.IsValid(request.Reason)) errors["reason"] = [Reasons.Required];
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>
@@ -36,13 +27,8 @@ public static class MoveStockEndpoint
     /// </summary>
     [WolverinePost("/api/markets/{id}/items/{sku}/stock", OperationId = "MoveMarketStock")]
     [Authorize(Roles = Roles.MarketStaff)]
-    [Tags("Love markets")]
     [ProducesResponseType<ItemView>(StatusCodes.Status201Created)]
-    [ProducesResponseType<ItemView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict)]
     public static async Task<IResult> Post(Guid id, string sku, StockRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
         IMessageBus bus, HttpContext context)
     {

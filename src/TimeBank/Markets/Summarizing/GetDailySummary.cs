@@ -1,12 +1,5 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
 using NodaTime.Text;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.Markets.Summarizing;
 
@@ -35,11 +28,7 @@ public static class GetDailySummaryEndpoint
     /// </summary>
     [WolverineGet("/api/markets/{id}/daily-summary", OperationId = "GetMarketDailySummary")]
     [Authorize(Roles = Roles.MarketReaders)]
-    [Tags("Love markets")]
     [ProducesResponseType<DailySummary>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(Guid id, [FromQuery] string? date, IQuerySession session, IClock clock,
         IOptions<TimeBankOptions> options, HttpContext context)
     {

@@ -1,14 +1,7 @@
 using System.Linq.Expressions;
-using Marten;
 using Marten.Pagination;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.People.GettingDetails;
-using Wolverine.Http;
 
 namespace TimeBank.People.Finding;
 
@@ -109,9 +102,7 @@ public static class FindPeopleEndpoints
     /// <param name="pageSize">People per page, 1 to 200 (default 50).</param>
     [WolverineGet("/api/volunteers", OperationId = "FindVolunteers")]
     [Authorize(Roles = Roles.PeopleReaders)]
-    [Tags("People")]
     [ProducesResponseType<Page<VolunteerView>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Volunteers([FromQuery] string? district, [FromQuery] string? street, [FromQuery] string? community,
         [FromQuery] string? namePrefix, [FromQuery] string? memberCode, [FromQuery] int? page, [FromQuery] int? pageSize,
         IQuerySession session, PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options, HttpContext context)
@@ -139,9 +130,7 @@ public static class FindPeopleEndpoints
     /// <param name="pageSize">People per page, 1 to 200 (default 50).</param>
     [WolverineGet("/api/elders", OperationId = "FindElders")]
     [Authorize(Roles = Roles.PeopleReaders)]
-    [Tags("People")]
     [ProducesResponseType<Page<ElderView>>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Elders([FromQuery] string? district, [FromQuery] string? street, [FromQuery] string? community,
         [FromQuery] string? namePrefix, [FromQuery] string? memberCode, [FromQuery] int? page, [FromQuery] int? pageSize,
         IQuerySession session, PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options, HttpContext context)

@@ -1,11 +1,4 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.People.GettingDetails;
 
@@ -58,9 +51,7 @@ public static class GetElderEndpoint
     /// <summary>A registered elder. idNumber and phones are masked for every role but admin.</summary>
     [WolverineGet("/api/elders/{id}", OperationId = "GetElder")]
     [Authorize(Roles = Roles.PeopleReaders)]
-    [Tags("People")]
     [ProducesResponseType<ElderView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, PersonalData personalData, IClock clock,
         IOptions<TimeBankOptions> options, HttpContext context)
     {

@@ -1,11 +1,4 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
-using Wolverine.Http;
 
 namespace TimeBank.People.GettingDetails;
 
@@ -56,9 +49,7 @@ public static class GetVolunteerEndpoint
     /// <summary>A registered volunteer. idNumber and phones are masked for every role but admin.</summary>
     [WolverineGet("/api/volunteers/{id}", OperationId = "GetVolunteer")]
     [Authorize(Roles = Roles.PeopleReaders)]
-    [Tags("People")]
     [ProducesResponseType<VolunteerView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, PersonalData personalData, IClock clock,
         IOptions<TimeBankOptions> options, HttpContext context)
     {

@@ -1,15 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
 using TimeBank.People.GettingDetails;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.People.Registering;
 
@@ -110,7 +102,7 @@ public static class RegisterElderEndpoint
     public static ProblemDetails Validate(RegisterElderRequest request, IClock clock, IOptions<TimeBankOptions> options)
     {
         var errors = ElderRules.Check(request, PersonFields.Today(clock, options.Value));
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>
@@ -120,10 +112,8 @@ public static class RegisterElderEndpoint
     /// </summary>
     [WolverinePost("/api/elders", OperationId = "RegisterElder")]
     [Authorize(Roles = Roles.Writers)]
-    [Tags("People")]
     [ProducesResponseType<ElderView>(StatusCodes.Status201Created)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict)]
     public static async Task<IResult> Post(RegisterElderRequest request, IMessageBus bus, HttpContext context,
         PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options)
     {
@@ -143,26 +133,18 @@ public static class RegisterElderEndpoint
             PersonFields.TryParse<ContactRelation>(contact.Relation, out var relation) ? relation : default,
             context.Caller().KeyId);
 
-        var outcome = await bus.InvokeForRequestAsync(command, context);
-        if (outcome.Refusal is { } refusal) return Problems.For(refusal).ToResult();
-
-        var registered = outcome.As<Registered<Elder>>();
-        var view = ElderView.Of(registered.Person, registered.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
-        return Results.Created($"/api/elders/{view.Id}", view);
+        var disclosure = Disclosure.For(context.User, personalData);
+        return (await bus.InvokeForRequestAsync(command, context))
+            .Map((Registered<Elder> r) => ElderView.Of(r.Person, r.MemberCode, disclosure, PersonFields.Today(clock, options.Value)))
+            .ToResult<ElderView>(v => $"/api/elders/{v.Id}");
     }
 }
 
 public static class RegisterElderHandler
 {
-    public static async Task<Outcome> Handle(RegisterElder command, IDocumentSession session, PersonalData personalData, IClock clock)
-    {
-        var hash = personalData.IdNumberHash(command.IdNumber);
-        var existing = await session.Query<Elder>().Where(e => e.IdNumberHash == hash).Select(e => e.Id).ToListAsync();
-        if (existing.Count > 0) return new AlreadyRegistered("an elder", existing[0]);
-
-        var now = clock.GetCurrentInstant();
-        return Outcome.New(Registered<Elder>.Write(session, Register(command, hash, personalData, now), AccountHolder.Elder, MemberCard.Elder, now));
-    }
+    public static Task<Outcome> Handle(RegisterElder command, IDocumentSession session, PersonalData personalData, IClock clock) =>
+        Registered<Elder>.RegisterAsync(session, now => Register(command, personalData.IdNumberHash(command.IdNumber), personalData, now),
+            "an elder", AccountHolder.Elder, MemberCard.Elder, clock.GetCurrentInstant());
 
     public static Elder Register(RegisterElder command, string idNumberHash, PersonalData personalData, Instant now) =>
         new(command.Id, idNumberHash)

@@ -1,15 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
 using TimeBank.People.GettingDetails;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.People.Registering;
 
@@ -85,7 +77,7 @@ public static class RegisterVolunteerEndpoint
     public static ProblemDetails Validate(RegisterVolunteerRequest request, IClock clock, IOptions<TimeBankOptions> options)
     {
         var errors = VolunteerRules.Check(request, PersonFields.Today(clock, options.Value));
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>
@@ -96,10 +88,8 @@ public static class RegisterVolunteerEndpoint
     /// </summary>
     [WolverinePost("/api/volunteers", OperationId = "RegisterVolunteer")]
     [Authorize(Roles = Roles.Writers)]
-    [Tags("People")]
     [ProducesResponseType<VolunteerView>(StatusCodes.Status201Created)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict)]
     public static async Task<IResult> Post(RegisterVolunteerRequest request, IMessageBus bus, HttpContext context,
         PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options)
     {
@@ -116,26 +106,18 @@ public static class RegisterVolunteerEndpoint
             request.Guardian?.Phone!.Trim(),
             context.Caller().KeyId);
 
-        var outcome = await bus.InvokeForRequestAsync(command, context);
-        if (outcome.Refusal is { } refusal) return Problems.For(refusal).ToResult();
-
-        var registered = outcome.As<Registered<Volunteer>>();
-        var view = VolunteerView.Of(registered.Person, registered.MemberCode, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value));
-        return Results.Created($"/api/volunteers/{view.Id}", view);
+        var disclosure = Disclosure.For(context.User, personalData);
+        return (await bus.InvokeForRequestAsync(command, context))
+            .Map((Registered<Volunteer> r) => VolunteerView.Of(r.Person, r.MemberCode, disclosure, PersonFields.Today(clock, options.Value)))
+            .ToResult<VolunteerView>(v => $"/api/volunteers/{v.Id}");
     }
 }
 
 public static class RegisterVolunteerHandler
 {
-    public static async Task<Outcome> Handle(RegisterVolunteer command, IDocumentSession session, PersonalData personalData, IClock clock)
-    {
-        var hash = personalData.IdNumberHash(command.IdNumber);
-        var existing = await session.Query<Volunteer>().Where(v => v.IdNumberHash == hash).Select(v => v.Id).ToListAsync();
-        if (existing.Count > 0) return new AlreadyRegistered("a volunteer", existing[0]);
-
-        var now = clock.GetCurrentInstant();
-        return Outcome.New(Registered<Volunteer>.Write(session, Register(command, hash, personalData, now), AccountHolder.Volunteer, MemberCard.Volunteer, now));
-    }
+    public static Task<Outcome> Handle(RegisterVolunteer command, IDocumentSession session, PersonalData personalData, IClock clock) =>
+        Registered<Volunteer>.RegisterAsync(session, now => Register(command, personalData.IdNumberHash(command.IdNumber), personalData, now),
+            "a volunteer", AccountHolder.Volunteer, MemberCard.Volunteer, clock.GetCurrentInstant());
 
     public static Volunteer Register(RegisterVolunteer command, string idNumberHash, PersonalData personalData, Instant now) =>
         new(command.Id, idNumberHash)

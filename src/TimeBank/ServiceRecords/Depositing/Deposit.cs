@@ -1,17 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
 using TimeBank.People;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.ServiceRecords.Depositing;
 
@@ -80,7 +72,7 @@ public static class DepositEndpoint
             if (problem is not null) errors["endedAt"] = [problem];
         }
 
-        return errors.Count == 0 ? WolverineContinue.NoProblems : Problems.Validation(errors);
+        return Problems.Validate(errors);
     }
 
     /// <summary>
@@ -89,12 +81,9 @@ public static class DepositEndpoint
     /// </summary>
     [WolverinePost("/api/service-records", OperationId = "RecordService")]
     [Authorize(Roles = Roles.Writers)]
-    [Tags("Service records")]
     [ProducesResponseType<ServiceRecordResult>(StatusCodes.Status201Created)]
     [ProducesResponseType<ServiceRecordResult>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    [Refuses(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity)]
     public static async Task<IResult> Post(RecordServiceRequest request, DepositQueue deposits, HttpContext context, IOptions<TimeBankOptions> options)
     {
         var command = new RecordService(context.Caller().KeyId, request.PlatformRecordId!.Trim(), request.VolunteerId!.Value,

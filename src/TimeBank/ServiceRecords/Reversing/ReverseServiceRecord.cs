@@ -1,26 +1,13 @@
 using System.ComponentModel.DataAnnotations;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using NodaTime;
-using TimeBank.Access;
-using TimeBank.Hosting;
 using TimeBank.Ledger;
-using Wolverine;
-using Wolverine.Http;
 
 namespace TimeBank.ServiceRecords.Reversing;
-
-public sealed record ReversalRequest([property: Required] string? Reason);
 
 public sealed record ReverseServiceRecord(Guid RecordId, string Reason, string CallerKeyId, string CallerRole);
 
 public static class ReverseServiceRecordEndpoint
 {
-    public static ProblemDetails Validate(ReversalRequest request) =>
-        !Reasons.IsValid(request.Reason)
-            ? Problems.Validation("reason", Reasons.Required)
-            : WolverineContinue.NoProblems;
+    public static ProblemDetails Validate(ReasonRequest request) => Reasons.Validate(request);
 
     /// <summary>
     /// Reverses a credited record with a compensating entry that takes back its minutes and points. Refused when
@@ -30,13 +17,9 @@ public static class ReverseServiceRecordEndpoint
     /// </summary>
     [WolverinePost("/api/service-records/{id}/reversal", OperationId = "ReverseServiceRecord")]
     [Authorize(Roles = Roles.Writers)]
-    [Tags("Service records")]
     [ProducesResponseType<ServiceRecordView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public static async Task<IResult> Post(Guid id, ReversalRequest request, IMessageBus bus, HttpContext context)
+    [Refuses(StatusCodes.Status409Conflict)]
+    public static async Task<IResult> Post(Guid id, ReasonRequest request, IMessageBus bus, HttpContext context)
     {
         var caller = context.Caller();
         var command = new ReverseServiceRecord(id, request.Reason!.Trim(), caller.KeyId, caller.Role);
