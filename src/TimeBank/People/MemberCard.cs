@@ -66,7 +66,8 @@ public sealed class MemberDirectory(IDocumentStore store)
 }
 
 /// <summary>Issues cards to people registered before member codes existed. Safe to run on several nodes at once.</summary>
-public sealed class MemberCardBackfill(IDocumentStore store, IClock clock, IHostApplicationLifetime lifetime, ILogger<MemberCardBackfill> logger)
+public sealed class MemberCardBackfill(IDocumentStore store, IServiceScopeFactory scopes, IHostApplicationLifetime lifetime,
+    ILogger<MemberCardBackfill> logger)
     : BackgroundService
 {
     private sealed record Uncarded(Guid Id, string Kind, string FullName);
@@ -122,20 +123,25 @@ public sealed class MemberCardBackfill(IDocumentStore store, IClock clock, IHost
 
     private async Task<bool> IssueAsync(Guid personId, string kind, string fullName, CancellationToken cancellation)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            await using var session = store.LightweightSession();
-            if (await MemberDirectory.CodeOfAsync(session, personId, cancellation) is not null) return false;
-            session.Insert(MemberCard.Issue(personId, kind, fullName, clock.GetCurrentInstant()));
-            try
-            {
-                await session.SaveChangesAsync(cancellation);
-                return true;
-            }
-            catch (Exception e) when (Conflicts.IsConflict(e) && attempt < 5)
-            {
-                // Another node carded this person, or the random code was taken: look again.
-            }
-        }
+        await using var scope = scopes.CreateAsyncScope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<Outcome>(
+            new IssueMemberCard(personId, kind, fullName), cancellation);
+        return outcome.Created;
+    }
+}
+
+/// <summary>A card for someone registered before member codes existed.</summary>
+public sealed record IssueMemberCard(Guid PersonId, string Kind, string FullName);
+
+public static class IssueMemberCardHandler
+{
+    // Another node may card the same person, or the random code may be taken: the lost race is re-run by the
+    // retry policy, and then finds the card or draws another code.
+    public static async Task<Outcome> Handle(IssueMemberCard command, IDocumentSession session, IClock clock)
+    {
+        if (await MemberDirectory.CodeOfAsync(session, command.PersonId, CancellationToken.None) is { } code) return Outcome.Existing(code);
+        var card = MemberCard.Issue(command.PersonId, command.Kind, command.FullName, clock.GetCurrentInstant());
+        session.Insert(card);
+        return Outcome.New(card.Id);
     }
 }

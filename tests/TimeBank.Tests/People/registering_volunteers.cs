@@ -5,6 +5,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Shouldly;
+using TimeBank.Hosting;
 using TimeBank.Ledger;
 using TimeBank.People;
 
@@ -75,7 +76,7 @@ public sealed class registering_volunteers(AppFixture fixture) : ApiTest(fixture
         stored.ShouldNotContain(phone);
         stored.ShouldNotContain("13987654321");
 
-        var row = (await session.QueryAsync<string>("select data::text from timebank.mt_doc_volunteer where id = ?", id)).Single();
+        var row = (await session.QueryAsync<string>($"select data::text from {Store.TableOf<Volunteer>()} where id = ?", id)).Single();
         row.ShouldNotContain(idNumber);
         row.ShouldNotContain(phone);
     }

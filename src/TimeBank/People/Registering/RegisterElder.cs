@@ -99,11 +99,8 @@ public static class ElderRules
 
 public static class RegisterElderEndpoint
 {
-    public static ProblemDetails Validate(RegisterElderRequest request, IClock clock, IOptions<TimeBankOptions> options)
-    {
-        var errors = ElderRules.Check(request, PersonFields.Today(clock, options.Value));
-        return Problems.Validate(errors);
-    }
+    public static ProblemDetails Validate(RegisterElderRequest request, IClock clock, IOptions<TimeBankOptions> options) =>
+        Problems.Validate(ElderRules.Check(request, PersonFields.Today(clock, options.Value)));
 
     /// <summary>
     /// Registers an elder in special difficulty (特殊困难老年人) and opens their time account, whose id is the elder's id.

@@ -74,11 +74,8 @@ public static class VolunteerRules
 
 public static class RegisterVolunteerEndpoint
 {
-    public static ProblemDetails Validate(RegisterVolunteerRequest request, IClock clock, IOptions<TimeBankOptions> options)
-    {
-        var errors = VolunteerRules.Check(request, PersonFields.Today(clock, options.Value));
-        return Problems.Validate(errors);
-    }
+    public static ProblemDetails Validate(RegisterVolunteerRequest request, IClock clock, IOptions<TimeBankOptions> options) =>
+        Problems.Validate(VolunteerRules.Check(request, PersonFields.Today(clock, options.Value)));
 
     /// <summary>
     /// Registers a volunteer (实名注册), opens their time account, whose id is the volunteer's id, and issues their
