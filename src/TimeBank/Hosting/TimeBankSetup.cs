@@ -108,6 +108,7 @@ public static class TimeBankSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCorrelationIds();
+        app.UseNulRefusal();
         // The kiosk page (/kiosk): static files that call the public API with the key the counter enters.
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -60,4 +60,21 @@ public sealed class unreadable_bodies(AppFixture fixture) : ApiTest(fixture)
         entries.ShouldNotContain(e => e.Level >= LogLevel.Error);
         Fixture.Logs.Entries.ShouldNotContain(e => e.Message.Contains(secret));
     }
+
+    [Theory]
+    [InlineData("/api/audit/events?type=ledger%00read", "type")]
+    [InlineData("/api/audit/access-log?keyId=%00", "keyId")]
+    [InlineData("/api/elders?district=%00", "district")]
+    [InlineData("/api/accounts/public-pool/entries?currency=points%00", "currency")]
+    public async Task a_query_holding_nul_is_a_validation_problem_naming_it(string url, string field)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Admin);
+            s.Get.Url(url);
+            s.StatusCodeShouldBe(400);
+        });
+        var problem = await result.Problem("urn:timebank:problem:validation");
+        problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue();
+    }
 }

@@ -15,7 +15,7 @@ public static class ListMarketsEndpoint
         HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
-        if (district is not null && (string.IsNullOrWhiteSpace(district) || district.Length > 50 || district.Contains('\0')))
+        if (district is not null && (string.IsNullOrWhiteSpace(district) || district.Length > 50))
             errors["district"] = ["district is 1 to 50 characters."];
         var (number, size) = Paging.Read(page, pageSize, errors);
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();

@@ -32,7 +32,7 @@ public sealed record PeopleSearch(string? District, string? Street, string? Comm
     private static bool Text(IDictionary<string, string[]> errors, string field, string? value)
     {
         if (value is null) return false;
-        if (string.IsNullOrWhiteSpace(value) || value.Trim().Length > MaxText || value.Contains('\0'))
+        if (string.IsNullOrWhiteSpace(value) || value.Trim().Length > MaxText)
         {
             errors[field] = [$"{field} is 1 to {MaxText} characters."];
             return false;
