@@ -53,6 +53,7 @@ public sealed class the_contract(AppFixture fixture, ITestOutputHelper output) :
                 op.GetProperty("description").GetString()!.ShouldNotContain("_api_", Case.Sensitive, where);
                 var responses = op.GetProperty("responses");
                 responses.TryGetProperty("401", out _).ShouldBeTrue(where);
+                responses.TryGetProperty("403", out _).ShouldBeTrue(where);
                 foreach (var response in responses.EnumerateObject())
                 {
                     response.Value.TryGetProperty("content", out var content).ShouldBeTrue($"{where} {response.Name} has no body");

@@ -76,7 +76,6 @@ public static class ListItemsEndpoint
     [WolverineGet("/api/markets/{id}/items", OperationId = "ListMarketItems")]
     [Authorize(Roles = Roles.Anyone)]
     [ProducesResponseType<IReadOnlyList<ItemView>>(StatusCodes.Status200OK)]
-    [Refuses(StatusCodes.Status403Forbidden)]
     public static async Task<IResult> Get(Guid id, IQuerySession session, HttpContext context)
     {
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();

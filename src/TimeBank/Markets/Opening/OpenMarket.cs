@@ -37,7 +37,6 @@ public static class GetMarketEndpoint
     [WolverineGet("/api/markets/{id}", OperationId = "GetMarket")]
     [Authorize(Roles = Roles.Anyone)]
     [ProducesResponseType<MarketView>(StatusCodes.Status200OK)]
-    [Refuses(StatusCodes.Status403Forbidden)]
     public static async Task<IResult> Get(Guid id, IQuerySession session, HttpContext context)
     {
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();
