@@ -7,4 +7,9 @@ public static class Minutes
     public static readonly string Rule = $"Whole minutes between 1 and {MaxPerMovement} are required.";
 
     public static bool IsValidMovement(int? minutes) => minutes is >= 1 and <= MaxPerMovement;
+
+    public static void Check(IDictionary<string, string[]> errors, int? minutes)
+    {
+        if (!IsValidMovement(minutes)) errors["minutes"] = [Rule];
+    }
 }

@@ -17,8 +17,8 @@ public static class RequestRedemptionEndpoint
     {
         var errors = new Dictionary<string, string[]>();
         Idempotency.CheckKey(context, errors);
-        if (!SystemAccounts.TryParse(request.AccountId, out _)) errors["accountId"] = [AccountIds.Description];
-        if (!Minutes.IsValidMovement(request.Minutes)) errors["minutes"] = [Minutes.Rule];
+        AccountIds.Check(errors, "accountId", request.AccountId);
+        Minutes.Check(errors, request.Minutes);
         if (!ServiceTypes.IsKnown(request.ServiceType)) errors["serviceType"] = ["Unknown service type; GET /api/service-types lists them."];
         if (string.IsNullOrWhiteSpace(request.Description) || request.Description.Trim().Length > MaxDescription)
             errors["description"] = [$"A description of 1 to {MaxDescription} characters is required."];

@@ -16,10 +16,9 @@ public static class TransferEndpoint
     {
         var errors = new Dictionary<string, string[]>();
         Idempotency.CheckKey(context, errors);
-        if (!SystemAccounts.TryParse(request.From, out var from)) errors["from"] = [AccountIds.Description];
-        if (!SystemAccounts.TryParse(request.To, out var to)) errors["to"] = [AccountIds.Description];
-        else if (from == to) errors["to"] = ["A transfer needs two different accounts."];
-        if (!Ledger.Minutes.IsValidMovement(request.Minutes)) errors["minutes"] = [Ledger.Minutes.Rule];
+        var from = AccountIds.Check(errors, "from", request.From);
+        if (AccountIds.Check(errors, "to", request.To) is { } to && to == from) errors["to"] = ["A transfer needs two different accounts."];
+        Ledger.Minutes.Check(errors, request.Minutes);
         if (!Reasons.IsValid(request.Reason)) errors["reason"] = [Reasons.Required];
         return Problems.Validate(errors);
     }
