@@ -1,10 +1,24 @@
 -- ops/bench-audit-seed.sql: adds :events auditor reads to the event store, shaped exactly as the service
--- records them (src/TimeBank/Auditing/AccessLog): one ledger_data_read event per access_log_entry stream,
--- with its inline access-log document. Recorded instants run from now on, 250 ms apart, so the events
--- span several days and the daily digests close. The async daemon then chains them like any other.
+-- records them: each a copy of the newest event, which ops/bench makes a real auditor read through the API
+-- just before (src/TimeBank/Auditing/AccessLog). Its event type, .NET type names, stream kind and the table of
+-- its inline access-log document are read from that read, never written here. Recorded instants run from now
+-- on, 250 ms apart, so the events span several days and the daily digests close. The async daemon then chains
+-- them like any other.
 --
---   psql -v events=1000000 -f ops/bench-audit-seed.sql
+--   psql -v schema=timebank -v events=1000000 -f ops/bench-audit-seed.sql
 \set ON_ERROR_STOP on
+select e.type as event_type, e.mt_dotnet_type as event_dotnet_type, e.stream_id as template_stream, s.type as stream_type
+from :"schema".mt_events e join :"schema".mt_streams s on s.id = e.stream_id
+order by e.seq_id desc limit 1 \gset
+-- The document table that holds the read's stream id: the access log's, whatever Marten named it.
+select format('%I.%I', table_schema, table_name) as document_table
+from information_schema.tables
+where table_schema = :'schema' and table_name like 'mt\_doc\_%'
+  and (xpath('/row/c/text()', query_to_xml(
+        format('select count(*) as c from %I.%I where id::text = %L', table_schema, table_name, :'template_stream'),
+        false, true, '')))[1]::text::int > 0 \gset
+select mt_dotnet_type as document_dotnet_type from :document_table where id::text = :'template_stream' \gset
+
 begin;
 create temp table seed on commit drop as
 select i,
@@ -21,18 +35,18 @@ select i, stream, event, at,
          'readAt', to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) as data
 from seed;
 
-insert into timebank.mt_streams (id, type, version, timestamp, created, tenant_id)
-select stream, 'access_log_entry', 1, at, at, '*DEFAULT*' from seed_data order by i;
+insert into :"schema".mt_streams (id, type, version, timestamp, created, tenant_id)
+select stream, :'stream_type', 1, at, at, '*DEFAULT*' from seed_data order by i;
 
-insert into timebank.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type,
-                                correlation_id, causation_id, headers, user_name, is_archived)
-select nextval('timebank.mt_events_sequence'), event, stream, 1, data, 'ledger_data_read', at, '*DEFAULT*',
-       'TimeBank.Auditing.AccessLog.LedgerDataRead, TimeBank', md5(event::text), 'http:ops-bench',
+insert into :"schema".mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type,
+                                 correlation_id, causation_id, headers, user_name, is_archived)
+select nextval(:'schema' || '.mt_events_sequence'), event, stream, 1, data, :'event_type', at, '*DEFAULT*',
+       :'event_dotnet_type', md5(event::text), 'http:ops-bench',
        '{"actor-key-id": "ops-bench", "actor-role": "auditor"}'::jsonb, 'ops-bench', false
 from (select * from seed_data order by i) s;
 
-insert into timebank.mt_doc_accesslogentry (id, data, mt_last_modified, mt_dotnet_type, mt_version)
+insert into :document_table (id, data, mt_last_modified, mt_dotnet_type, mt_version)
 select stream, data || jsonb_build_object('id', stream, 'readAtUnixMs', (extract(epoch from date_trunc('second', at)) * 1000)::bigint),
-       at, 'TimeBank.Auditing.AccessLog.AccessLogEntry', 1
+       at, :'document_dotnet_type', 1
 from seed_data;
 commit;
