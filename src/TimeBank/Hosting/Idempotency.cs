@@ -12,11 +12,21 @@ namespace TimeBank.Hosting;
 public interface IKeyedCommand;
 
 /// <summary>
-/// Records that a client key was used, with a fingerprint of the command it came with. Inserted
-/// (never upserted) in the same transaction as the events it guards, so of two racing requests
-/// with one key exactly one commits; the other is re-run and finds this claim.
+/// The first answer to a write and the fingerprint of the request it answered, stored in a document inserted (never
+/// upserted) in the same transaction as the write's events: of two racing requests under one key exactly one commits,
+/// and the other is re-run and finds the claim. Keyed commands claim with an <see cref="IdempotencyClaim"/>; a service
+/// record, keyed by its platform's record id, is its own claim.
 /// </summary>
-public sealed record IdempotencyClaim(string Id, string Fingerprint, JsonElement FirstResult, Instant ClaimedAt);
+public interface IClaim
+{
+    string? Fingerprint { get; }
+    object FirstAnswer { get; }
+}
+
+public sealed record IdempotencyClaim(string Id, string Fingerprint, JsonElement FirstResult, Instant ClaimedAt) : IClaim
+{
+    object IClaim.FirstAnswer => FirstResult;
+}
 
 public static class Idempotency
 {
@@ -51,9 +61,9 @@ public static class Idempotency
         if (problem is not null) errors[Header] = [problem];
     }
 
-    /// <summary>The answer to a request whose key or natural key was used before: the first answer again, or a refusal.</summary>
-    public static Outcome Replay(string firstFingerprint, object firstResult, string fingerprint, string clientKey) =>
-        firstFingerprint == fingerprint ? Outcome.Existing(firstResult) : new KeyReused(clientKey);
+    /// <summary>The answer to a request whose key or natural key was claimed before: the first answer again, or a refusal.</summary>
+    public static Outcome Replay(IClaim claim, string fingerprint, string clientKey) =>
+        claim.Fingerprint == fingerprint ? Outcome.Existing(claim.FirstAnswer) : new KeyReused(clientKey);
 
     public static StoreOptions AddIdempotency(this StoreOptions opts)
     {
@@ -78,8 +88,8 @@ public static class IdempotencyMiddleware
         if (claim is null) return HandlerContinuation.Continue;
 
         // Setting the response this way is how a middleware answers InvokeAsync<Outcome> without running the handler.
-        await context.EnqueueCascadingAsync(Idempotency.Replay(claim.Fingerprint, claim.FirstResult,
-            Idempotency.Fingerprint<object>(envelope.Message!), envelope.Headers[Idempotency.EnvelopeHeader]!));
+        await context.EnqueueCascadingAsync(Idempotency.Replay(claim, Idempotency.Fingerprint<object>(envelope.Message!),
+            envelope.Headers[Idempotency.EnvelopeHeader]!));
         return HandlerContinuation.Stop;
     }
 

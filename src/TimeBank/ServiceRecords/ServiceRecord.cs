@@ -65,7 +65,7 @@ public enum ServiceRecordStatus
 /// deposit's idempotency claim: its id follows from the platform key and platformRecordId, and it keeps
 /// the request's fingerprint and the first answer's balances.
 /// </summary>
-public sealed record ServiceRecord
+public sealed record ServiceRecord : IClaim
 {
     public Guid Id { get; init; }
     public string PlatformKeyId { get; init; } = "";
@@ -92,6 +92,9 @@ public sealed record ServiceRecord
     public string? RequestFingerprint { get; init; }
     public int BalanceMinutesAfter { get; init; }
     public int PointsBalanceAfter { get; init; }
+
+    string? IClaim.Fingerprint => RequestFingerprint;
+    object IClaim.FirstAnswer => FirstResult;
 
     /// <summary>The answer the deposit was first given, for a retry of the same request.</summary>
     [JsonIgnore]

@@ -54,8 +54,13 @@ public sealed class mapping_refusals
     [Fact]
     public void a_retry_gets_the_first_answer_and_a_different_request_under_the_key_is_refused()
     {
-        var first = new { id = 1 };
-        Idempotency.Replay("same", first, "same", "key-1").ShouldBe(Outcome.Existing(first));
-        Idempotency.Replay("first", first, "other", "key-1").Refusal.ShouldBe(new KeyReused("key-1"));
+        var first = System.Text.Json.JsonSerializer.SerializeToElement(new { id = 1 });
+        var claim = new IdempotencyClaim("Transfer:key-id:key-1", "same", first, NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0));
+        Idempotency.Replay(claim, "same", "key-1").ShouldBe(Outcome.Existing(first));
+        Idempotency.Replay(claim, "other", "key-1").Refusal.ShouldBe(new KeyReused("key-1"));
+
+        var record = new TimeBank.ServiceRecords.ServiceRecord { Id = Guid.NewGuid(), RequestFingerprint = "same", CreditedMinutes = 30 };
+        Idempotency.Replay(record, "same", "visit-1").Value.ShouldBe(record.FirstResult);
+        Idempotency.Replay(record, "other", "visit-1").Refusal.ShouldBe(new KeyReused("visit-1"));
     }
 }

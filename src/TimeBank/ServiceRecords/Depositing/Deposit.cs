@@ -239,7 +239,7 @@ public static class RecordServicesHandler
             var fingerprint = Idempotency.Fingerprint(command);
             if (recorded.TryGetValue(command.RecordId, out var first))
             {
-                outcomes.Add(Idempotency.Replay(first.RequestFingerprint!, first.FirstResult, fingerprint, command.PlatformRecordId));
+                outcomes.Add(Idempotency.Replay(first, fingerprint, command.PlatformRecordId));
                 continue;
             }
 
