@@ -129,7 +129,7 @@ public static class TimeBankSetup
         {
             foreach (var address in app.Urls)
             {
-                Console.WriteLine($"TimeBank API: {address}/api   Swagger UI: {address}/swagger");
+                Console.WriteLine($"TimeBank API: {address}/api   Swagger UI: {address}/swagger   Kiosk page: {address}/kiosk");
             }
         });
         return app;
