@@ -105,7 +105,7 @@ public static class Problems
         RedemptionNotHeld r => Refusal(Types.RedemptionNotHeld, StatusCodes.Status409Conflict,
             "The redemption is no longer held.",
             $"Redemption {r.RedemptionId} is {Kebab(r.Status)}; only a held redemption can be {Kebab(r.Wanted)}.",
-            new Dictionary<string, object?> { ["status"] = Kebab(r.Status) }),
+            new Dictionary<string, object?> { ["redemptionStatus"] = Kebab(r.Status) }),
         NotPermitted r => Refusal(Types.Forbidden, StatusCodes.Status403Forbidden, r.Title, r.Detail),
         KeyReused r => Refusal(Types.IdempotencyMismatch, StatusCodes.Status409Conflict,
             "The idempotency key was already used with a different request.",

@@ -121,6 +121,7 @@ public static class TimeBankSetup
         {
             opts.RejectUnparseableQueryValues = true;
             opts.RejectUnparseableHeaderValues = true;
+            opts.AddMiddlewareByMessageType(typeof(NullBodyRefusal));
             opts.ConfigureEndpoints(chain => chain.Metadata.RequireAuthorization());
         });
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();

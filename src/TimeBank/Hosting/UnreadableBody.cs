@@ -41,3 +41,13 @@ public static partial class UnreadableBody
         level >= LogLevel.Error && category is not null && category.StartsWith("TimeBank.", StringComparison.Ordinal)
         && category.EndsWith("Request", StringComparison.Ordinal);
 }
+
+/// <summary>
+/// A body of JSON <c>null</c> reads as no request at all: refused like any unreadable body, before the endpoint's own
+/// validation. Applied by Wolverine to every endpoint that reads a body.
+/// </summary>
+public static class NullBodyRefusal
+{
+    public static ProblemDetails Before(object? request) =>
+        request is null ? Problems.Validation("body", "A JSON object is required.") : WolverineContinue.NoProblems;
+}

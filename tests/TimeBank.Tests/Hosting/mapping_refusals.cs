@@ -33,6 +33,8 @@ public sealed class mapping_refusals
         (problem.Type, problem.Status).ShouldBe((Problems.TypePrefix + type, status));
         problem.Title.ShouldNotBeNullOrWhiteSpace();
         problem.Detail.ShouldNotBeNullOrWhiteSpace();
+        // An extension named like a standard member would be written twice in the JSON.
+        problem.Extensions.Keys.Intersect(["type", "title", "status", "detail", "instance"]).ShouldBeEmpty();
     }
 
     [Fact]

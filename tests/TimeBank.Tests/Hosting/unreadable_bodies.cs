@@ -77,4 +77,31 @@ public sealed class unreadable_bodies(AppFixture fixture) : ApiTest(fixture)
         var problem = await result.Problem("urn:timebank:problem:validation");
         problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue();
     }
+
+    [Theory]
+    [InlineData("POST", "/api/transfers")]
+    [InlineData("POST", "/api/redemptions")]
+    [InlineData("POST", "/api/service-records")]
+    [InlineData("POST", "/api/volunteers")]
+    [InlineData("POST", "/api/elders")]
+    [InlineData("POST", "/api/api-keys")]
+    [InlineData("POST", "/api/markets")]
+    [InlineData("PUT", "/api/markets/01a2a2a2-0000-7000-8000-000000000000/items/RICE")]
+    [InlineData("POST", "/api/markets/01a2a2a2-0000-7000-8000-000000000000/items/RICE/stock")]
+    [InlineData("POST", "/api/markets/01a2a2a2-0000-7000-8000-000000000000/orders")]
+    [InlineData("POST", "/api/markets/01a2a2a2-0000-7000-8000-000000000000/orders/01a2a2a2-0000-7000-8000-000000000001/refund")]
+    [InlineData("POST", "/api/service-records/01a2a2a2-0000-7000-8000-000000000000/reversal")]
+    public async Task a_body_of_json_null_is_a_validation_problem_not_an_error(string method, string url)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Admin);
+            s.WithRequestHeader("Idempotency-Key", Guid.NewGuid().ToString());
+            if (method == "PUT") s.Put.Text("null").ToUrl(url);
+            else s.Post.Text("null").ToUrl(url);
+            s.ConfigureHttpContext(c => c.Request.ContentType = "application/json");
+            s.StatusCodeShouldBe(400);
+        });
+        (await result.Problem("urn:timebank:problem:validation")).GetProperty("errors").TryGetProperty("body", out _).ShouldBeTrue();
+    }
 }

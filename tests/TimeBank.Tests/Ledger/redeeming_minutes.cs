@@ -55,7 +55,8 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
         cancelled.AvailableMinutes.ShouldBe(60);
 
         var settle = await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 409);
-        await settle.Problem("urn:timebank:problem:redemption-not-held");
+        var notHeld = await settle.Problem("urn:timebank:problem:redemption-not-held");
+        (notHeld.GetProperty("status").GetInt32(), notHeld.GetProperty("redemptionStatus").GetString()).ShouldBe((409, "cancelled"));
         var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
         (account.BalanceMinutes, account.HeldMinutes).ShouldBe((60, 0));
         (await Host.GetAsync<RedemptionView>(Keys.Auditor, $"/api/redemptions/{hold.Id}")).Status.ShouldBe(RedemptionStatus.Cancelled);

@@ -201,6 +201,22 @@ public sealed class recording_service(AppFixture fixture) : ApiTest(fixture)
         }
     }
 
+    [Theory]
+    [InlineData("9999-12-31T23:00:00", "9999-12-31T23:30:00", "Etc/GMT+12")]
+    [InlineData("-9998-01-01T09:00:00", "-9998-01-01T10:00:00", "Asia/Shanghai")]
+    [InlineData("0001-01-01T00:10:00", "0001-01-01T01:00:00", "Etc/GMT-14")]
+    [InlineData("1850-06-01T09:00:00", "1850-06-01T10:00:00", "Asia/Shanghai")]
+    public async Task services_dated_at_the_ends_of_the_calendar_are_refused_naming_the_field(string started, string ended, string zone)
+    {
+        var (volunteer, elder) = await People();
+        var result = await Host.PostAsync(Keys.Platform, "/api/service-records", new
+        {
+            platformRecordId = Guid.NewGuid().ToString(), volunteerId = volunteer, elderId = elder, serviceType = "home-visit",
+            startedAt = started, endedAt = ended, timeZone = zone
+        }, 400);
+        (await result.Problem("urn:timebank:problem:validation")).GetProperty("errors").TryGetProperty("endedAt", out _).ShouldBeTrue();
+    }
+
     [Fact]
     public async Task unreadable_json_is_a_validation_problem()
     {
