@@ -53,6 +53,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["ASPNETCORE_CONTENTROOT"] = RepoFolder("src", "TimeBank");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // The suite's host protects personal data with the development key; a node on the same data needs the same key.
+        start.Environment["TimeBank__PersonalDataKey"] = TimeBank.People.PersonalData.DevelopmentKey;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (database is not null)
         {

@@ -81,17 +81,26 @@ public sealed class PersonalData
 }
 
 /// <summary>Says once, at startup, that personal data is protected with a key anyone can read.</summary>
-public sealed class PersonalDataKeyCheck(PersonalData personalData, ILogger<PersonalDataKeyCheck> logger) : IHostedService
+/// <summary>
+/// Without a configured key, personal data would be protected with the published development key: a warning in
+/// development, and no start at all in production.
+/// </summary>
+public sealed class PersonalDataKeyCheck(PersonalData personalData, IHostEnvironment environment, ILogger<PersonalDataKeyCheck> logger)
+    : IHostedService
 {
+    public const string Missing =
+        "TimeBank:PersonalDataKey is not set, so identity numbers and phones would be encrypted with the published development key. " +
+        "Production must set TimeBank:PersonalDataKey (TimeBank__PersonalDataKey, at least 32 characters) before any person is registered.";
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (personalData.UsesDevelopmentKey)
+        if (!personalData.UsesDevelopmentKey) return Task.CompletedTask;
+        if (environment.IsProduction())
         {
-            logger.LogWarning(
-                "TimeBank:PersonalDataKey is not set, so identity numbers and phones are encrypted with a fixed development key. " +
-                "Production must set TimeBank:PersonalDataKey (at least {MinimumLength} characters) before any person is registered.",
-                PersonalData.MinimumKeyLength);
+            logger.LogCritical("{Problem}", Missing);
+            throw new InvalidOperationException(Missing);
         }
+        logger.LogWarning("{Problem}", Missing);
         return Task.CompletedTask;
     }
 

@@ -71,13 +71,24 @@ public sealed class protecting_personal_data
         new PersonalData(Key).UsesDevelopmentKey.ShouldBeFalse();
 
         var logger = new RecordingLogger();
-        await new PersonalDataKeyCheck(development, logger).StartAsync(CancellationToken.None);
+        await new PersonalDataKeyCheck(development, Environment("Development"), logger).StartAsync(CancellationToken.None);
         logger.Warnings.ShouldHaveSingleItem().ShouldContain("Production must set TimeBank:PersonalDataKey");
 
         var quiet = new RecordingLogger();
-        await new PersonalDataKeyCheck(new PersonalData(Key), quiet).StartAsync(CancellationToken.None);
+        await new PersonalDataKeyCheck(new PersonalData(Key), Environment("Production"), quiet).StartAsync(CancellationToken.None);
         quiet.Warnings.ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task production_does_not_start_without_a_configured_key()
+    {
+        var check = new PersonalDataKeyCheck(new PersonalData((string?)null), Environment("Production"), new RecordingLogger());
+        (await Should.ThrowAsync<InvalidOperationException>(() => check.StartAsync(CancellationToken.None)))
+            .Message.ShouldContain("TimeBank__PersonalDataKey");
+    }
+
+    private static Microsoft.Extensions.Hosting.IHostEnvironment Environment(string name) =>
+        new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = name };
 
     private sealed class RecordingLogger : ILogger<PersonalDataKeyCheck>
     {
