@@ -4,7 +4,8 @@
 # Run (PostgreSQL elsewhere):
 #   docker run -p 8080:8080 \
 #     -e ConnectionStrings__TimeBank='Host=db;Port=5432;Database=timebank;Username=timebank;Password=timebank' \
-#     -e TIMEBANK_ADMIN_KEY=... timebank
+#     -e TIMEBANK_ADMIN_KEY=... -e TimeBank__PersonalDataKey="$(openssl rand -base64 32)" timebank
+# (the same personal-data key on every node and every restart: it decrypts the identity numbers already stored)
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /source
