@@ -25,6 +25,9 @@ public sealed record OverlappingService(Guid OverlappedRecordId) : Refusal;
 
 public sealed record SelfService : Refusal;
 
+/// <summary>The service is dated before the volunteer could serve (their tenth birthday).</summary>
+public sealed record TooYoungToServe(Guid VolunteerId, LocalDate MayServeFrom) : Refusal;
+
 public sealed record AlreadyReversed(Guid RecordId, Instant? ReversedAt) : Refusal;
 
 public sealed record RedemptionNotHeld(Guid RedemptionId, RedemptionStatus Status, RedemptionStatus Wanted) : Refusal;

@@ -17,6 +17,7 @@ public static class Problems
         public const string UnknownReference = TypePrefix + "unknown-reference";
         public const string OverlappingService = TypePrefix + "overlapping-service";
         public const string SelfService = TypePrefix + "self-service";
+        public const string TooYoungToServe = TypePrefix + "too-young-to-serve";
         public const string AlreadyReversed = TypePrefix + "already-reversed";
         public const string InsufficientBalance = TypePrefix + "insufficient-balance";
         public const string InsufficientPoints = TypePrefix + "insufficient-points";
@@ -99,6 +100,13 @@ public static class Problems
         SelfService => Refusal(Types.SelfService, StatusCodes.Status422UnprocessableEntity,
             "A volunteer cannot bank time for serving themself.",
             "The volunteer and the elder are the same person."),
+        TooYoungToServe r => Refusal(Types.TooYoungToServe, StatusCodes.Status422UnprocessableEntity,
+            "The volunteer was too young to serve then.",
+            $"Volunteer {r.VolunteerId} may be credited for services from {r.MayServeFrom:yyyy-MM-dd}, their tenth birthday.",
+            new Dictionary<string, object?>
+            {
+                ["errors"] = new Dictionary<string, string[]> { ["startedAt"] = [$"Before the volunteer's tenth birthday ({r.MayServeFrom:yyyy-MM-dd})."] }
+            }),
         AlreadyReversed r => Refusal(Types.AlreadyReversed, StatusCodes.Status409Conflict,
             "The service record is already reversed.",
             $"Service record {r.RecordId} was reversed at {r.ReversedAt}."),

@@ -10,6 +10,9 @@ public sealed class TimeBankOptions
     /// <summary>How long a redemption hold stays open before it expires.</summary>
     public TimeSpan HoldDuration { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How long after a service its record may still be posted; older services are refused.</summary>
+    public TimeSpan BackPostingWindow { get; set; } = TimeSpan.FromDays(365);
+
     /// <summary>Solo runs the async projection daemon in this process; Disabled leaves it to another node.</summary>
     public string Daemon { get; set; } = "Solo";
 
@@ -23,4 +26,6 @@ public sealed class TimeBankOptions
     public string? PersonalDataKey { get; set; }
 
     public Duration Hold => Duration.FromTimeSpan(HoldDuration);
+
+    public Duration BackPosting => Duration.FromTimeSpan(BackPostingWindow);
 }

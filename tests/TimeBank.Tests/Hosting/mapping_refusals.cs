@@ -18,6 +18,7 @@ public sealed class mapping_refusals
         { new NotEnoughStock("t", [new StockShortage("RICE", "米", 2, 1, 1)]), "insufficient-stock", 409 },
         { new OverlappingService(Guid.NewGuid()), "overlapping-service", 409 },
         { new SelfService(), "self-service", 422 },
+        { new TooYoungToServe(Guid.NewGuid(), new NodaTime.LocalDate(2020, 5, 1)), "too-young-to-serve", 422 },
         { new AlreadyReversed(Guid.NewGuid(), null), "already-reversed", 409 },
         { new RedemptionNotHeld(Guid.NewGuid(), RedemptionStatus.Expired, RedemptionStatus.Settled), "redemption-not-held", 409 },
         { new NotPermitted("t", "d"), "forbidden", 403 },

@@ -52,6 +52,14 @@ public sealed class deciding_deposits_and_reversals
     }
 
     [Fact]
+    public void a_service_before_the_volunteers_tenth_birthday_is_refused()
+    {
+        var child = Volunteer with { BirthDate = new LocalDate(2016, 11, 21) };
+        Deposit(Service(), volunteer: child).Refusal.ShouldBe(new TooYoungToServe(Volunteer.Id, new LocalDate(2026, 11, 21)));
+        Deposit(Service(), volunteer: child with { BirthDate = new LocalDate(2016, 11, 20) }).Refusal.ShouldBeNull();
+    }
+
+    [Fact]
     public void a_deposit_overlapping_a_credited_service_of_the_volunteer_is_refused_naming_it()
     {
         var earlier = ServiceRecordProjection.RecordOf(Deposit(Service("r-0", 8, 10)).Events);

@@ -7,6 +7,8 @@ using TimeBank.Ledger;
 using TimeBank.ServiceRecords;
 using TimeBank.ServiceRecords.Depositing;
 using TimeBank.Tests.Ledger;
+using TimeBank.Tests.Markets;
+using PeopleRequests = TimeBank.Tests.People.PeopleRequests;
 
 namespace TimeBank.Tests.ServiceRecords;
 
@@ -215,6 +217,34 @@ public sealed class recording_service(AppFixture fixture) : ApiTest(fixture)
             startedAt = started, endedAt = ended, timeZone = zone
         }, 400);
         (await result.Problem("urn:timebank:problem:validation")).GetProperty("errors").TryGetProperty("endedAt", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task a_service_older_than_the_back_posting_window_is_refused_naming_startedAt()
+    {
+        var (volunteer, elder) = await People();
+        var old = Fixture.LocalNow().PlusDays(-366);
+        var result = await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, old, 60), 400);
+        (await result.Problem("urn:timebank:problem:validation")).GetProperty("errors").TryGetProperty("startedAt", out _).ShouldBeTrue();
+
+        await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, Fixture.LocalNow().PlusDays(-364), 60), 201);
+    }
+
+    [Fact]
+    public async Task a_service_before_the_volunteers_tenth_birthday_is_refused_and_nothing_is_credited()
+    {
+        var birth = PeopleRequests.Today(Fixture).PlusYears(-10).PlusDays(-100);
+        var body = PeopleRequests.Volunteer(PeopleRequests.NewIdNumber(birth));
+        body["guardian"] = new Dictionary<string, object?> { ["fullName"] = "王芳", ["phone"] = TestPeople.Phone() };
+        var child = (await (await Host.PostAsync(Keys.Platform, "/api/volunteers", body, 201)).Json()).GetProperty("id").GetGuid();
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+
+        var before = await Host.PostAsync(Keys.Platform, "/api/service-records",
+            LedgerScenarios.ServiceBody(child, elder, Fixture.LocalNow().PlusDays(-200), 60), 422);
+        (await before.Problem("urn:timebank:problem:too-young-to-serve")).GetProperty("errors").TryGetProperty("startedAt", out _).ShouldBeTrue();
+        (await Host.AccountAsync(Keys.Platform, child)).BalanceMinutes.ShouldBe(0);
+
+        await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(child, elder, Fixture.LocalNow().PlusDays(-50), 60), 201);
     }
 
     [Fact]

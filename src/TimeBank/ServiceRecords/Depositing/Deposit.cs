@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using TimeBank.Ledger;
 using TimeBank.People;
+using TimeBank.People.Registering;
 
 namespace TimeBank.ServiceRecords.Depositing;
 
@@ -68,8 +69,10 @@ public static class DepositEndpoint
         if (request.EndedAt is null) errors["endedAt"] = ["The local end date-time is required."];
         if (zone is not null && request is { StartedAt: { } started, EndedAt: { } ended })
         {
-            var problem = ServicePeriod.Check(started, ended, zone, clock.GetCurrentInstant());
+            var now = clock.GetCurrentInstant();
+            var problem = ServicePeriod.Check(started, ended, zone, now);
             if (problem is not null) errors["endedAt"] = [problem];
+            else if (ServicePeriod.TooOld(started, zone, now, options.Value.BackPosting) is { } tooOld) errors["startedAt"] = [tooOld];
         }
 
         return Problems.Validate(errors);
@@ -112,6 +115,11 @@ public static class ServicePeriod
     }
 
     public static int Minutes(Instant startsAt, Instant endsAt) => (int)(endsAt - startsAt).TotalMinutes;
+
+    public static string? TooOld(LocalDateTime started, DateTimeZone zone, Instant now, Duration window) =>
+        started.InZoneLeniently(zone).ToInstant() < now - window
+            ? $"A service may be posted up to {window.Days} days after it happened; this one is older."
+            : null;
 }
 
 /// <summary>
@@ -270,7 +278,8 @@ public static class RecordServicesHandler
 
     /// <summary>
     /// The deposit: credits the volunteer with the service's minutes and the points they earn at the rate in force now,
-    /// unless the people are unknown, the same person, or the volunteer has a credited service in the same period.
+    /// unless the people are unknown, the same person, the volunteer was under 10 then, or has a credited service in the
+    /// same period.
     /// </summary>
     public static Decision<ServiceRecorded> Decide(RecordService command, string fingerprint, Volunteer? volunteer, Elder? elder,
         IEnumerable<ServiceRecord> credited, (int Minutes, int Points) balance, PointsOptions points, Instant now)
@@ -284,6 +293,8 @@ public static class RecordServicesHandler
                 "volunteerId must be a registered volunteer and elderId a registered elder.", unknown);
         }
         if (volunteer!.IdNumberHash == elder!.IdNumberHash) return new SelfService();
+        var mayServeFrom = volunteer.BirthDate.PlusYears(VolunteerRules.MinimumAge);
+        if (command.StartedAt.Date < mayServeFrom) return new TooYoungToServe(command.VolunteerId, mayServeFrom);
 
         var overlapping = credited.FirstOrDefault(r => r.VolunteerId == command.VolunteerId && r.StartsAt < command.EndsAt && r.EndsAt > command.StartsAt);
         if (overlapping is not null) return new OverlappingService(overlapping.Id);
