@@ -27,6 +27,7 @@ public static class Problems
         public const string NotYetChained = TypePrefix + "not-yet-chained";
         public const string ChainBroken = TypePrefix + "chain-broken";
         public const string Internal = TypePrefix + "internal";
+        public const string Unavailable = TypePrefix + "unavailable";
     }
 
     public static ProblemDetails Validation(IDictionary<string, string[]> errors) =>

@@ -43,6 +43,7 @@ public sealed class api_keys(AppFixture fixture) : ApiTest(fixture)
             s.ContentTypeShouldBe("application/problem+json");
         });
         (await result.ReadAsTextAsync()).ShouldContain("urn:timebank:problem:unauthorized");
+        result.Context.Response.Headers.WWWAuthenticate.ToString().ShouldBe("ApiKey header=\"X-Api-Key\"");
     }
 
     [Fact]
