@@ -66,7 +66,7 @@ public static class Operations
         return new Operation("account-read", 200, _ =>
         {
             var id = world.Volunteers[funded[Random.Shared.Next(funded.Length)]];
-            return new Step(Api.Get($"/api/accounts/{id}", world.KioskKey));
+            return new Step(Api.Get($"/api/accounts/{id}", world.PlatformKey));
         });
     }
 

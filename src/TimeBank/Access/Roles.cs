@@ -12,7 +12,8 @@ public static class Roles
     /// <summary>Role lists for [Authorize(Roles = ...)]: who may call what.</summary>
     public const string Writers = Admin + "," + Platform;
     public const string PeopleReaders = Admin + "," + Platform + "," + Auditor;
-    public const string AccountReaders = Admin + "," + Platform + "," + Kiosk + "," + Auditor;
+    /// <summary>A kiosk reads a member's points and minutes through the member look-up of its market, never a statement.</summary>
+    public const string AccountReaders = Admin + "," + Platform + "," + Auditor;
     public const string LedgerReaders = Admin + "," + Auditor;
     public const string Anyone = Admin + "," + Platform + "," + Kiosk + "," + Auditor;
 

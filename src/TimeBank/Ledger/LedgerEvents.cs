@@ -31,7 +31,8 @@ public sealed record TransferReceived(Guid TransferId, Guid From, Guid To, int M
 
 /// <summary>Reserves minutes for a redemption: they stay in the balance but are no longer available.</summary>
 public sealed record RedemptionHeld(
-    Guid RedemptionId, Guid AccountId, int Minutes, string ServiceType, string Description, Instant HeldAt, Instant ExpiresAt) : ILedgerEntry
+    Guid RedemptionId, Guid AccountId, int Minutes, string ServiceType, string Description, Instant HeldAt, Instant ExpiresAt,
+    string? HeldBy = null) : ILedgerEntry
 {
     string ILedgerEntry.Kind => "hold-placed";
     int ILedgerEntry.BalanceChange => 0;

@@ -1,3 +1,4 @@
+using Marten.Services.BatchQuerying;
 namespace TimeBank.People;
 
 /// <summary>What the ledger needs to know of a registered person.</summary>
@@ -16,6 +17,17 @@ public interface IPerson
 
     /// <summary>The API key that registered the person.</summary>
     string RegisteredBy { get; }
+}
+
+public static class Person
+{
+    /// <summary>The key that registered the person whose account this is, read in <paramref name="batch"/>; null for the pool.</summary>
+    public static async Task<string?> RegistrarOf(IBatchedQuery batch, Guid account)
+    {
+        var volunteer = batch.Load<Volunteer>(account);
+        var elder = batch.Load<Elder>(account);
+        return (await volunteer)?.RegisteredBy ?? (await elder)?.RegisteredBy;
+    }
 }
 
 /// <summary>

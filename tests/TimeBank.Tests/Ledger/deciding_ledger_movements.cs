@@ -1,4 +1,5 @@
 using NodaTime;
+using TimeBank.Access;
 using Shouldly;
 using TimeBank.Ledger;
 using TimeBank.Ledger.Redeeming;
@@ -15,6 +16,9 @@ public sealed class deciding_ledger_movements
     private static readonly Guid Giver = Guid.CreateVersion7();
     private static readonly Guid Receiver = Guid.CreateVersion7();
 
+    private static readonly Caller Platform = new("platform-key", "平台", Roles.Platform);
+    private static readonly Caller Admin = new("admin-key", "管理员", Roles.Admin);
+
     private static Account Opened(Guid id, int minutes = 0, int held = 0) =>
         new Account().Apply(new AccountOpened(id, AccountHolder.Volunteer, Now)) with { BalanceMinutes = minutes, HeldMinutes = held };
 
@@ -22,7 +26,7 @@ public sealed class deciding_ledger_movements
     public void a_transfer_debits_the_sender_and_credits_the_receiver_by_the_same_minutes()
     {
         var id = Guid.CreateVersion7();
-        var (sent, received) = TransferHandler.Decide(new Transfer(Giver, Receiver, 30, "给母亲"), Opened(Giver, 100), Opened(Receiver), id, Now).Events;
+        var (sent, received) = TransferHandler.Decide(new Transfer(Giver, Receiver, 30, "给母亲"), Platform, "platform-key", Opened(Giver, 100), Opened(Receiver), id, Now).Events;
 
         sent.ShouldBe(new TransferSent(id, Giver, Receiver, 30, "给母亲", Now));
         received.ShouldBe(new TransferReceived(id, Giver, Receiver, 30, "给母亲", Now));
@@ -31,7 +35,7 @@ public sealed class deciding_ledger_movements
     [Fact]
     public void a_transfer_of_more_than_the_available_minutes_is_refused_with_the_shortfall()
     {
-        var decision = TransferHandler.Decide(new Transfer(Giver, Receiver, 90, "x"), Opened(Giver, 100, held: 20), Opened(Receiver), Guid.NewGuid(), Now);
+        var decision = TransferHandler.Decide(new Transfer(Giver, Receiver, 90, "x"), Platform, "platform-key", Opened(Giver, 100, held: 20), Opened(Receiver), Guid.NewGuid(), Now);
 
         decision.Refusal.ShouldBe(new NotEnoughMinutes(Giver.ToString(), 90, 80));
     }
@@ -39,7 +43,7 @@ public sealed class deciding_ledger_movements
     [Fact]
     public void a_transfer_naming_unopened_accounts_is_refused_naming_each()
     {
-        var refusal = TransferHandler.Decide(new Transfer(Giver, Receiver, 1, "x"), null, null, Guid.NewGuid(), Now).Refusal
+        var refusal = TransferHandler.Decide(new Transfer(Giver, Receiver, 1, "x"), Platform, "platform-key", null, null, Guid.NewGuid(), Now).Refusal
             .ShouldBeOfType<UnknownReferences>();
 
         refusal.Fields.Keys.ShouldBe(["from", "to"], ignoreOrder: true);
@@ -48,9 +52,9 @@ public sealed class deciding_ledger_movements
     [Fact]
     public void the_public_pool_exists_before_its_first_event_but_has_nothing_to_give()
     {
-        TransferHandler.Decide(new Transfer(Giver, SystemAccounts.PublicPool, 10, "捐赠"), Opened(Giver, 10), null, Guid.NewGuid(), Now)
+        TransferHandler.Decide(new Transfer(Giver, SystemAccounts.PublicPool, 10, "捐赠"), Platform, "platform-key", Opened(Giver, 10), null, Guid.NewGuid(), Now)
             .Refusal.ShouldBeNull();
-        TransferHandler.Decide(new Transfer(SystemAccounts.PublicPool, Receiver, 10, "x"), null, Opened(Receiver), Guid.NewGuid(), Now)
+        TransferHandler.Decide(new Transfer(SystemAccounts.PublicPool, Receiver, 10, "x"), Admin, null, null, Opened(Receiver), Guid.NewGuid(), Now)
             .Refusal.ShouldBe(new NotEnoughMinutes(SystemAccounts.PublicPoolName, 10, 0));
     }
 
@@ -59,24 +63,24 @@ public sealed class deciding_ledger_movements
     {
         var id = Guid.CreateVersion7();
         var expires = Now + Duration.FromDays(7);
-        var held = RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 40, "bathing", "助浴"), Opened(Giver, 100, held: 60), id, Now, expires).Events;
+        var held = RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 40, "bathing", "助浴"), Platform, "platform-key", Opened(Giver, 100, held: 60), id, Now, expires).Events;
 
-        held.ShouldBe(new RedemptionHeld(id, Giver, 40, "bathing", "助浴", Now, expires));
+        held.ShouldBe(new RedemptionHeld(id, Giver, 40, "bathing", "助浴", Now, expires, "platform-key"));
     }
 
     [Fact]
     public void a_redemption_beyond_the_available_minutes_or_for_no_account_is_refused()
     {
-        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 41, "bathing", "助浴"), Opened(Giver, 100, held: 60), Guid.NewGuid(), Now, Now)
+        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 41, "bathing", "助浴"), Platform, "platform-key", Opened(Giver, 100, held: 60), Guid.NewGuid(), Now, Now)
             .Refusal.ShouldBe(new NotEnoughMinutes(Giver.ToString(), 41, 40));
-        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 1, "bathing", "助浴"), null, Guid.NewGuid(), Now, Now)
+        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 1, "bathing", "助浴"), Platform, "platform-key", null, Guid.NewGuid(), Now, Now)
             .Refusal.ShouldBeOfType<UnknownReferences>().Fields.Keys.ShouldBe(["accountId"]);
     }
 
     private static (Redemption Redemption, Account Account) Held(int minutes)
     {
         var held = new RedemptionHeld(Guid.CreateVersion7(), Giver, minutes, "bathing", "助浴", Now, Now + Duration.FromDays(7));
-        var redemption = new Redemption { Id = held.RedemptionId, AccountId = Giver, Minutes = minutes, Status = RedemptionStatus.Held };
+        var redemption = new Redemption { Id = held.RedemptionId, AccountId = Giver, Minutes = minutes, Status = RedemptionStatus.Held, HeldBy = "platform-key" };
         return (redemption, Opened(Giver, 100).Apply(held));
     }
 
@@ -85,9 +89,9 @@ public sealed class deciding_ledger_movements
     {
         var (redemption, account) = Held(30);
 
-        CloseRedemptionHandler.Decide(Closing.Settle, redemption, account, Now).Events
+        CloseRedemptionHandler.Decide(Closing.Settle, Platform, redemption, account, Now).Events
             .ShouldBe([new RedemptionSettled(redemption.Id, Giver, 30, Now)]);
-        CloseRedemptionHandler.Decide(Closing.Cancel, redemption, account, Now).Events
+        CloseRedemptionHandler.Decide(Closing.Cancel, Platform, redemption, account, Now).Events
             .ShouldBe([new RedemptionCancelled(redemption.Id, Giver, 30, Now)]);
     }
 
@@ -98,8 +102,8 @@ public sealed class deciding_ledger_movements
         var settled = account.Apply(new RedemptionSettled(redemption.Id, Giver, 30, Now));
         var settledRedemption = redemption with { Status = RedemptionStatus.Settled };
 
-        CloseRedemptionHandler.Decide(Closing.Settle, settledRedemption, settled, Now).Events.ShouldBeEmpty();
-        CloseRedemptionHandler.Decide(Closing.Cancel, settledRedemption, settled, Now).Refusal
+        CloseRedemptionHandler.Decide(Closing.Settle, Platform, settledRedemption, settled, Now).Events.ShouldBeEmpty();
+        CloseRedemptionHandler.Decide(Closing.Cancel, Platform, settledRedemption, settled, Now).Refusal
             .ShouldBe(new RedemptionNotHeld(redemption.Id, RedemptionStatus.Settled, RedemptionStatus.Cancelled));
     }
 
@@ -111,6 +115,32 @@ public sealed class deciding_ledger_movements
 
         ExpireRedemptionHandler.Decide(expire, account, Now).ShouldBe(new RedemptionExpired(redemption.Id, Giver, 30, Now));
         ExpireRedemptionHandler.Decide(expire, account.Apply(new RedemptionCancelled(redemption.Id, Giver, 30, Now)), Now).ShouldBeNull();
+    }
+
+    [Fact]
+    public void minutes_leave_a_persons_account_only_by_the_platform_that_registered_them_or_an_admin()
+    {
+        var other = new Caller("other-platform", "另一平台", Roles.Platform);
+        var transfer = new Transfer(Giver, Receiver, 10, "x");
+
+        TransferHandler.Decide(transfer, other, "platform-key", Opened(Giver, 100), Opened(Receiver), Guid.NewGuid(), Now)
+            .Refusal.ShouldBeOfType<NotPermitted>();
+        TransferHandler.Decide(transfer, Admin, "platform-key", Opened(Giver, 100), Opened(Receiver), Guid.NewGuid(), Now).Refusal.ShouldBeNull();
+        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 10, "bathing", "助浴"), other, "platform-key", Opened(Giver, 100),
+            Guid.NewGuid(), Now, Now).Refusal.ShouldBeOfType<NotPermitted>();
+        TransferHandler.Decide(new Transfer(SystemAccounts.PublicPool, Receiver, 10, "x"), Platform, null, Opened(SystemAccounts.PublicPool, 100),
+            Opened(Receiver), Guid.NewGuid(), Now).Refusal.ShouldBeOfType<NotPermitted>();
+    }
+
+    [Fact]
+    public void a_hold_is_settled_or_cancelled_only_by_the_key_that_placed_it_or_an_admin()
+    {
+        var (redemption, account) = Held(30);
+        var other = new Caller("other-platform", "另一平台", Roles.Platform);
+
+        CloseRedemptionHandler.Decide(Closing.Settle, other, redemption, account, Now).Refusal.ShouldBeOfType<NotPermitted>();
+        CloseRedemptionHandler.Decide(Closing.Cancel, Admin, redemption, account, Now).Refusal.ShouldBeNull();
+        CloseRedemptionHandler.Decide(Closing.Cancel, other, redemption with { HeldBy = null }, account, Now).Refusal.ShouldBeOfType<NotPermitted>();
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class earning_points(AppFixture fixture) : ApiTest(fixture)
             LedgerScenarios.ServiceBody(volunteer, elder, DaysAgo(1), 45, serviceType: "medical-escort"), 201)).Body<ServiceRecordResult>();
         (escort.CreditedPoints, escort.PointsBalance, escort.BalanceMinutes).ShouldBe((15, 23, 95));
 
-        (await Host.AccountAsync(Keys.Kiosk, volunteer)).PointsBalance.ShouldBe(23);
+        (await Host.AccountAsync(Keys.Platform, volunteer)).PointsBalance.ShouldBe(23);
         (await Host.GetAsync<ServiceRecordView>(Keys.Auditor, $"/api/service-records/{escort.Id}")).CreditedPoints.ShouldBe(15);
     }
 
@@ -57,7 +57,7 @@ public sealed class earning_points(AppFixture fixture) : ApiTest(fixture)
             201, Guid.NewGuid().ToString());
 
         await Host.PostAsync(Keys.Platform, $"/api/service-records/{wrong.Id}/reversal", new { reason = "重复录入" }, 200);
-        var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        var account = await Host.AccountAsync(Keys.Platform, volunteer);
         (account.BalanceMinutes, account.PointsBalance).ShouldBe((90, 20));
 
         var points = await Host.GetAsync<EntriesPage>(Keys.Auditor, $"/api/accounts/{volunteer}/entries?currency=points");

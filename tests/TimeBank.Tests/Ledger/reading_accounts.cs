@@ -20,12 +20,12 @@ public sealed class reading_accounts(AppFixture fixture) : ApiTest(fixture)
     {
         var result = await Host.Scenario(s =>
         {
-            s.WithRequestHeader("X-Api-Key", Keys.Kiosk);
+            s.WithRequestHeader("X-Api-Key", Keys.Platform);
             s.Get.Url($"/api/accounts/{Guid.NewGuid()}");
             s.StatusCodeShouldBe(404);
         });
         await result.Problem("urn:timebank:problem:not-found");
-        await Host.GetAsync<object>(Keys.Kiosk, "/api/accounts/not-an-id", 404);
+        await Host.GetAsync<object>(Keys.Platform, "/api/accounts/not-an-id", 404);
     }
 
     [Fact]
@@ -78,24 +78,24 @@ public sealed class reading_accounts(AppFixture fixture) : ApiTest(fixture)
             await Host.PostAsync(Keys.Platform, "/api/transfers", new { from = volunteer.ToString(), to = elder.ToString(), minutes = 100, reason = "赠与" }, 201, Guid.NewGuid().ToString());
         }
 
-        var firstPage = await Host.GetAsync<EntriesPage>(Keys.Kiosk, $"/api/accounts/{volunteer}/entries?page=1&pageSize=4");
+        var firstPage = await Host.GetAsync<EntriesPage>(Keys.Platform, $"/api/accounts/{volunteer}/entries?page=1&pageSize=4");
         firstPage.TotalItems.ShouldBe(6);
         firstPage.TotalPages.ShouldBe(2);
         firstPage.Items.Select(e => e.BalanceAfterMinutes).ShouldBe([1200, 1300, 1400, 1500]);
         firstPage.Items.Select(e => e.Sequence).ShouldBeInOrder(SortDirection.Descending);
 
-        var secondPage = await Host.GetAsync<EntriesPage>(Keys.Kiosk, $"/api/accounts/{volunteer}/entries?page=2&pageSize=4");
+        var secondPage = await Host.GetAsync<EntriesPage>(Keys.Platform, $"/api/accounts/{volunteer}/entries?page=2&pageSize=4");
         secondPage.Items.Select(e => (e.Kind, e.AmountMinutes, e.BalanceAfterMinutes))
             .ShouldBe([("service-credit", 600, 1200), ("service-credit", 600, 600)]);
         secondPage.Items.ShouldAllBe(e => e.Counterparty == SystemAccounts.IssuanceName);
 
         // Far past the last page is empty, even where page × pageSize passes the range of an int.
-        var farPage = await Host.GetAsync<EntriesPage>(Keys.Kiosk, $"/api/accounts/{volunteer}/entries?page={int.MaxValue}&pageSize=500");
+        var farPage = await Host.GetAsync<EntriesPage>(Keys.Platform, $"/api/accounts/{volunteer}/entries?page={int.MaxValue}&pageSize=500");
         farPage.Items.ShouldBeEmpty();
 
         var bad = await Host.Scenario(s =>
         {
-            s.WithRequestHeader("X-Api-Key", Keys.Kiosk);
+            s.WithRequestHeader("X-Api-Key", Keys.Platform);
             s.Get.Url($"/api/accounts/{volunteer}/entries?pageSize=5000");
             s.StatusCodeShouldBe(400);
         });
@@ -103,7 +103,7 @@ public sealed class reading_accounts(AppFixture fixture) : ApiTest(fixture)
 
         var unparseable = await Host.Scenario(s =>
         {
-            s.WithRequestHeader("X-Api-Key", Keys.Kiosk);
+            s.WithRequestHeader("X-Api-Key", Keys.Platform);
             s.Get.Url($"/api/accounts/{volunteer}/entries?page=first");
             s.StatusCodeShouldBe(400);
         });

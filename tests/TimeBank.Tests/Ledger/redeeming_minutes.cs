@@ -25,19 +25,19 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
         var hold = await Hold(volunteer, 80);
         hold.Status.ShouldBe(RedemptionStatus.Held);
         hold.ExpiresAt.ShouldBe(Fixture.Clock.GetCurrentInstant() + Duration.FromDays(7));
-        var during = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        var during = await Host.AccountAsync(Keys.Platform, volunteer);
         (during.BalanceMinutes, during.HeldMinutes, during.AvailableMinutes).ShouldBe((200, 80, 120));
 
         var settled = await (await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 200)).Body<RedemptionView>();
         settled.Status.ShouldBe(RedemptionStatus.Settled);
-        var after = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        var after = await Host.AccountAsync(Keys.Platform, volunteer);
         (after.BalanceMinutes, after.HeldMinutes, after.AvailableMinutes, after.ServedMinutes).ShouldBe((120, 0, 120, 200));
 
         // Settling again is a safe retry; cancelling a settled redemption is refused.
         await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 200);
         var cancel = await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/cancel", new { }, 409);
         await cancel.Problem("urn:timebank:problem:redemption-not-held");
-        (await Host.AccountAsync(Keys.Kiosk, volunteer)).BalanceMinutes.ShouldBe(120);
+        (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(120);
 
         var trial = await Host.GetAsync<TrialBalance>(Keys.Auditor, "/api/ledger/trial-balance");
         trial.Currencies[0].SumOfBalances.ShouldBe(0);
@@ -57,7 +57,7 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
         var settle = await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 409);
         var notHeld = await settle.Problem("urn:timebank:problem:redemption-not-held");
         (notHeld.GetProperty("status").GetInt32(), notHeld.GetProperty("redemptionStatus").GetString()).ShouldBe((409, "cancelled"));
-        var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        var account = await Host.AccountAsync(Keys.Platform, volunteer);
         (account.BalanceMinutes, account.HeldMinutes).ShouldBe((60, 0));
         (await Host.GetAsync<RedemptionView>(Keys.Auditor, $"/api/redemptions/{hold.Id}")).Status.ShouldBe(RedemptionStatus.Cancelled);
     }
@@ -70,7 +70,7 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
         var first = await Hold(volunteer, 20, 201, key);
         var again = await Hold(volunteer, 20, 200, key);
         again.ShouldBe(first);
-        (await Host.AccountAsync(Keys.Kiosk, volunteer)).HeldMinutes.ShouldBe(20);
+        (await Host.AccountAsync(Keys.Platform, volunteer)).HeldMinutes.ShouldBe(20);
 
         var reused = await Host.PostAsync(Keys.Platform, "/api/redemptions", Body(volunteer, 21), 409, key);
         await reused.Problem("urn:timebank:problem:idempotency-key-reused");
@@ -82,7 +82,7 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
         var (volunteer, _) = await Fixture.VolunteerWithBalance(30);
         var result = await Host.PostAsync(Keys.Platform, "/api/redemptions", Body(volunteer, 31), 409, Guid.NewGuid().ToString());
         (await result.Problem("urn:timebank:problem:insufficient-balance")).GetProperty("shortfallMinutes").GetInt32().ShouldBe(1);
-        (await Host.AccountAsync(Keys.Kiosk, volunteer)).HeldMinutes.ShouldBe(0);
+        (await Host.AccountAsync(Keys.Platform, volunteer)).HeldMinutes.ShouldBe(0);
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
 
         statuses.Count(s => s == 201).ShouldBe(4);
         statuses.Count(s => s == 409).ShouldBe(6);
-        var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        var account = await Host.AccountAsync(Keys.Platform, volunteer);
         (account.HeldMinutes, account.AvailableMinutes).ShouldBe((100, 0));
     }
 
@@ -148,8 +148,23 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
 
         var expired = await Host.GetAsync<RedemptionView>(Keys.Platform, $"/api/redemptions/{hold.Id}");
         expired.Status.ShouldBe(RedemptionStatus.Expired);
-        var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        var account = await Host.AccountAsync(Keys.Platform, volunteer);
         (account.BalanceMinutes, account.HeldMinutes, account.AvailableMinutes).ShouldBe((50, 0, 50));
         await Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 409);
+    }
+
+    [Fact]
+    public async Task another_platform_can_neither_hold_a_persons_minutes_nor_settle_or_cancel_anothers_hold()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(60);
+        await Host.PostAsync(Keys.OtherPlatform, "/api/redemptions", Body(volunteer, 10), 403, Guid.NewGuid().ToString());
+
+        var hold = await Hold(volunteer, 20);
+        await Host.PostAsync(Keys.OtherPlatform, $"/api/redemptions/{hold.Id}/settle", new { }, 403);
+        await Host.PostAsync(Keys.OtherPlatform, $"/api/redemptions/{hold.Id}/cancel", new { }, 403);
+        (await Host.AccountAsync(Keys.Platform, volunteer)).HeldMinutes.ShouldBe(20);
+
+        var settled = await (await Host.PostAsync(Keys.Admin, $"/api/redemptions/{hold.Id}/settle", new { }, 200)).Body<RedemptionView>();
+        settled.Status.ShouldBe(RedemptionStatus.Settled);
     }
 }

@@ -28,11 +28,11 @@ public sealed class transferring_minutes(AppFixture fixture) : ApiTest(fixture)
         transfer.Minutes.ShouldBe(50);
         transfer.FromBalanceMinutes.ShouldBe(70);
 
-        (await Host.AccountAsync(Keys.Kiosk, giver)).BalanceMinutes.ShouldBe(70);
-        var received = await Host.AccountAsync(Keys.Kiosk, receiver);
+        (await Host.AccountAsync(Keys.Platform, giver)).BalanceMinutes.ShouldBe(70);
+        var received = await Host.AccountAsync(Keys.Platform, receiver);
         received.BalanceMinutes.ShouldBe(50);
         received.ServedMinutes.ShouldBe(0);
-        (await Host.AccountAsync(Keys.Kiosk, giver)).ServedMinutes.ShouldBe(120);
+        (await Host.AccountAsync(Keys.Platform, giver)).ServedMinutes.ShouldBe(120);
 
         var giverEntries = await Host.GetAsync<EntriesPage>(Keys.Auditor, $"/api/accounts/{giver}/entries");
         var newest = giverEntries.Items[0];
@@ -162,5 +162,40 @@ public sealed class transferring_minutes(AppFixture fixture) : ApiTest(fixture)
             await Host.PostAsync(key, "/api/transfers", Body(giver, elder, 10), 403, Guid.NewGuid().ToString());
         }
         (await Host.AccountAsync(Keys.Platform, giver)).BalanceMinutes.ShouldBe(30);
+    }
+
+    [Fact]
+    public async Task another_platform_cannot_move_minutes_out_of_a_person_it_did_not_register()
+    {
+        var (giver, elder) = await Fixture.VolunteerWithBalance(30);
+
+        var refused = await Host.PostAsync(Keys.OtherPlatform, "/api/transfers", Body(giver, elder, 10), 403, Guid.NewGuid().ToString());
+        await refused.Problem("urn:timebank:problem:forbidden");
+        (await Host.AccountAsync(Keys.Platform, giver)).BalanceMinutes.ShouldBe(30);
+
+        await Host.PostAsync(Keys.Admin, "/api/transfers", Body(giver, elder, 10), 201, Guid.NewGuid().ToString());
+        (await Host.AccountAsync(Keys.Platform, giver)).BalanceMinutes.ShouldBe(20);
+    }
+
+    [Fact]
+    public async Task only_an_admin_moves_minutes_out_of_the_public_pool()
+    {
+        var (giver, elder) = await Fixture.VolunteerWithBalance(30);
+        await Host.PostAsync(Keys.Platform, "/api/transfers", new { from = giver.ToString(), to = "public-pool", minutes = 20, reason = "捐赠" }, 201,
+            Guid.NewGuid().ToString());
+        var fromPool = new { from = "public-pool", to = elder.ToString(), minutes = 5, reason = "公益时间" };
+
+        await Host.PostAsync(Keys.Platform, "/api/transfers", fromPool, 403, Guid.NewGuid().ToString());
+        await Host.PostAsync(Keys.Admin, "/api/transfers", fromPool, 201, Guid.NewGuid().ToString());
+        (await Host.AccountAsync(Keys.Platform, elder)).BalanceMinutes.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task a_kiosk_reads_no_accounts_statements_or_redemptions()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(30);
+        await Host.GetAsync<object>(Keys.Kiosk, $"/api/accounts/{volunteer}", 403);
+        await Host.GetAsync<object>(Keys.Kiosk, $"/api/accounts/{volunteer}/entries", 403);
+        await Host.GetAsync<object>(Keys.Kiosk, $"/api/redemptions/{Guid.NewGuid()}", 403);
     }
 }

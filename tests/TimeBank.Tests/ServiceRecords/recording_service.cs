@@ -48,7 +48,7 @@ public sealed class recording_service(AppFixture fixture) : ApiTest(fixture)
         record.TimeZone.ShouldBe("Asia/Shanghai");
         record.StartedAt.ShouldBe(Yesterday9);
 
-        var account = await Host.AccountAsync(Keys.Kiosk, volunteer);
+        var account = await Host.AccountAsync(Keys.Platform, volunteer);
         account.BalanceMinutes.ShouldBe(90);
         account.ServedMinutes.ShouldBe(90);
         account.AvailableMinutes.ShouldBe(90);

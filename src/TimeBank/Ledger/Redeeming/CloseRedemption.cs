@@ -30,7 +30,7 @@ public static class CloseRedemptionEndpoints
 
 public static class CloseRedemptionHandler
 {
-    public static async Task<Outcome> Handle(CloseRedemption command, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(CloseRedemption command, IDocumentSession session, IClock clock, Envelope envelope)
     {
         var redemption = await session.LoadAsync<Redemption>(command.RedemptionId);
         if (redemption is null) return new NotFound("Redemption", command.RedemptionId.ToString());
@@ -38,7 +38,7 @@ public static class CloseRedemptionHandler
         var stream = await session.Events.FetchForWriting<Account>(redemption.AccountId);
         var account = stream.Aggregate!;
         var now = clock.GetCurrentInstant();
-        var decision = Decide(command.Closing, redemption, account, now);
+        var decision = Decide(command.Closing, Scopes.CallerOf(envelope), redemption, account, now);
         if (decision.Refusal is { } refusal) return refusal;
 
         if (decision.Events is []) return Outcome.Existing(RedemptionView.Of(redemption, account.AvailableMinutes));
@@ -49,8 +49,9 @@ public static class CloseRedemptionHandler
     }
 
     /// <summary>The settling or cancelling event, or none when the redemption was already closed that way.</summary>
-    public static Decision<object[]> Decide(Closing closing, Redemption redemption, Account account, Instant now)
+    public static Decision<object[]> Decide(Closing closing, Caller caller, Redemption redemption, Account account, Instant now)
     {
+        if (Scopes.MayClose(caller, redemption.Id, redemption.HeldBy) is { } notPermitted) return notPermitted;
         var wanted = Wanted(closing);
         if (!account.OpenHolds.ContainsKey(redemption.Id))
         {

@@ -22,6 +22,9 @@ public sealed record Redemption
     public Instant HeldAt { get; init; }
     public Instant ExpiresAt { get; init; }
     public Instant? ClosedAt { get; init; }
+
+    /// <summary>The key that placed the hold; only it, or an admin, may settle or cancel it.</summary>
+    public string? HeldBy { get; init; }
 }
 
 public sealed class RedemptionProjection : MultiStreamProjection<Redemption, Guid>
@@ -43,7 +46,8 @@ public sealed class RedemptionProjection : MultiStreamProjection<Redemption, Gui
         Description = e.Description,
         Status = RedemptionStatus.Held,
         HeldAt = e.HeldAt,
-        ExpiresAt = e.ExpiresAt
+        ExpiresAt = e.ExpiresAt,
+        HeldBy = e.HeldBy
     };
 
     public Redemption Apply(RedemptionSettled e, Redemption r) => r with { Status = RedemptionStatus.Settled, ClosedAt = e.SettledAt };

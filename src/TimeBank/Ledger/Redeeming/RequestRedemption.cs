@@ -47,11 +47,15 @@ public static class RequestRedemptionEndpoint
 public static class RequestRedemptionHandler
 {
     public static async Task<Outcome> Handle(RequestRedemption command, IDocumentSession session, IClock clock,
-        IOptions<TimeBankOptions> options, IMessageContext messages)
+        IOptions<TimeBankOptions> options, IMessageContext messages, Envelope envelope)
     {
-        var stream = await session.Events.FetchForWriting<Account>(command.AccountId);
+        var batch = session.CreateBatchQuery();
+        var accountStream = batch.Events.FetchForWriting<Account>(command.AccountId);
+        var holder = People.Person.RegistrarOf(batch, command.AccountId);
+        await batch.Execute();
+        var stream = await accountStream;
         var now = clock.GetCurrentInstant();
-        var decision = Decide(command, stream.Aggregate, Guid.CreateVersion7(), now, now + options.Value.Hold);
+        var decision = Decide(command, Scopes.CallerOf(envelope), await holder, stream.Aggregate, Guid.CreateVersion7(), now, now + options.Value.Hold);
         if (decision.Refusal is { } refusal) return refusal;
 
         var held = decision.Events;
@@ -61,8 +65,10 @@ public static class RequestRedemptionHandler
             held.Description, RedemptionStatus.Held, now, held.ExpiresAt, null, (stream.Aggregate?.AvailableMinutes ?? 0) - held.Minutes));
     }
 
-    public static Decision<RedemptionHeld> Decide(RequestRedemption command, Account? account, Guid redemptionId, Instant now, Instant expiresAt)
+    public static Decision<RedemptionHeld> Decide(RequestRedemption command, Caller caller, string? holderRegisteredBy, Account? account,
+        Guid redemptionId, Instant now, Instant expiresAt)
     {
+        if (Scopes.MayDebit(caller, command.AccountId, holderRegisteredBy) is { } notPermitted) return notPermitted;
         if (account is null && command.AccountId != SystemAccounts.PublicPool)
         {
             return new UnknownReferences("The redemption names an account that does not exist.", $"No account has id {command.AccountId}.",
@@ -72,6 +78,7 @@ public static class RequestRedemptionHandler
         var available = account?.AvailableMinutes ?? 0;
         if (available < command.Minutes) return new NotEnoughMinutes(SystemAccounts.Name(command.AccountId), command.Minutes, available);
 
-        return new RedemptionHeld(redemptionId, command.AccountId, command.Minutes, command.ServiceType, command.Description, now, expiresAt);
+        return new RedemptionHeld(redemptionId, command.AccountId, command.Minutes, command.ServiceType, command.Description, now, expiresAt,
+            caller.KeyId);
     }
 }

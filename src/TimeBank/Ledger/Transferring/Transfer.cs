@@ -44,16 +44,17 @@ public static class TransferEndpoint
 
 public static class TransferHandler
 {
-    public static async Task<Outcome> Handle(Transfer transfer, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(Transfer transfer, IDocumentSession session, IClock clock, Envelope envelope)
     {
         var batch = session.CreateBatchQuery();
         var fromStream = batch.Events.FetchForWriting<Account>(transfer.From);
         var toStream = batch.Events.FetchForWriting<Account>(transfer.To);
+        var giver = People.Person.RegistrarOf(batch, transfer.From);
         await batch.Execute();
         var (from, to) = (await fromStream, await toStream);
 
         var now = clock.GetCurrentInstant();
-        var decision = Decide(transfer, from.Aggregate, to.Aggregate, Guid.CreateVersion7(), now);
+        var decision = Decide(transfer, Scopes.CallerOf(envelope), await giver, from.Aggregate, to.Aggregate, Guid.CreateVersion7(), now);
         if (decision.Refusal is { } refusal) return refusal;
 
         var (sent, received) = decision.Events;
@@ -66,9 +67,14 @@ public static class TransferHandler
             transfer.Minutes, transfer.Reason, now, (from.Aggregate?.BalanceMinutes ?? 0) - transfer.Minutes));
     }
 
-    /// <summary>The public pool exists before its first event; a person's account exists once opened.</summary>
-    public static Decision<(TransferSent, TransferReceived)> Decide(Transfer transfer, Account? from, Account? to, Guid transferId, Instant now)
+    /// <summary>
+    /// The public pool exists before its first event; a person's account exists once opened. <paramref name="giverRegisteredBy"/>
+    /// is the key that registered the person the minutes leave.
+    /// </summary>
+    public static Decision<(TransferSent, TransferReceived)> Decide(Transfer transfer, Caller caller, string? giverRegisteredBy, Account? from,
+        Account? to, Guid transferId, Instant now)
     {
+        if (Scopes.MayDebit(caller, transfer.From, giverRegisteredBy) is { } notPermitted) return notPermitted;
         var unknown = new Dictionary<string, string[]>();
         if (from is null && transfer.From != SystemAccounts.PublicPool) unknown["from"] = [$"No account has id {transfer.From}."];
         if (to is null && transfer.To != SystemAccounts.PublicPool) unknown["to"] = [$"No account has id {transfer.To}."];
