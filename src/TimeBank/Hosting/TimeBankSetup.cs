@@ -37,7 +37,9 @@ public static class TimeBankSetup
         var options = configuration.GetSection(TimeBankOptions.Section).Get<TimeBankOptions>() ?? new TimeBankOptions();
         services.Configure<TimeBankOptions>(configuration.GetSection(TimeBankOptions.Section));
 
-        builder.Logging.AddFilter((category, level) => !UnreadableBody.IsFrameworkBodyError(category, level));
+        foreach (var category in UnreadableBody.RequestBodyCategories()) builder.Logging.AddFilter(category, LogLevel.None);
+        // Every request at Information is noise at the rates a kiosk or platform calls; warnings and errors stay.
+        if (configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null) builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
         services.ConfigureHttpJsonOptions(o =>
         {

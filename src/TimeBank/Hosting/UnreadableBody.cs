@@ -37,9 +37,9 @@ public static partial class UnreadableBody
     /// The endpoint framework logs each unreadable body as an error, with the reader's message, under the category of
     /// the request type; every request body type here is named *Request, and nothing else logs under those names.
     /// </summary>
-    public static bool IsFrameworkBodyError(string? category, LogLevel level) =>
-        level >= LogLevel.Error && category is not null && category.StartsWith("TimeBank.", StringComparison.Ordinal)
-        && category.EndsWith("Request", StringComparison.Ordinal);
+    public static IEnumerable<string> RequestBodyCategories() => typeof(UnreadableBody).Assembly.GetTypes()
+        .Where(t => t.Name.EndsWith("Request", StringComparison.Ordinal) && t.Namespace?.StartsWith("TimeBank", StringComparison.Ordinal) == true)
+        .Select(t => t.FullName!);
 }
 
 /// <summary>
