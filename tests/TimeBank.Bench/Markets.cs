@@ -70,8 +70,9 @@ public sealed class MarketWorld
 
         var shoppers = world.Volunteers.Take(Shoppers).ToArray();
         var run = Guid.NewGuid().ToString("N")[..8];
-        // Whole days far back, so these records overlap neither each other nor the deposit operation's slots.
-        var firstDay = DateTime.UtcNow.AddHours(8).Date.AddDays(-400);
+        // Whole days far back (within the service's 365-day back-posting window), so these records overlap neither
+        // each other nor the deposit operation's slots, which step back from yesterday.
+        var firstDay = DateTime.UtcNow.AddHours(8).Date.AddDays(-300);
         await Parallel.ForEachAsync(Enumerable.Range(0, shoppers.Length * RecordsPerShopper), new ParallelOptions { MaxDegreeOfParallelism = options.Clients },
             async (n, _) =>
             {
