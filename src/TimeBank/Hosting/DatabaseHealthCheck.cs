@@ -3,6 +3,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace TimeBank.Hosting;
 
+public static class Health
+{
+    public const string Ready = "ready";
+}
+
 public sealed class DatabaseHealthCheck(IDocumentStore store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellation = default)

@@ -56,7 +56,10 @@ public static class TimeBankSetup
         services.AddAuthorization();
 
         services.AddTimeBankOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.Configure<HealthOptions>(configuration.GetSection(HealthOptions.Section));
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [Health.Ready])
+            .AddCheck<ProjectionLagCheck>("projections", tags: [Health.Ready]);
         services.AddPeople();
         services.AddServiceRecords();
         services.AddAuditing(configuration);
@@ -118,6 +121,9 @@ public static class TimeBankSetup
         app.UseAuthorization();
 
         app.UseTimeBankOpenApi();
+        // live: the process answers; ready: the database answers and the async projections keep up (for a load balancer).
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = DatabaseHealthCheck.WriteResponse });
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(Health.Ready), ResponseWriter = DatabaseHealthCheck.WriteResponse });
         app.MapHealthChecks("/health", new() { ResponseWriter = DatabaseHealthCheck.WriteResponse });
         app.MapWolverineEndpoints(opts =>
         {

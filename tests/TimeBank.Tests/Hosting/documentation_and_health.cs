@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Alba;
 using Shouldly;
+using TimeBank.Tests.Auditing;
 
 namespace TimeBank.Tests.Hosting;
 
@@ -67,5 +68,32 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
             s.Get.Url("/swagger/index.html");
             s.StatusCodeShouldBe(200);
         });
+    }
+
+    [Fact]
+    public async Task live_answers_without_checks_and_ready_checks_the_database_and_the_projections_lag()
+    {
+        await Fixture.WaitForChainAsync();
+        var live = await Host.Scenario(s => s.Get.Url("/health/live"));
+        JsonDocument.Parse(await live.ReadAsTextAsync()).RootElement.GetProperty("checks").EnumerateObject().ShouldBeEmpty();
+
+        var ready = await Host.Scenario(s => s.Get.Url("/health/ready"));
+        var checks = JsonDocument.Parse(await ready.ReadAsTextAsync()).RootElement.GetProperty("checks");
+        checks.GetProperty("database").GetProperty("status").GetString().ShouldBe("Healthy");
+        checks.GetProperty("projections").GetProperty("status").GetString().ShouldBe("Healthy");
+    }
+
+    [Fact]
+    public void a_projection_behind_by_more_than_the_allowed_lag_makes_the_node_unready_naming_it()
+    {
+        var lag = TimeSpan.FromSeconds(30);
+        TimeBank.Hosting.ProjectionLagCheck.Judge([new("AuditHashChain:All", 100, 0, null)], lag).Status
+            .ShouldBe(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy);
+        TimeBank.Hosting.ProjectionLagCheck.Judge([new("AuditHashChain:All", 100, 12, 3)], lag).Status
+            .ShouldBe(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy);
+
+        var stalled = TimeBank.Hosting.ProjectionLagCheck.Judge([new("AuditHashChain:All", 100, 4000, 95), new("Reports:All", 7, 0, null)], lag);
+        stalled.Status.ShouldBe(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy);
+        stalled.Description.ShouldBe("AuditHashChain:All is 4000 events and 95 s behind (at sequence 100)");
     }
 }
