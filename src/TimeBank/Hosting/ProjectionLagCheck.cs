@@ -13,13 +13,14 @@ public sealed class ProjectionLagCheck(IDocumentStore store, IOptions<HealthOpti
 {
     public sealed record ShardProgress(string Name, long LastSequence, long BehindEvents, double? BehindSeconds);
 
+    // Shards are named projection:key; the daemon's own markers (HighWaterMark, HighWaterStuckGap) have no colon.
     private static string Sql(string schema) => $"""
         select p.name, p.last_seq_id,
                greatest((select coalesce(max(seq_id), 0) from {schema}.mt_events) - p.last_seq_id, 0),
                (select extract(epoch from now() - e.timestamp) from {schema}.mt_events e
                  where e.seq_id > p.last_seq_id and e.timestamp > '-infinity' order by e.seq_id limit 1)
         from {schema}.mt_event_progression p
-        where p.name <> 'HighWaterMark'
+        where p.name like '%:%'
         order by p.name
         """;
 
