@@ -44,7 +44,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// suite's database it only serves requests (the suite's host runs the daemon and the durable agents there);
     /// with <paramref name="ownDatabase"/> it runs on a fresh database of its own, as a whole node, with <see cref="AdminKey"/>.
     /// </summary>
-    public static async Task<ServiceProcess> StartAsync(Action<string> log, bool ownDatabase = false)
+    public static async Task<ServiceProcess> StartAsync(Action<string> log, bool ownDatabase = false,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var suiteDatabase = Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")!;
@@ -66,6 +67,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.Environment["TimeBank__Daemon"] = "Disabled";
             start.Environment["TimeBank__Durability"] = "MediatorOnly";
         }
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var adminKey = $"process-admin-{Guid.NewGuid():N}";
         if (database is not null) start.Environment["TIMEBANK_ADMIN_KEY"] = adminKey;
         var process = Process.Start(start)!;

@@ -28,6 +28,7 @@ public static class Problems
         public const string ChainBroken = TypePrefix + "chain-broken";
         public const string Internal = TypePrefix + "internal";
         public const string Unavailable = TypePrefix + "unavailable";
+        public const string TooManyRequests = TypePrefix + "too-many-requests";
     }
 
     public static ProblemDetails Validation(IDictionary<string, string[]> errors) =>

@@ -54,6 +54,7 @@ public static class TimeBankSetup
         services.AddAuthentication(ApiKeyAuthentication.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.Scheme, null);
         services.AddAuthorization();
+        services.AddTimeBankRateLimits(configuration);
 
         services.AddTimeBankOpenApi();
         services.Configure<HealthOptions>(configuration.GetSection(HealthOptions.Section));
@@ -118,6 +119,7 @@ public static class TimeBankSetup
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
 
         app.UseTimeBankOpenApi();

@@ -1,0 +1,66 @@
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace TimeBank.Hosting;
+
+public sealed class RateLimitOptions
+{
+    public const string Section = "TimeBank:RateLimit";
+
+    /// <summary>Requests per second each API key may make on average; 0 turns the limit off.</summary>
+    public int PermitsPerSecond { get; set; } = 5_000;
+
+    /// <summary>How many requests a key may make at once above its average.</summary>
+    public int Burst { get; set; } = 10_000;
+
+    /// <summary>Requests per second from one address without a valid key (guessing keys is slow).</summary>
+    public int AnonymousPermitsPerSecond { get; set; } = 20;
+}
+
+/// <summary>
+/// A token bucket per API key (and per address for calls without a valid key) on /api: past it, a 429 problem with
+/// Retry-After. Runs after authentication so a key is known.
+/// </summary>
+public static class RateLimits
+{
+    public static IServiceCollection AddTimeBankRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddRateLimiter(o =>
+        {
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, options));
+            o.OnRejected = async (rejected, cancellation) =>
+            {
+                var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+                var response = rejected.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                response.Headers.RetryAfter = seconds.ToString();
+                await Problems.Refusal(Problems.Types.TooManyRequests, StatusCodes.Status429TooManyRequests,
+                        "Too many requests for this key.", $"Retry after {seconds} s; nothing was done.")
+                    .ToResult().ExecuteAsync(rejected.HttpContext);
+            };
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> Partition(HttpContext context, RateLimitOptions options)
+    {
+        if (options.PermitsPerSecond <= 0 || !context.Request.Path.StartsWithSegments("/api")) return RateLimitPartition.GetNoLimiter("unlimited");
+        var keyId = context.User.FindFirstValue(Access.ApiKeyAuthentication.KeyIdClaim);
+        return keyId is not null
+            ? RateLimitPartition.GetTokenBucketLimiter($"key:{keyId}", _ => Bucket(options.PermitsPerSecond, options.Burst))
+            : RateLimitPartition.GetTokenBucketLimiter($"address:{context.Connection.RemoteIpAddress}",
+                _ => Bucket(options.AnonymousPermitsPerSecond, options.AnonymousPermitsPerSecond * 2));
+    }
+
+    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
+    {
+        TokenLimit = Math.Max(burst, 1),
+        TokensPerPeriod = Math.Max(perSecond, 1),
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true
+    };
+}
