@@ -109,6 +109,7 @@ public sealed class OperationContract : IOperationFilter
             // 403 as well where every role may call today: object scopes (a kiosk's market, a platform's people) can refuse.
             Problem(responses, context, "401", "No key, or a key that is unknown, expired or revoked.");
             Problem(responses, context, "403", "The key's role, or the market or people it is scoped to, does not allow this.");
+            Problem(responses, context, "429", "Too many requests for this key: retry after the Retry-After seconds.");
             Problem(responses, context, "503", "The database cannot be reached: retry after the Retry-After seconds, with the same idempotency key.");
         }
         if (path.Contains('{')) Problem(responses, context, "404", "What the path names does not exist.");
