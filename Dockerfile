@@ -12,9 +12,8 @@ WORKDIR /source
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1
 
-# Restore inputs first: nuget.config points at the local feed in ops/packages/feed.
+# Restore inputs first.
 COPY nuget.config global.json Directory.*.props ./
-COPY ops/packages/feed/ ops/packages/feed/
 COPY src/ src/
 
 RUN --mount=type=cache,id=timebank-nuget,target=/root/.nuget/packages \

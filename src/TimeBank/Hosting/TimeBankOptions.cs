@@ -17,8 +17,7 @@ public sealed class TimeBankOptions
     public string Daemon { get; set; } = "Solo";
 
     /// <summary>
-    /// Wolverine durability: Solo (default) or Balanced. Balanced elects a leader with PostgreSQL advisory
-    /// locks, which needs the real Patched.DistributedLock.Core package (see ops/packages/README.md).
+    /// Wolverine durability: Solo (default) or Balanced. Balanced elects a leader with PostgreSQL advisory locks.
     /// </summary>
     public string Durability { get; set; } = "Solo";
 
