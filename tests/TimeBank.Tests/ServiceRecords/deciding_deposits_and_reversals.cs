@@ -68,6 +68,17 @@ public sealed class deciding_deposits_and_reversals
         Deposit(Service("r-1", 10, 11), [earlier]).Refusal.ShouldBeNull();
     }
 
+    [Fact]
+    public void a_record_another_node_committed_between_the_batchs_reads_counts_as_recorded_not_as_an_overlap()
+    {
+        var mine = ServiceRecordProjection.RecordOf(Deposit(Service("r-1")).Events);
+        var other = ServiceRecordProjection.RecordOf(Deposit(Service("r-0", 6, 8)).Events);
+
+        var recorded = RecordServicesHandler.RecordedBefore([], [mine, other]);
+        recorded.Keys.ShouldBe([mine.Id, other.Id], ignoreOrder: true);
+        TimeBank.Hosting.Idempotency.Replay(recorded[mine.Id], "fingerprint", "r-1").Value.ShouldBe(mine.FirstResult);
+    }
+
     private static ServiceRecord Credited(int minutes = 60, int points = 10) => new()
     {
         Id = Guid.CreateVersion7(), PlatformKeyId = "platform-key", VolunteerId = Volunteer.Id, CreditedMinutes = minutes,

@@ -236,10 +236,10 @@ public static class RecordServicesHandler
         await reads.Execute();
 
         // What earlier deposits of this batch did counts for the later ones: their records, periods and balances.
-        var recorded = (await recordedBefore).ToDictionary(r => r.Id);
+        var credited = (await nearby).ToList();
+        var recorded = RecordedBefore(await recordedBefore, credited);
         var volunteersById = (await volunteers).ToDictionary(v => v.Id);
         var eldersById = (await elders).ToDictionary(e => e.Id);
-        var credited = (await nearby).ToList();
         var balances = new Dictionary<Guid, (int Minutes, int Points)>();
         var now = clock.GetCurrentInstant();
 
@@ -274,6 +274,18 @@ public static class RecordServicesHandler
             outcomes.Add(Outcome.New(record.FirstResult));
         }
         return new RecordedServices(outcomes);
+    }
+
+    /// <summary>
+    /// The records already written under the batch's ids. Each statement of the batched read sees what had committed
+    /// when it ran, so a record another node committed in between may show among the nearby credited records only:
+    /// it is the same deposit, to be answered as a retry rather than refused as overlapping itself.
+    /// </summary>
+    public static Dictionary<Guid, ServiceRecord> RecordedBefore(IEnumerable<ServiceRecord> byId, IEnumerable<ServiceRecord> nearby)
+    {
+        var recorded = byId.ToDictionary(r => r.Id);
+        foreach (var record in nearby) recorded.TryAdd(record.Id, record);
+        return recorded;
     }
 
     /// <summary>
