@@ -136,11 +136,13 @@ public static class Problems
     private static string Kebab<TEnum>(TEnum value) where TEnum : struct, Enum =>
         System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 
-    /// <summary>Gives framework-made problems (unreadable bodies, unknown routes) our stable types.</summary>
+    /// <summary>
+    /// Every problem the service writes passes here: framework-made ones (unreadable bodies, unknown routes) get our
+    /// stable types, and each is counted by type.
+    /// </summary>
     public static void Normalize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
-        if (problem.Type is not null && problem.Type.StartsWith(TypePrefix, StringComparison.Ordinal)) return;
         if (UnreadableBody.Describe(problem) is { } field)
         {
             UnreadableBody.Log(context.HttpContext, field);
@@ -150,15 +152,19 @@ public static class Problems
             problem.Extensions.Remove("bytePositionInLine");
             problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [UnreadableBody.Message] };
         }
-        problem.Type = problem.Status switch
+        if (problem.Type is null || !problem.Type.StartsWith(TypePrefix, StringComparison.Ordinal))
         {
-            StatusCodes.Status400BadRequest => Types.Validation,
-            StatusCodes.Status401Unauthorized => Types.Unauthorized,
-            StatusCodes.Status403Forbidden => Types.Forbidden,
-            StatusCodes.Status404NotFound => Types.NotFound,
-            StatusCodes.Status409Conflict => Types.Conflict,
-            _ => TypePrefix + "http-" + problem.Status
-        };
+            problem.Type = problem.Status switch
+            {
+                StatusCodes.Status400BadRequest => Types.Validation,
+                StatusCodes.Status401Unauthorized => Types.Unauthorized,
+                StatusCodes.Status403Forbidden => Types.Forbidden,
+                StatusCodes.Status404NotFound => Types.NotFound,
+                StatusCodes.Status409Conflict => Types.Conflict,
+                _ => TypePrefix + "http-" + problem.Status
+            };
+        }
+        Telemetry.Refused(problem.Type);
     }
 
     /// <summary>Writes a problem with the right content type and status.</summary>

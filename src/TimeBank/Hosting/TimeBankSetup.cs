@@ -55,6 +55,7 @@ public static class TimeBankSetup
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.Scheme, null);
         services.AddAuthorization();
         services.AddTimeBankRateLimits(configuration);
+        services.AddTimeBankTelemetry(configuration);
 
         services.AddTimeBankOpenApi();
         services.Configure<HealthOptions>(configuration.GetSection(HealthOptions.Section));
@@ -126,6 +127,7 @@ public static class TimeBankSetup
         // live: the process answers; ready: the database answers and the async projections keep up (for a load balancer).
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = DatabaseHealthCheck.WriteResponse });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(Health.Ready), ResponseWriter = DatabaseHealthCheck.WriteResponse });
+        app.MapTimeBankMetrics();
         app.MapHealthChecks("/health", new() { Predicate = c => c.Name == "database", ResponseWriter = DatabaseHealthCheck.WriteResponse });
         app.MapWolverineEndpoints(opts =>
         {

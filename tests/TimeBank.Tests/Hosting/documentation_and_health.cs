@@ -2,6 +2,7 @@ using System.Text.Json;
 using Alba;
 using Shouldly;
 using TimeBank.Tests.Auditing;
+using TimeBank.Tests.Ledger;
 
 namespace TimeBank.Tests.Hosting;
 
@@ -95,5 +96,31 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
         var stalled = TimeBank.Hosting.ProjectionLagCheck.Judge([new("AuditHashChain:All", 100, 4000, 95), new("Reports:All", 7, 0, null)], lag);
         stalled.Status.ShouldBe(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy);
         stalled.Description.ShouldBe("AuditHashChain:All is 4000 events and 95 s behind (at sequence 100)");
+    }
+
+    [Fact]
+    public async Task metrics_count_credited_deposits_and_refusals_by_problem_type_for_prometheus()
+    {
+        await Fixture.VolunteerWithBalance(30);
+        await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.Platform);
+            s.Post.Json(new { from = "public-pool", to = "public-pool", minutes = 0 }).ToUrl("/api/transfers");
+            s.StatusCodeShouldBe(400);
+        });
+
+        // The scrape endpoint caches a scrape for a moment; ask until it shows this test's counts.
+        string text = "";
+        for (var i = 0; i < 50 && !(text.Contains("timebank_deposits_credited") && text.Contains("problem_type=\"validation\"")); i++)
+        {
+            if (i > 0) await Task.Delay(200);
+            var metrics = await Host.Scenario(s => s.Get.Url("/metrics"));
+            text = await metrics.ReadAsTextAsync();
+        }
+        text.ShouldContain("timebank_deposits_credited");
+        text.ShouldContain("timebank_minutes_credited");
+        text.ShouldContain("timebank_refusals");
+        text.ShouldContain("problem_type=\"validation\"");
+        text.ShouldContain("http_server_request_duration_seconds");
     }
 }

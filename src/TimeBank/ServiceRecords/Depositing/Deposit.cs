@@ -191,7 +191,11 @@ public sealed class DepositQueue(IServiceScopeFactory scopes, ILogger<DepositQue
             await using var scope = scopes.CreateAsyncScope();
             var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
             var recorded = await bus.InvokeAsync<RecordedServices>(new RecordServices(batch.Select(w => w.Deposit).ToList()), _stopping.Token);
-            for (var i = 0; i < batch.Count; i++) batch[i].Answer.TrySetResult(recorded.Outcomes[i]);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (recorded.Outcomes[i] is { Created: true, Value: ServiceRecordResult credited }) Telemetry.Credited(credited.CreditedMinutes);
+                batch[i].Answer.TrySetResult(recorded.Outcomes[i]);
+            }
         }
         catch (Exception e) when (batch.Count > 1)
         {
