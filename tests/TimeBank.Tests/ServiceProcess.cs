@@ -88,6 +88,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes a process's output to a test's output, and nowhere once the test has finished.</summary>
+    public static Action<string> LogTo(Xunit.Abstractions.ITestOutputHelper output) => line =>
+    {
+        try { output.WriteLine(line); } catch (InvalidOperationException) { /* the test has finished */ }
+    };
+
     /// <summary>Issues a key with <see cref="AdminKey"/> over HTTP.</summary>
     public async Task<string> IssueKeyAsync(string role)
     {

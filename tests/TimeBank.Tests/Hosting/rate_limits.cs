@@ -7,6 +7,8 @@ namespace TimeBank.Tests.Hosting;
 /// <summary>Each key has its own token bucket on /api; past it a 429 problem with Retry-After, and other keys go on.</summary>
 public sealed class rate_limits(AppFixture fixture, ITestOutputHelper output) : ApiTest(fixture)
 {
+    private Action<string> Log => ServiceProcess.LogTo(output);
+
     [Fact]
     public async Task a_key_past_its_rate_gets_429_with_retry_after_while_another_key_is_served()
     {
@@ -39,10 +41,5 @@ public sealed class rate_limits(AppFixture fixture, ITestOutputHelper output) : 
         var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Add("X-Api-Key", key);
         return http.SendAsync(request);
-    }
-
-    private void Log(string line)
-    {
-        try { output.WriteLine(line); } catch (InvalidOperationException) { /* the test has finished */ }
     }
 }

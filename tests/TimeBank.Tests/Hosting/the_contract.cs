@@ -11,6 +11,8 @@ namespace TimeBank.Tests.Hosting;
 /// </summary>
 public sealed class the_contract(AppFixture fixture, ITestOutputHelper output) : ApiTest(fixture)
 {
+    private Action<string> Log => ServiceProcess.LogTo(output);
+
     [Fact]
     public async Task lints_clean_and_a_generated_client_type_checks_and_runs_the_happy_path()
     {
@@ -76,10 +78,5 @@ public sealed class the_contract(AppFixture fixture, ITestOutputHelper output) :
             .GetProperty("enum").EnumerateArray().Select(e => e.GetString()).ShouldBe(["youth", "senior", "general"]);
         schemas.GetProperty("Access.Issuing.IssueApiKeyRequest").GetProperty("properties").GetProperty("role")
             .GetProperty("enum").GetArrayLength().ShouldBe(4);
-    }
-
-    private void Log(string line)
-    {
-        try { output.WriteLine(line); } catch (InvalidOperationException) { /* the test has finished */ }
     }
 }

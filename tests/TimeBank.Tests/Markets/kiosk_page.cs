@@ -14,6 +14,8 @@ namespace TimeBank.Tests.Markets;
 /// </summary>
 public sealed class kiosk_page(AppFixture fixture, ITestOutputHelper output) : ApiTest(fixture)
 {
+    private Action<string> Log => ServiceProcess.LogTo(output);
+
     [Fact]
     public async Task a_counter_looks_a_member_up_redeems_two_items_and_prints_a_receipt()
     {
@@ -64,10 +66,6 @@ public sealed class kiosk_page(AppFixture fixture, ITestOutputHelper output) : A
         (stock["RICE"], stock["SOAP"], stock["OIL"]).ShouldBe((8, 2, 3));
     }
 
-    private void Log(string line)
-    {
-        try { output.WriteLine(line); } catch (InvalidOperationException) { /* the test has finished */ }
-    }
 
     private static async Task<string> ChineseFonts()
     {
