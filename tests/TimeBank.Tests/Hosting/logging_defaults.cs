@@ -20,3 +20,26 @@ public sealed class logging_defaults(AppFixture fixture) : ApiTest(fixture)
         Host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(category).IsEnabled(level).ShouldBe(enabled);
     }
 }
+
+/// <summary>The console speaks JSON when Logging__Console__FormatterName=json, one object per line, for log shippers.</summary>
+public sealed class json_console_logs
+{
+    [Fact]
+    public async Task the_documented_switch_writes_one_json_object_per_line()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using (await ServiceProcess.StartAsync(lines.Enqueue, ownDatabase: true, new Dictionary<string, string>
+                     {
+                         ["Logging__Console__FormatterName"] = "json",
+                         ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+                         ["Logging__LogLevel__Default"] = "Information"
+                     }))
+        {
+        }
+
+        var json = lines.Select(l => l.StartsWith("[service] ", StringComparison.Ordinal) ? l["[service] ".Length..] : l)
+            .Where(l => l.StartsWith('{')).ToList();
+        json.ShouldNotBeEmpty();
+        foreach (var line in json) System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("LogLevel").GetString().ShouldNotBeNull(line);
+    }
+}
