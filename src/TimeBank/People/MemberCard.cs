@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using System.Collections.Concurrent;
 using TimeBank.Ledger;
 
@@ -28,7 +27,7 @@ public sealed record Registered<T>(T Person, string MemberCode) where T : class,
         string cardKind, Instant now)
     {
         var person = register(now);
-        var existing = await session.Query<T>().Where(SameIdNumber(person.IdNumberHash)).Select(p => p.Id).ToListAsync();
+        var existing = await session.Query<T>().Where(PersonQueries.Is<T>(nameof(IPerson.IdNumberHash), person.IdNumberHash)).Select(p => p.Id).ToListAsync();
         if (existing.Count > 0) return new AlreadyRegistered(role, existing[0]);
 
         session.Insert(person);
@@ -36,14 +35,6 @@ public sealed record Registered<T>(T Person, string MemberCode) where T : class,
         var card = MemberCard.Issue(person.Id, cardKind, person.FullName, now);
         session.Insert(card);
         return Outcome.New(new Registered<T>(person, card.Id));
-    }
-
-    // Built on the document type itself, so Marten sees the document's member rather than the interface's.
-    private static Expression<Func<T, bool>> SameIdNumber(string hash)
-    {
-        var person = Expression.Parameter(typeof(T), "p");
-        return Expression.Lambda<Func<T, bool>>(
-            Expression.Equal(Expression.Property(person, nameof(IPerson.IdNumberHash)), Expression.Constant(hash)), person);
     }
 }
 

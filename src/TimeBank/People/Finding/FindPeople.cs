@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using Marten.Pagination;
 using Microsoft.Extensions.Options;
 using TimeBank.People.GettingDetails;
@@ -44,46 +43,25 @@ public sealed record PeopleSearch(string? District, string? Street, string? Comm
     /// People matching every criterion, newest first, with their member codes. A platform sees only the people it
     /// registered; admin and auditors see everyone.
     /// </summary>
-    public async Task<(IPagedList<T> People, IReadOnlyDictionary<Guid, string> Codes)> RunAsync<T>(IQuerySession session, Caller caller,
-        CancellationToken cancellation) where T : IPerson
+    public async Task<(IPagedList<T> People, IReadOnlyDictionary<Guid, string> Codes)> RunAsync<T>(IQuerySession session,
+        MemberDirectory members, Caller caller, CancellationToken cancellation) where T : IPerson
     {
         var query = session.Query<T>().AsQueryable();
-        if (caller.Role == Roles.Platform) query = query.Where(Equal<T>(nameof(IPerson.RegisteredBy), caller.KeyId));
-        if (District is not null) query = query.Where(Equal<T>(nameof(IPerson.District), District));
-        if (Street is not null) query = query.Where(Equal<T>(nameof(IPerson.Street), Street));
-        if (Community is not null) query = query.Where(Equal<T>(nameof(IPerson.Community), Community));
-        if (NamePrefix is not null) query = query.Where(StartsWith<T>(nameof(IPerson.FullName), NamePrefix));
+        if (caller.Role == Roles.Platform) query = query.Where(PersonQueries.Is<T>(nameof(IPerson.RegisteredBy), caller.KeyId));
+        if (District is not null) query = query.Where(PersonQueries.Is<T>(nameof(IPerson.District), District));
+        if (Street is not null) query = query.Where(PersonQueries.Is<T>(nameof(IPerson.Street), Street));
+        if (Community is not null) query = query.Where(PersonQueries.Is<T>(nameof(IPerson.Community), Community));
+        if (NamePrefix is not null) query = query.Where(PersonQueries.StartsWith<T>(nameof(IPerson.FullName), NamePrefix));
         if (MemberCode is not null)
         {
-            var card = await session.LoadAsync<MemberCard>(MemberCode, cancellation);
-            query = query.Where(Equal<T>(nameof(IPerson.Id), card?.PersonId ?? Guid.Empty));
+            var card = await members.FindAsync(MemberCode, cancellation);
+            query = query.Where(PersonQueries.Is<T>(nameof(IPerson.Id), card?.PersonId ?? Guid.Empty));
         }
 
-        var people = await query.OrderByDescending(Member<T, Guid>(nameof(IPerson.Id))).ToPagedListAsync(Page, PageSize, cancellation);
+        var people = await query.OrderByDescending(PersonQueries.Member<T, Guid>(nameof(IPerson.Id))).ToPagedListAsync(Page, PageSize, cancellation);
         var ids = people.Select(p => p.Id).ToArray();
         var cards = await session.Query<MemberCard>().Where(c => ids.Contains(c.PersonId)).ToListAsync(cancellation);
         return (people, cards.ToDictionary(c => c.PersonId, c => c.Id));
-    }
-
-    // Built on the concrete document type, so Marten sees the document's own members rather than the interface's.
-    private static Expression<Func<T, bool>> Equal<T>(string member, object value)
-    {
-        var person = Expression.Parameter(typeof(T), "p");
-        return Expression.Lambda<Func<T, bool>>(Expression.Equal(Expression.Property(person, member), Expression.Constant(value)), person);
-    }
-
-    private static Expression<Func<T, bool>> StartsWith<T>(string member, string prefix)
-    {
-        var person = Expression.Parameter(typeof(T), "p");
-        var call = Expression.Call(Expression.Property(person, member), typeof(string).GetMethod(nameof(string.StartsWith), [typeof(string)])!,
-            Expression.Constant(prefix));
-        return Expression.Lambda<Func<T, bool>>(call, person);
-    }
-
-    private static Expression<Func<T, TMember>> Member<T, TMember>(string member)
-    {
-        var person = Expression.Parameter(typeof(T), "p");
-        return Expression.Lambda<Func<T, TMember>>(Expression.Property(person, member), person);
     }
 }
 
@@ -105,13 +83,14 @@ public static class FindPeopleEndpoints
     [ProducesResponseType<Page<VolunteerView>>(StatusCodes.Status200OK)]
     public static async Task<IResult> Volunteers([FromQuery] string? district, [FromQuery] string? street, [FromQuery] string? community,
         [FromQuery] string? namePrefix, [FromQuery] string? memberCode, [FromQuery] int? page, [FromQuery] int? pageSize,
-        IQuerySession session, PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options, HttpContext context)
+        IQuerySession session, MemberDirectory members, PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options,
+        HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
         var search = PeopleSearch.Read(district, street, community, namePrefix, memberCode, page, pageSize, errors);
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
 
-        var (people, codes) = await search.RunAsync<Volunteer>(session, context.Caller(), context.RequestAborted);
+        var (people, codes) = await search.RunAsync<Volunteer>(session, members, context.Caller(), context.RequestAborted);
         var disclosure = Disclosure.For(context.User, personalData);
         var today = PersonFields.Today(clock, options.Value);
         return Results.Ok(Page<VolunteerView>.Of(people, v => VolunteerView.Of(v, codes.GetValueOrDefault(v.Id), disclosure, today)));
@@ -133,13 +112,14 @@ public static class FindPeopleEndpoints
     [ProducesResponseType<Page<ElderView>>(StatusCodes.Status200OK)]
     public static async Task<IResult> Elders([FromQuery] string? district, [FromQuery] string? street, [FromQuery] string? community,
         [FromQuery] string? namePrefix, [FromQuery] string? memberCode, [FromQuery] int? page, [FromQuery] int? pageSize,
-        IQuerySession session, PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options, HttpContext context)
+        IQuerySession session, MemberDirectory members, PersonalData personalData, IClock clock, IOptions<TimeBankOptions> options,
+        HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
         var search = PeopleSearch.Read(district, street, community, namePrefix, memberCode, page, pageSize, errors);
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
 
-        var (people, codes) = await search.RunAsync<Elder>(session, context.Caller(), context.RequestAborted);
+        var (people, codes) = await search.RunAsync<Elder>(session, members, context.Caller(), context.RequestAborted);
         var disclosure = Disclosure.For(context.User, personalData);
         var today = PersonFields.Today(clock, options.Value);
         return Results.Ok(Page<ElderView>.Of(people, e => ElderView.Of(e, codes.GetValueOrDefault(e.Id), disclosure, today)));
