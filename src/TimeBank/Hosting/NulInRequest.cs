@@ -9,16 +9,18 @@ public static class NulInRequest
 {
     public static IApplicationBuilder UseNulRefusal(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        var errors = new Dictionary<string, string[]>();
-        foreach (var (name, values) in context.Request.Query)
-        {
-            if (name.Contains('\0') || values.Any(v => v?.Contains('\0') == true)) errors[name.Replace("\0", "")] = [$"{name.Replace("\0", "")} may not hold a NUL character."];
-        }
-        if (errors.Count == 0)
+        // Every request passes here: look first, and build the problem only for the rare query that holds one.
+        if (!context.Request.QueryString.HasValue || !context.Request.Query.Any(HoldsNul))
         {
             await next(context);
             return;
         }
+        var errors = new Dictionary<string, string[]>();
+        foreach (var name in context.Request.Query.Where(HoldsNul).Select(q => q.Key.Replace("\0", "")))
+            errors[name] = [$"{name} may not hold a NUL character."];
         await Problems.Validation(errors).ToResult().ExecuteAsync(context);
     });
+
+    private static bool HoldsNul(KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> parameter) =>
+        parameter.Key.Contains('\0') || parameter.Value.Any(v => v?.Contains('\0') == true);
 }

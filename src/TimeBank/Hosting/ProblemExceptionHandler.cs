@@ -45,9 +45,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         _ when IsDatabaseOutage(exception) => Problems.Refusal(Problems.Types.Unavailable, StatusCodes.Status503ServiceUnavailable,
             "The database cannot be reached.",
             $"Nothing is known to be written. Retry the request (with the same idempotency key) after {RetryAfterSeconds} seconds."),
-        BadHttpRequestException bad => Problems.Validation("body", bad.InnerException?.Message ?? bad.Message),
-        System.Text.Json.JsonException json => Problems.Validation(json.Path is { Length: > 0 } path ? path.TrimStart('$', '.') : "body",
-            "The body is not valid JSON for this request."),
+        BadHttpRequestException => Problems.Validation("body", UnreadableBody.Message),
+        System.Text.Json.JsonException json => Problems.Validation(UnreadableBody.Field(json.Path ?? "$"), UnreadableBody.Message),
         _ => null
     };
 
