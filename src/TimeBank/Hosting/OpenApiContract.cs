@@ -102,19 +102,11 @@ public sealed class OperationContract : IOperationFilter
 
         var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
         var path = context.ApiDescription.RelativePath ?? "";
-        foreach (var status in metadata.OfType<RefusesAttribute>().SelectMany(p => p.Statuses))
-            Problem(responses, context, status.ToString(), Refusals.GetValueOrDefault(status, "Refused; see the problem's type."), validation: status == 400);
-        if (metadata.OfType<AuthorizeAttribute>().Any())
-        {
-            // 403 as well where every role may call today: object scopes (a kiosk's market, a platform's people) can refuse.
-            Problem(responses, context, "401", "No key, or a key that is unknown, expired or revoked.");
-            Problem(responses, context, "403", "The key's role, or the market or people it is scoped to, does not allow this.");
-            Problem(responses, context, "429", "Too many requests for this key: retry after the Retry-After seconds.");
-            Problem(responses, context, "503", "The database cannot be reached: retry after the Retry-After seconds, with the same idempotency key.");
-        }
-        if (path.Contains('{')) Problem(responses, context, "404", "What the path names does not exist.");
-        if (operation.RequestBody is not null || operation.Parameters?.Any(p => p.In == ParameterLocation.Query) == true)
-            Problem(responses, context, "400", "The request is invalid: errors names each bad field. Nothing was written.", validation: true);
+        foreach (var status in metadata.OfType<RefusesAttribute>().SelectMany(p => p.Statuses)) Problem(responses, context, status);
+        // 403 as well where every role may call today: object scopes (a kiosk's market, a platform's people) can refuse.
+        if (metadata.OfType<AuthorizeAttribute>().Any()) foreach (var status in new[] { 401, 403, 429, 503 }) Problem(responses, context, status);
+        if (path.Contains('{')) Problem(responses, context, 404);
+        if (operation.RequestBody is not null || operation.Parameters?.Any(p => p.In == ParameterLocation.Query) == true) Problem(responses, context, 400);
         foreach (var (status, response) in responses.Where(r => r.Key.StartsWith('4') || r.Key.StartsWith('5')))
         {
             if (response is OpenApiResponse { Content: { } content } && content.ContainsKey("application/json") && !content.ContainsKey("application/problem+json"))
@@ -143,21 +135,27 @@ public sealed class OperationContract : IOperationFilter
         foreach (var (status, response) in ordered) responses[status] = response;
     }
 
-    private static readonly Dictionary<int, string> Refusals = new()
+    private static readonly Dictionary<int, string> ProblemDescriptions = new()
     {
         [400] = "The request is invalid: errors names each bad field. Nothing was written.",
+        [401] = "No key, or a key that is unknown, expired or revoked.",
         [403] = "The key's role, or the market or people it is scoped to, does not allow this.",
+        [404] = "What the path names does not exist.",
         [409] = "Refused by the state of the ledger (a shortfall, a reused key, a lost race after retries); type says which. Nothing was written.",
-        [422] = "The request names something that does not exist or cannot take part; errors names it. Nothing was written."
+        [422] = "The request names something that does not exist or cannot take part; errors names it. Nothing was written.",
+        [429] = "Too many requests for this key: retry after the Retry-After seconds.",
+        [503] = "The database cannot be reached: retry after the Retry-After seconds, with the same idempotency key."
     };
 
-    private static void Problem(OpenApiResponses responses, OperationFilterContext context, string status, string description, bool validation = false)
+    private static void Problem(OpenApiResponses responses, OperationFilterContext context, int status)
     {
-        if (responses.TryGetValue(status, out var existing) && existing.Content is { Count: > 0 }) return;
-        var schema = context.SchemaGenerator.GenerateSchema(validation ? typeof(HttpValidationProblemDetails) : typeof(ProblemDetails), context.SchemaRepository);
-        responses[status] = new OpenApiResponse
+        var key = status.ToString();
+        if (responses.TryGetValue(key, out var existing) && existing.Content is { Count: > 0 }) return;
+        var schema = context.SchemaGenerator.GenerateSchema(status == 400 ? typeof(HttpValidationProblemDetails) : typeof(ProblemDetails),
+            context.SchemaRepository);
+        responses[key] = new OpenApiResponse
         {
-            Description = description,
+            Description = ProblemDescriptions.GetValueOrDefault(status, "Refused; see the problem's type."),
             Content = new Dictionary<string, IOpenApiMediaType> { ["application/problem+json"] = new OpenApiMediaType { Schema = schema } }
         };
     }
@@ -239,7 +237,7 @@ public static class OpenApiContract
 
     /// <summary>Schema ids as the types are named below the root namespace; generics as PageOfVolunteerView.</summary>
     public static string SchemaId(Type type) => type.IsGenericType
-        ? $"{Strip(type.GetGenericTypeDefinition().FullName!)[..Strip(type.GetGenericTypeDefinition().FullName!).IndexOf('`')]}Of{string.Join("And", type.GetGenericArguments().Select(a => a.Name))}"
+        ? $"{Strip(type.GetGenericTypeDefinition().FullName!).Split('`')[0]}Of{string.Join("And", type.GetGenericArguments().Select(a => a.Name))}"
         : Strip(type.FullName!);
 
     private static string Strip(string fullName) => fullName.Replace("TimeBank.", "").Replace("+", ".");
