@@ -24,9 +24,10 @@ public static class Person
     /// <summary>The key that registered the person whose account this is, read in <paramref name="batch"/>; null for the pool.</summary>
     public static async Task<string?> RegistrarOf(IBatchedQuery batch, Guid account)
     {
-        var volunteer = batch.Load<Volunteer>(account);
-        var elder = batch.Load<Elder>(account);
-        return (await volunteer)?.RegisteredBy ?? (await elder)?.RegisteredBy;
+        // Only the one field, not the whole (encrypted) person: this runs on every transfer and hold.
+        var volunteer = batch.Query<Volunteer>().Where(v => v.Id == account).Select(v => v.RegisteredBy).FirstOrDefault();
+        var elder = batch.Query<Elder>().Where(e => e.Id == account).Select(e => e.RegisteredBy).FirstOrDefault();
+        return await volunteer ?? await elder;
     }
 }
 
