@@ -3,8 +3,8 @@ namespace TimeBank.Access;
 /// <summary>
 /// What a key may act on, object by object: the rules every decider asks, written once. Minutes leave a person's
 /// account only by the platform that registered the person, or an admin; they leave the public pool only by an
-/// admin; a hold is settled or cancelled by the key that placed it, or an admin. Commands run by the service itself
-/// (no HTTP caller) are the system's own.
+/// admin; a hold is settled or cancelled by the key that placed it, or an admin; a service record is reversed by the
+/// platform that posted it, or an admin. Commands run by the service itself (no HTTP caller) are the system's own.
 /// </summary>
 public static class Scopes
 {
@@ -31,6 +31,12 @@ public static class Scopes
             ? null
             : new NotPermitted("Only the key that placed a hold, or an admin, may settle or cancel it.",
                 $"Redemption {redemption} was placed by another key.");
+
+    public static Refusal? MayReverse(Caller caller, Guid record, string postedBy) =>
+        caller.Role == Roles.Admin || postedBy == caller.KeyId
+            ? null
+            : new NotPermitted("Only the platform that posted a record, or an admin, may reverse it.",
+                $"Service record {record} was posted by another platform key.");
 
     private static bool IsTrusted(Caller caller) => caller.Role is Roles.Admin or SystemKeyId;
 }

@@ -103,6 +103,6 @@ public static class IdempotencyMiddleware
     /// <summary>Keys are the client's own, so they are scoped to the calling API key and the kind of command.</summary>
     private static string? ClaimId(Envelope envelope) =>
         envelope.Headers.TryGetValue(Idempotency.EnvelopeHeader, out var key) && key is not null
-            ? $"{envelope.Message!.GetType().Name}:{envelope.Headers.GetValueOrDefault(Audit.ActorKeyIdHeader) ?? "system"}:{key}"
+            ? $"{envelope.Message!.GetType().Name}:{Scopes.CallerOf(envelope).KeyId}:{key}"
             : null;
 }

@@ -95,7 +95,7 @@ public sealed class deciding_deposits_and_reversals
     public void a_reversal_takes_back_the_records_minutes_and_points()
     {
         var record = Credited();
-        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "重复上报", "platform-key", Roles.Platform), record, Balance(60, 10), Now)
+        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "重复上报"), new Caller("platform-key", "", Roles.Platform), record, Balance(60, 10), Now)
             .Events.ShouldBe(new ServiceRecordReversed(record.Id, Volunteer.Id, 60, 10, "重复上报", "platform-key", Now));
     }
 
@@ -103,11 +103,12 @@ public sealed class deciding_deposits_and_reversals
     public void a_reversal_never_makes_a_balance_negative()
     {
         var record = Credited();
-        var reverse = new ReverseServiceRecord(record.Id, "x", "platform-key", Roles.Platform);
+        var reverse = new ReverseServiceRecord(record.Id, "x");
+        var platform = new Caller("platform-key", "", Roles.Platform);
 
-        ReverseServiceRecordHandler.Decide(reverse, record, Balance(60, 10, held: 1), Now).Refusal
+        ReverseServiceRecordHandler.Decide(reverse, platform, record, Balance(60, 10, held: 1), Now).Refusal
             .ShouldBe(new NotEnoughMinutes(Volunteer.Id.ToString(), 60, 59));
-        ReverseServiceRecordHandler.Decide(reverse, record, Balance(60, 9), Now).Refusal
+        ReverseServiceRecordHandler.Decide(reverse, platform, record, Balance(60, 9), Now).Refusal
             .ShouldBe(new NotEnoughPoints(Volunteer.Id.ToString(), 10, 9));
     }
 
@@ -115,13 +116,13 @@ public sealed class deciding_deposits_and_reversals
     public void only_the_posting_platform_or_an_admin_reverses_a_record_and_only_once()
     {
         var record = Credited();
-        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x", "other-key", Roles.Platform), record, Balance(60, 10), Now)
+        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x"), new Caller("other-key", "", Roles.Platform), record, Balance(60, 10), Now)
             .Refusal.ShouldBeOfType<NotPermitted>();
-        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x", "admin-key", Roles.Admin), record, Balance(60, 10), Now)
+        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x"), new Caller("admin-key", "", Roles.Admin), record, Balance(60, 10), Now)
             .Refusal.ShouldBeNull();
 
         var reversed = record with { Status = ServiceRecordStatus.Reversed, ReversedAt = Now };
-        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x", "platform-key", Roles.Platform), reversed, Balance(60, 10), Now)
+        ReverseServiceRecordHandler.Decide(new ReverseServiceRecord(record.Id, "x"), new Caller("platform-key", "", Roles.Platform), reversed, Balance(60, 10), Now)
             .Refusal.ShouldBe(new AlreadyReversed(record.Id, Now));
     }
 }

@@ -57,7 +57,7 @@ public static class IssueApiKeyHandler
     public static async Task<Outcome> Handle(IssueApiKey command, IDocumentSession session, IClock clock, Envelope envelope)
     {
         var market = command.MarketId is { } marketId ? await session.LoadAsync<Market>(marketId) : null;
-        var decision = Decide(command, market, envelope.Headers.GetValueOrDefault(Audit.ActorKeyIdHeader) ?? "system", clock.GetCurrentInstant());
+        var decision = Decide(command, market, Scopes.CallerOf(envelope).KeyId, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
         session.Insert(decision.Events);
         return Outcome.New(decision.Events);

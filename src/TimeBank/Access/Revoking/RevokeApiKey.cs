@@ -27,7 +27,7 @@ public static class RevokeApiKeyHandler
         if (key is null) return new NotFound("API key", command.KeyId.ToString());
 
         var now = clock.GetCurrentInstant();
-        var revoked = Decide(key, envelope.Headers.GetValueOrDefault(Audit.ActorKeyIdHeader) ?? "system", now);
+        var revoked = Decide(key, Scopes.CallerOf(envelope).KeyId, now);
         if (revoked != key) session.Update(revoked);
         return Outcome.Existing(ApiKeyView.Of(revoked, now));
     }

@@ -3,7 +3,7 @@ using TimeBank.Ledger;
 
 namespace TimeBank.ServiceRecords.Reversing;
 
-public sealed record ReverseServiceRecord(Guid RecordId, string Reason, string CallerKeyId, string CallerRole);
+public sealed record ReverseServiceRecord(Guid RecordId, string Reason);
 
 public static class ReverseServiceRecordEndpoint
 {
@@ -21,22 +21,20 @@ public static class ReverseServiceRecordEndpoint
     [Refuses(StatusCodes.Status409Conflict)]
     public static async Task<IResult> Post(Guid id, ReasonRequest request, IMessageBus bus, HttpContext context)
     {
-        var caller = context.Caller();
-        var command = new ReverseServiceRecord(id, request.Reason!.Trim(), caller.KeyId, caller.Role);
-        var outcome = await bus.InvokeForRequestAsync(command, context);
+        var outcome = await bus.InvokeForRequestAsync(new ReverseServiceRecord(id, request.Reason!.Trim()), context);
         return outcome.ToResult<ServiceRecordView>();
     }
 }
 
 public static class ReverseServiceRecordHandler
 {
-    public static async Task<Outcome> Handle(ReverseServiceRecord command, IDocumentSession session, IClock clock)
+    public static async Task<Outcome> Handle(ReverseServiceRecord command, IDocumentSession session, IClock clock, Envelope envelope)
     {
         var record = await session.LoadAsync<ServiceRecord>(command.RecordId);
         if (record is null) return new NotFound("Service record", command.RecordId.ToString());
 
         var stream = await session.Events.FetchForWriting<Account>(record.VolunteerId);
-        var decision = Decide(command, record, stream.Aggregate, clock.GetCurrentInstant());
+        var decision = Decide(command, Scopes.CallerOf(envelope), record, stream.Aggregate, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
 
         var reversed = decision.Events;
@@ -50,13 +48,10 @@ public static class ReverseServiceRecordHandler
     }
 
     /// <summary>Takes back a record's minutes and points, never making a balance negative. Only its platform, or an admin, may.</summary>
-    public static Decision<ServiceRecordReversed> Decide(ReverseServiceRecord command, ServiceRecord record, Account? volunteer, Instant now)
+    public static Decision<ServiceRecordReversed> Decide(ReverseServiceRecord command, Caller caller, ServiceRecord record, Account? volunteer,
+        Instant now)
     {
-        if (command.CallerRole != Roles.Admin && record.PlatformKeyId != command.CallerKeyId)
-        {
-            return new NotPermitted("Only the platform that posted a record, or an admin, may reverse it.",
-                $"Service record {record.Id} was posted by another platform key.");
-        }
+        if (Scopes.MayReverse(caller, record.Id, record.PlatformKeyId) is { } notPermitted) return notPermitted;
         if (record.Status == ServiceRecordStatus.Reversed) return new AlreadyReversed(record.Id, record.ReversedAt);
 
         var available = volunteer?.AvailableMinutes ?? 0;
@@ -65,6 +60,6 @@ public static class ReverseServiceRecordHandler
         if (points < record.CreditedPoints) return new NotEnoughPoints(record.VolunteerId.ToString(), record.CreditedPoints, points);
 
         return new ServiceRecordReversed(record.Id, record.VolunteerId, record.CreditedMinutes, record.CreditedPoints,
-            command.Reason, command.CallerKeyId, now);
+            command.Reason, caller.KeyId, now);
     }
 }
