@@ -63,6 +63,7 @@ public sealed class finding_people(AppFixture fixture) : ApiTest(fixture)
         var admin = await Find($"/api/elders?community={community}", Keys.Admin);
         admin.GetProperty("items")[0].GetProperty("idNumber").GetString()!.ShouldNotContain("*");
         await Find("/api/elders", Keys.Kiosk, 403);
+        await Find("/api/volunteers", Keys.Kiosk, 403);
     }
 
     private static IEnumerable<Guid> Ids(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetGuid());
