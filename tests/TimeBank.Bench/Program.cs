@@ -1,6 +1,26 @@
 using TimeBank.Bench;
+using TimeBank.Bench.Failover;
 
-// HTTP load driver for ops/bench. Stdout carries only the result lines; everything else goes to stderr.
+// HTTP load driver for ops/bench, and for ops/cluster-test with "failover". Stdout carries only the result lines;
+// everything else goes to stderr.
+if (args.FirstOrDefault() == "failover")
+{
+    if (FailoverOptions.Parse(args[1..]) is not { } failover)
+    {
+        Console.Error.WriteLine(FailoverOptions.Usage);
+        return 2;
+    }
+    try
+    {
+        return await new FailoverRun(failover).RunAsync();
+    }
+    catch (Exception e) when (e is BenchException or HttpRequestException or TaskCanceledException)
+    {
+        Console.Error.WriteLine($"[cluster-test] {e.Message}");
+        return 1;
+    }
+}
+
 if (BenchOptions.Parse(args) is not { } options)
 {
     Console.Error.WriteLine(BenchOptions.Usage);

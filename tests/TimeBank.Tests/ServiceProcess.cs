@@ -64,7 +64,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         else
         {
             start.Environment["ConnectionStrings__TimeBank"] = suiteDatabase;
-            start.Environment["TimeBank__Daemon"] = "Disabled";
             start.Environment["TimeBank__Durability"] = "MediatorOnly";
         }
         foreach (var (name, value) in settings ?? new Dictionary<string, string>()) start.Environment[name] = value;

@@ -184,7 +184,8 @@ public static class OpenApiContract
         ("TimeBank.People", "People"),
         ("TimeBank.ServiceRecords", "Service records"),
         ("TimeBank.Markets", "Love markets"),
-        ("TimeBank.Auditing", "Audit")
+        ("TimeBank.Auditing", "Audit"),
+        ("TimeBank.Operating", "Operations")
     ];
 
     public static string? TagOf(Type? endpoint) =>
@@ -200,7 +201,8 @@ public static class OpenApiContract
         ["Redemptions"] = "Holding minutes for a service, then settling or cancelling the hold; unsettled holds expire.",
         ["Love markets"] = "Love markets (爱心超市): catalogue, stock, member look-up and orders paid in points.",
         ["Ledger"] = "The trial balance: every currency sums to zero.",
-        ["Audit"] = "The auditor's view: the event feed, account replays, the hash chain, digests, proofs and the access log."
+        ["Audit"] = "The auditor's view: the event feed, account replays, the hash chain, digests, proofs and the access log.",
+        ["Operations"] = "The nodes serving this database: which one leads and what each runs."
     };
 
     public static readonly IReadOnlyDictionary<string, string> ParameterDescriptions = new Dictionary<string, string>

@@ -28,22 +28,28 @@ public sealed class ProjectionLagCheck(IDocumentStore store, IOptions<HealthOpti
     {
         try
         {
-            await using var connection = store.Storage.Database.CreateConnection();
-            await connection.OpenAsync(cancellation);
-            await using var command = new NpgsqlCommand(Sql(Storage.Schema), connection);
-            await using var reader = await command.ExecuteReaderAsync(cancellation);
-            var shards = new List<ShardProgress>();
-            while (await reader.ReadAsync(cancellation))
-            {
-                shards.Add(new ShardProgress(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
-                    reader.IsDBNull(3) ? null : (double)reader.GetDecimal(3)));
-            }
-            return Judge(shards, options.Value.MaxProjectionLag);
+            return Judge(await ReadAsync(store, cancellation), options.Value.MaxProjectionLag);
         }
         catch (Exception e)
         {
             return HealthCheckResult.Unhealthy("The projections' progress could not be read.", e);
         }
+    }
+
+    /// <summary>Every async shard's progress against the newest event, from the shared progression table.</summary>
+    public static async Task<IReadOnlyList<ShardProgress>> ReadAsync(IDocumentStore store, CancellationToken cancellation)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellation);
+        await using var command = new NpgsqlCommand(Sql(Storage.Schema), connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var shards = new List<ShardProgress>();
+        while (await reader.ReadAsync(cancellation))
+        {
+            shards.Add(new ShardProgress(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : (double)reader.GetDecimal(3)));
+        }
+        return shards;
     }
 
     /// <summary>Healthy when every shard is within <paramref name="maxLag"/> of the newest event; else which are behind, and by how much.</summary>

@@ -22,6 +22,28 @@ public static class Telemetry
     private static readonly Counter<long> Refusals = Meter.CreateCounter<long>("timebank.refusals", "{refusal}",
         "Requests refused, by problem type.");
 
+    private static volatile IReadOnlyList<ProjectionLagCheck.ShardProgress> _shards = [];
+    private static volatile bool _leads;
+
+    static Telemetry()
+    {
+        Meter.CreateObservableGauge("timebank.projection.lag", () => _shards.Select(s =>
+                new Measurement<double>(s.BehindSeconds ?? 0, new KeyValuePair<string, object?>("shard", s.Name))), "s",
+            "Age of the oldest event an async projection or the hash chain has not processed yet (0 when caught up).");
+        Meter.CreateObservableGauge("timebank.projection.behind", () => _shards.Select(s =>
+                new Measurement<long>(s.BehindEvents, new KeyValuePair<string, object?>("shard", s.Name))), "{event}",
+            "Events an async projection or the hash chain has still to process.");
+        Meter.CreateObservableGauge("timebank.node.leader", () => _leads ? 1 : 0, "{node}",
+            "1 on the node that leads the cluster (places projections and durable agents), else 0.");
+    }
+
+    /// <summary>What the gauges report until the next sample.</summary>
+    public static void Sampled(IReadOnlyList<ProjectionLagCheck.ShardProgress> shards, bool leads)
+    {
+        _shards = shards;
+        _leads = leads;
+    }
+
     public static void Credited(int minutes)
     {
         DepositsCredited.Add(1);
@@ -33,6 +55,7 @@ public static class Telemetry
 
     public static IServiceCollection AddTimeBankTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddHostedService<ClusterSampler>();
         var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("TimeBank"))
@@ -56,4 +79,29 @@ public static class Telemetry
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
+}
+
+/// <summary>Samples the projections' lag and this node's leadership for the gauges, so a scrape costs no query.</summary>
+public sealed class ClusterSampler(IDocumentStore store, Wolverine.Runtime.IWolverineRuntime runtime, ILogger<ClusterSampler> logger)
+    : BackgroundService
+{
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Every);
+        do
+        {
+            try
+            {
+                Telemetry.Sampled(await ProjectionLagCheck.ReadAsync(store, stoppingToken), (runtime as Wolverine.Runtime.WolverineRuntime)?.IsLeader() == true || IsSolo());
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogDebug(e, "The projections' progress could not be sampled");
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private bool IsSolo() => runtime.Options.Durability.Mode == DurabilityMode.Solo;
 }

@@ -13,13 +13,18 @@ public sealed class TimeBankOptions
     /// <summary>How long after a service its record may still be posted; older services are refused.</summary>
     public TimeSpan BackPostingWindow { get; set; } = TimeSpan.FromDays(365);
 
-    /// <summary>Solo runs the async projection daemon in this process; Disabled leaves it to another node.</summary>
-    public string Daemon { get; set; } = "Solo";
-
     /// <summary>
-    /// Wolverine durability: Solo (default) or Balanced. Balanced elects a leader with PostgreSQL advisory locks.
+    /// Wolverine durability. Balanced (default): the nodes on one database elect a leader through PostgreSQL, which
+    /// places the async projections, the hash chain and the durable agents (scheduled messages, outbox recovery) on
+    /// live nodes. Solo: this process alone runs them all. MediatorOnly: serve requests only, run no agent.
     /// </summary>
-    public string Durability { get; set; } = "Solo";
+    public string Durability { get; set; } = "Balanced";
+
+    /// <summary>How often a node tells the others it is alive, and the leader re-checks who runs what.</summary>
+    public TimeSpan NodeHeartbeat { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>A node silent for this long is presumed dead; the leader moves its agents to live nodes.</summary>
+    public TimeSpan NodeStaleAfter { get; set; } = TimeSpan.FromSeconds(12);
 
     /// <summary>Secret that protects personal information at rest. Must be set in production.</summary>
     public string? PersonalDataKey { get; set; }

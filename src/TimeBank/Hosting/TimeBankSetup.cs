@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using JasperFx;
 using JasperFx.Events;
-using JasperFx.Events.Daemon;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using NodaTime.Serialization.SystemTextJson;
@@ -93,12 +92,17 @@ public static class TimeBankSetup
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
-            .AddAsyncDaemon(Enum.Parse<DaemonMode>(options.Daemon, ignoreCase: true))
-            .IntegrateWithWolverine();
+            // Wolverine's elected leader places the async projections and subscriptions on the nodes (one mechanism for
+            // every agent); Marten's own daemon coordination stays off.
+            .IntegrateWithWolverine(m => m.UseWolverineManagedEventSubscriptionDistribution = true);
 
         builder.Host.UseWolverine(opts =>
         {
             opts.Durability.Mode = Enum.Parse<DurabilityMode>(options.Durability, ignoreCase: true);
+            opts.Durability.HealthCheckPollingTime = options.NodeHeartbeat;
+            opts.Durability.FirstHealthCheckExecution = TimeSpan.FromSeconds(1);
+            opts.Durability.StaleNodeTimeout = options.NodeStaleAfter;
+            opts.Durability.CheckAssignmentPeriod = options.NodeHeartbeat * 2;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.Policies.AddMiddleware(typeof(AuditStampMiddleware));

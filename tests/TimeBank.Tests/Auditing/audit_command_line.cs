@@ -132,7 +132,6 @@ public sealed class audit_command_line(AppFixture fixture) : ApiTest(fixture), I
         {
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "TimeBank.dll"), "audit" }.Concat(arguments)) start.ArgumentList.Add(a);
-            start.Environment["TimeBank__Daemon"] = "Disabled";
             using var process = Process.Start(start)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();

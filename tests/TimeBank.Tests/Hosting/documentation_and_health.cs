@@ -123,4 +123,42 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
         text.ShouldContain("problem_type=\"validation\"");
         text.ShouldContain("http_server_request_duration_seconds");
     }
+
+    [Fact]
+    public async Task metrics_show_how_far_each_async_projection_lags_and_whether_this_node_leads()
+    {
+        await Fixture.VolunteerWithBalance(30);
+        string text = "";
+        for (var i = 0; i < 100 && !(text.Contains("timebank_projection_lag_seconds{") && text.Contains("timebank_node_leader")); i++)
+        {
+            if (i > 0) await Task.Delay(200);
+            text = await (await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsTextAsync();
+        }
+        var lines = text.Split('\n');
+        lines.ShouldContain(l => l.StartsWith("timebank_projection_lag_seconds{") && l.Contains("shard=\"AuditHashChain:All\""));
+        lines.ShouldContain(l => l.StartsWith("timebank_projection_behind{") && l.Contains("shard=\"AuditHashChain:All\""));
+        // The suite's host runs alone (Solo): it leads.
+        // name{labels} value [timestamp]
+        var leader = lines.Where(l => l.StartsWith("timebank_node_leader")).ShouldHaveSingleItem();
+        leader[(leader.LastIndexOf('}') + 1)..].Trim().Split(' ')[0].ShouldBe("1");
+    }
+
+    [Fact]
+    public async Task the_cluster_view_shows_the_nodes_which_leads_and_what_runs_where_to_admins_and_auditors_only()
+    {
+        foreach (var key in new[] { Keys.Admin, Keys.Auditor })
+        {
+            var cluster = await Host.GetAsync<TimeBank.Operating.Cluster.ClusterView>(key, "/api/cluster");
+            cluster.Durability.ShouldBe("Solo");
+            var node = cluster.Nodes.ShouldHaveSingleItem();
+            node.Answering.ShouldBeTrue();
+            node.Leader.ShouldBeTrue();
+            node.Agents.ShouldContain(a => a.StartsWith("event-subscriptions://") && a.EndsWith("/audithashchain/all"));
+        }
+        foreach (var key in new[] { Keys.Platform, Keys.Kiosk })
+        {
+            await Host.Scenario(s => { s.WithRequestHeader("X-Api-Key", key); s.Get.Url("/api/cluster"); s.StatusCodeShouldBe(403); });
+        }
+        await Host.Scenario(s => { s.Get.Url("/api/cluster"); s.StatusCodeShouldBe(401); });
+    }
 }

@@ -51,6 +51,9 @@ public sealed class ChainVerifier(IDocumentStore store)
     {
         await using var chainConnection = await OpenAsync(cancellation);
         await using var eventConnection = await OpenAsync(cancellation);
+        // Head, links and digests from one snapshot: the chain may be extended while it is verified, and a head read
+        // before the digests were would look like links gone missing.
+        await using var snapshot = await chainConnection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellation);
 
         var head = await ChainStore.LoadHeadAsync(chainConnection, cancellation);
         var pending = await ChainStore.CountEventsAfterAsync(chainConnection, head.Sequence, cancellation);
