@@ -1,10 +1,13 @@
+using TimeBank.People.Granting;
+
 namespace TimeBank.Access;
 
 /// <summary>
-/// What a key may act on, object by object: the rules every decider asks, written once. Minutes leave a person's
-/// account only by the platform that registered the person, or an admin; they leave the public pool only by an
-/// admin; a hold is settled or cancelled by the key that placed it, or an admin; a service record is reversed by the
-/// platform that posted it, or an admin. Commands run by the service itself (no HTTP caller) are the system's own.
+/// What a key may act on, object by object: the rules every decider and reader asks, written once. A platform acts for
+/// (reads, credits, debits) the people it registered and those who granted it access; an admin for anyone; an auditor
+/// reads everything. Minutes leave the public pool only by an admin; a hold is settled or cancelled by the key that
+/// placed it, or an admin; a service record is reversed by the platform that posted it, or an admin. Commands run by
+/// the service itself (no HTTP caller) are the system's own.
 /// </summary>
 public static class Scopes
 {
@@ -15,16 +18,31 @@ public static class Scopes
         envelope.Headers.GetValueOrDefault(Audit.ActorKeyIdHeader) ?? SystemKeyId, "",
         envelope.Headers.GetValueOrDefault(Audit.ActorRoleHeader) ?? SystemKeyId);
 
-    public static Refusal? MayDebit(Caller caller, Guid account, string? registeredBy)
+    public static Refusal? MayDebit(Caller caller, Guid account, PersonScope holder)
     {
         if (IsTrusted(caller)) return null;
         if (account == Ledger.SystemAccounts.PublicPool)
             return new NotPermitted("Only an admin moves minutes out of the public pool.", "The public pool is the programme's own.");
-        return registeredBy == caller.KeyId
+        return ActsFor(caller, holder)
             ? null
             : new NotPermitted("This key may not move minutes out of that account.",
-                $"Account {account} belongs to a person another platform registered; only that platform or an admin may debit it.");
+                $"Account {account} belongs to a person another platform registered who has not granted this key access; " +
+                "only that platform, a key it was granted to, or an admin may debit it.");
     }
+
+    /// <summary>Credit, or otherwise act for, a person. An unknown person is left to the caller's own not-found answer.</summary>
+    public static Refusal? MayActFor(Caller caller, Guid person, PersonScope scope) =>
+        IsTrusted(caller) || !scope.Exists || ActsFor(caller, scope)
+            ? null
+            : new NotPermitted("This key may not act for that person.",
+                $"Person {person} was registered by another platform and has not granted this key access (POST /api/people/{person}/grants).");
+
+    /// <summary>Read a person, their account or anything of theirs: as <see cref="MayActFor"/>, and auditors read everything.</summary>
+    public static Refusal? MayRead(Caller caller, Guid person, PersonScope scope) =>
+        caller.Role == Roles.Auditor ? null : MayActFor(caller, person, scope);
+
+    /// <summary>Whether a read of <paramref name="person"/> by this caller must look at who registered them first.</summary>
+    public static bool ReadIsScoped(Caller caller, Guid person) => caller.Role == Roles.Platform && person != Ledger.SystemAccounts.PublicPool;
 
     public static Refusal? MayClose(Caller caller, Guid redemption, string? heldBy) =>
         IsTrusted(caller) || heldBy == caller.KeyId
@@ -39,4 +57,6 @@ public static class Scopes
                 $"Service record {record} was posted by another platform key.");
 
     private static bool IsTrusted(Caller caller) => caller.Role is Roles.Admin or SystemKeyId;
+
+    private static bool ActsFor(Caller caller, PersonScope scope) => scope.RegisteredBy == caller.KeyId || scope.Granted;
 }

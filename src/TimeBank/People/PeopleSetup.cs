@@ -1,3 +1,4 @@
+using JasperFx.Events.Projections;
 namespace TimeBank.People;
 
 public static class PeopleSetup
@@ -17,6 +18,8 @@ public static class PeopleSetup
         opts.Schema.For<Volunteer>().UniqueIndex(v => v.IdNumberHash);
         opts.Schema.For<Elder>().UniqueIndex(e => e.IdNumberHash);
         opts.Schema.For<MemberCard>().Duplicate(c => c.PersonId, configure: index => index.IsUnique = true);
+        opts.Projections.Snapshot<Granting.AccessGrant>(SnapshotLifecycle.Inline);
+        opts.Schema.For<Granting.AccessGrant>().Duplicate(g => g.PersonId);
         return opts;
     }
 }

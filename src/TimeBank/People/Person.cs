@@ -1,4 +1,3 @@
-using Marten.Services.BatchQuerying;
 namespace TimeBank.People;
 
 /// <summary>What the ledger needs to know of a registered person.</summary>
@@ -17,18 +16,6 @@ public interface IPerson
 
     /// <summary>The API key that registered the person.</summary>
     string RegisteredBy { get; }
-}
-
-public static class Person
-{
-    /// <summary>The key that registered the person whose account this is, read in <paramref name="batch"/>; null for the pool.</summary>
-    public static async Task<string?> RegistrarOf(IBatchedQuery batch, Guid account)
-    {
-        // Only the one field, not the whole (encrypted) person: this runs on every transfer and hold.
-        var volunteer = batch.Query<Volunteer>().Where(v => v.Id == account).Select(v => v.RegisteredBy).FirstOrDefault();
-        var elder = batch.Query<Elder>().Where(e => e.Id == account).Select(e => e.RegisteredBy).FirstOrDefault();
-        return await volunteer ?? await elder;
-    }
 }
 
 /// <summary>

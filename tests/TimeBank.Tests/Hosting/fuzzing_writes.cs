@@ -97,7 +97,8 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
             new("PUT", $"/api/markets/{market}/items/RICE", ["name", "pointsPrice", "unit"]),
             new("POST", $"/api/markets/{market}/items/RICE/stock", ["quantity", "reason"]),
             new("POST", $"/api/markets/{market}/orders", ["memberCode", "lines"]),
-            new("POST", $"/api/markets/{market}/orders/{Guid.NewGuid()}/refund", ["reason"])
+            new("POST", $"/api/markets/{market}/orders/{Guid.NewGuid()}/refund", ["reason"]),
+            new("POST", $"/api/people/{volunteer}/grants", ["apiKeyId"])
         ];
         var value = Values(real);
         string Now() => Fixture.Clock.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).LocalDateTime.ToString("yyyy-MM-ddTHH:mm:ss", null);

@@ -1,3 +1,4 @@
+using TimeBank.People.Granting;
 using NodaTime;
 using TimeBank.Access;
 using Shouldly;
@@ -18,6 +19,7 @@ public sealed class deciding_ledger_movements
 
     private static readonly Caller Platform = new("platform-key", "平台", Roles.Platform);
     private static readonly Caller Admin = new("admin-key", "管理员", Roles.Admin);
+    private static readonly PersonScope RegisteredByPlatform = new("platform-key", false);
 
     private static Account Opened(Guid id, int minutes = 0, int held = 0) =>
         new Account().Apply(new AccountOpened(id, AccountHolder.Volunteer, Now)) with { BalanceMinutes = minutes, HeldMinutes = held };
@@ -26,7 +28,7 @@ public sealed class deciding_ledger_movements
     public void a_transfer_debits_the_sender_and_credits_the_receiver_by_the_same_minutes()
     {
         var id = Guid.CreateVersion7();
-        var (sent, received) = TransferHandler.Decide(new Transfer(Giver, Receiver, 30, "给母亲"), Platform, "platform-key", Opened(Giver, 100), Opened(Receiver), id, Now).Events;
+        var (sent, received) = TransferHandler.Decide(new Transfer(Giver, Receiver, 30, "给母亲"), Platform, RegisteredByPlatform, Opened(Giver, 100), Opened(Receiver), id, Now).Events;
 
         sent.ShouldBe(new TransferSent(id, Giver, Receiver, 30, "给母亲", Now));
         received.ShouldBe(new TransferReceived(id, Giver, Receiver, 30, "给母亲", Now));
@@ -35,7 +37,7 @@ public sealed class deciding_ledger_movements
     [Fact]
     public void a_transfer_of_more_than_the_available_minutes_is_refused_with_the_shortfall()
     {
-        var decision = TransferHandler.Decide(new Transfer(Giver, Receiver, 90, "x"), Platform, "platform-key", Opened(Giver, 100, held: 20), Opened(Receiver), Guid.NewGuid(), Now);
+        var decision = TransferHandler.Decide(new Transfer(Giver, Receiver, 90, "x"), Platform, RegisteredByPlatform, Opened(Giver, 100, held: 20), Opened(Receiver), Guid.NewGuid(), Now);
 
         decision.Refusal.ShouldBe(new NotEnoughMinutes(Giver.ToString(), 90, 80));
     }
@@ -43,7 +45,7 @@ public sealed class deciding_ledger_movements
     [Fact]
     public void a_transfer_naming_unopened_accounts_is_refused_naming_each()
     {
-        var refusal = TransferHandler.Decide(new Transfer(Giver, Receiver, 1, "x"), Platform, "platform-key", null, null, Guid.NewGuid(), Now).Refusal
+        var refusal = TransferHandler.Decide(new Transfer(Giver, Receiver, 1, "x"), Platform, RegisteredByPlatform, null, null, Guid.NewGuid(), Now).Refusal
             .ShouldBeOfType<UnknownReferences>();
 
         refusal.Fields.Keys.ShouldBe(["from", "to"], ignoreOrder: true);
@@ -52,9 +54,9 @@ public sealed class deciding_ledger_movements
     [Fact]
     public void the_public_pool_exists_before_its_first_event_but_has_nothing_to_give()
     {
-        TransferHandler.Decide(new Transfer(Giver, SystemAccounts.PublicPool, 10, "捐赠"), Platform, "platform-key", Opened(Giver, 10), null, Guid.NewGuid(), Now)
+        TransferHandler.Decide(new Transfer(Giver, SystemAccounts.PublicPool, 10, "捐赠"), Platform, RegisteredByPlatform, Opened(Giver, 10), null, Guid.NewGuid(), Now)
             .Refusal.ShouldBeNull();
-        TransferHandler.Decide(new Transfer(SystemAccounts.PublicPool, Receiver, 10, "x"), Admin, null, null, Opened(Receiver), Guid.NewGuid(), Now)
+        TransferHandler.Decide(new Transfer(SystemAccounts.PublicPool, Receiver, 10, "x"), Admin, PersonScope.None, null, Opened(Receiver), Guid.NewGuid(), Now)
             .Refusal.ShouldBe(new NotEnoughMinutes(SystemAccounts.PublicPoolName, 10, 0));
     }
 
@@ -63,7 +65,7 @@ public sealed class deciding_ledger_movements
     {
         var id = Guid.CreateVersion7();
         var expires = Now + Duration.FromDays(7);
-        var held = RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 40, "bathing", "助浴"), Platform, "platform-key", Opened(Giver, 100, held: 60), id, Now, expires).Events;
+        var held = RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 40, "bathing", "助浴"), Platform, RegisteredByPlatform, Opened(Giver, 100, held: 60), id, Now, expires).Events;
 
         held.ShouldBe(new RedemptionHeld(id, Giver, 40, "bathing", "助浴", Now, expires, "platform-key"));
     }
@@ -71,9 +73,9 @@ public sealed class deciding_ledger_movements
     [Fact]
     public void a_redemption_beyond_the_available_minutes_or_for_no_account_is_refused()
     {
-        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 41, "bathing", "助浴"), Platform, "platform-key", Opened(Giver, 100, held: 60), Guid.NewGuid(), Now, Now)
+        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 41, "bathing", "助浴"), Platform, RegisteredByPlatform, Opened(Giver, 100, held: 60), Guid.NewGuid(), Now, Now)
             .Refusal.ShouldBe(new NotEnoughMinutes(Giver.ToString(), 41, 40));
-        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 1, "bathing", "助浴"), Platform, "platform-key", null, Guid.NewGuid(), Now, Now)
+        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 1, "bathing", "助浴"), Platform, RegisteredByPlatform, null, Guid.NewGuid(), Now, Now)
             .Refusal.ShouldBeOfType<UnknownReferences>().Fields.Keys.ShouldBe(["accountId"]);
     }
 
@@ -118,17 +120,19 @@ public sealed class deciding_ledger_movements
     }
 
     [Fact]
-    public void minutes_leave_a_persons_account_only_by_the_platform_that_registered_them_or_an_admin()
+    public void minutes_leave_a_persons_account_only_by_the_platform_that_registered_them_a_platform_they_granted_access_or_an_admin()
     {
         var other = new Caller("other-platform", "另一平台", Roles.Platform);
         var transfer = new Transfer(Giver, Receiver, 10, "x");
+        TransferHandler.Decide(transfer, other, RegisteredByPlatform with { Granted = true }, Opened(Giver, 100), Opened(Receiver), Guid.NewGuid(), Now)
+            .Refusal.ShouldBeNull();
 
-        TransferHandler.Decide(transfer, other, "platform-key", Opened(Giver, 100), Opened(Receiver), Guid.NewGuid(), Now)
+        TransferHandler.Decide(transfer, other, RegisteredByPlatform, Opened(Giver, 100), Opened(Receiver), Guid.NewGuid(), Now)
             .Refusal.ShouldBeOfType<NotPermitted>();
-        TransferHandler.Decide(transfer, Admin, "platform-key", Opened(Giver, 100), Opened(Receiver), Guid.NewGuid(), Now).Refusal.ShouldBeNull();
-        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 10, "bathing", "助浴"), other, "platform-key", Opened(Giver, 100),
+        TransferHandler.Decide(transfer, Admin, RegisteredByPlatform, Opened(Giver, 100), Opened(Receiver), Guid.NewGuid(), Now).Refusal.ShouldBeNull();
+        RequestRedemptionHandler.Decide(new RequestRedemption(Giver, 10, "bathing", "助浴"), other, RegisteredByPlatform, Opened(Giver, 100),
             Guid.NewGuid(), Now, Now).Refusal.ShouldBeOfType<NotPermitted>();
-        TransferHandler.Decide(new Transfer(SystemAccounts.PublicPool, Receiver, 10, "x"), Platform, null, Opened(SystemAccounts.PublicPool, 100),
+        TransferHandler.Decide(new Transfer(SystemAccounts.PublicPool, Receiver, 10, "x"), Platform, PersonScope.None, Opened(SystemAccounts.PublicPool, 100),
             Opened(Receiver), Guid.NewGuid(), Now).Refusal.ShouldBeOfType<NotPermitted>();
     }
 

@@ -40,7 +40,7 @@ public sealed class reading_people(AppFixture fixture) : ApiTest(fixture)
             .With("phone", "022-58301234")
             .With("emergencyContact", new { fullName = "刘伟", phone = "13700002222", relation = "child" });
         var idNumber = (string)body["idNumber"]!;
-        var id = (await Host.PostAsync(Keys.Admin, "/api/elders", body, 201)).GetProperty("id").GetGuid();
+        var id = (await Host.PostAsync(Keys.Platform, "/api/elders", body, 201)).GetProperty("id").GetGuid();
 
         var full = await Host.GetAsync(Keys.Admin, $"/api/elders/{id}");
         full.GetProperty("idNumber").GetString().ShouldBe(idNumber);

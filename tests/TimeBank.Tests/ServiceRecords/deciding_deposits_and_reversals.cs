@@ -14,7 +14,8 @@ namespace TimeBank.Tests.ServiceRecords;
 public sealed class deciding_deposits_and_reversals
 {
     private static readonly Instant Now = Instant.FromUtc(2026, 11, 24, 4, 0);
-    private static readonly Volunteer Volunteer = new(Guid.CreateVersion7(), "hash-of-volunteer");
+    private static readonly Volunteer Volunteer = new(Guid.CreateVersion7(), "hash-of-volunteer") { RegisteredBy = "platform-key" };
+    private static readonly Caller Platform = new("platform-key", "平台", Roles.Platform);
     private static readonly Elder Elder = new(Guid.CreateVersion7(), "hash-of-elder");
     private static readonly PointsOptions Points = new() { PointsPerHour = 10 };
 
@@ -24,7 +25,7 @@ public sealed class deciding_deposits_and_reversals
 
     private static Decision<ServiceRecorded> Deposit(RecordService command, IEnumerable<ServiceRecord>? credited = null,
         Volunteer? volunteer = null, Elder? elder = null, (int, int)? balance = null) =>
-        RecordServicesHandler.Decide(command, "fingerprint", volunteer ?? Volunteer, elder ?? Elder, credited ?? [], balance ?? (30, 5), Points, Now);
+        RecordServicesHandler.Decide(command, Platform, false, "fingerprint", volunteer ?? Volunteer, elder ?? Elder, credited ?? [], balance ?? (30, 5), Points, Now);
 
     [Fact]
     public void a_deposit_credits_the_served_minutes_and_the_points_they_earn_on_top_of_the_balance()
@@ -41,8 +42,18 @@ public sealed class deciding_deposits_and_reversals
     [Fact]
     public void a_deposit_naming_unregistered_people_is_refused_naming_each()
     {
-        RecordServicesHandler.Decide(Service(), "f", null, null, [], (0, 0), Points, Now)
+        RecordServicesHandler.Decide(Service(), Platform, false, "f", null, null, [], (0, 0), Points, Now)
             .Refusal.ShouldBeOfType<UnknownReferences>().Fields.Keys.ShouldBe(["volunteerId", "elderId"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void only_a_platform_that_registered_the_volunteer_or_was_granted_access_credits_them()
+    {
+        var elsewhere = Volunteer with { RegisteredBy = "other-platform-key" };
+        Deposit(Service(), volunteer: elsewhere).Refusal.ShouldBeOfType<NotPermitted>();
+        RecordServicesHandler.Decide(Service(), Platform, true, "f", elsewhere, Elder, [], (0, 0), Points, Now).Refusal.ShouldBeNull();
+        RecordServicesHandler.Decide(Service(), new Caller("admin-key", "管理员", Roles.Admin), false, "f", elsewhere, Elder, [], (0, 0), Points, Now)
+            .Refusal.ShouldBeNull();
     }
 
     [Fact]

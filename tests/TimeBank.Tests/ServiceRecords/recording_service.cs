@@ -157,6 +157,12 @@ public sealed class recording_service(AppFixture fixture) : ApiTest(fixture)
         var (volunteer, elder) = await People();
         var recordId = Guid.NewGuid().ToString();
         await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, Yesterday9, 60, recordId), 201);
+        var otherKeyId = System.Text.Json.JsonDocument.Parse(await (await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", Keys.OtherPlatform);
+            s.Get.Url("/api/api-keys/current");
+        })).ReadAsTextAsync()).RootElement.GetProperty("id").GetString();
+        await Host.PostAsync(Keys.Platform, $"/api/people/{volunteer}/grants", new { apiKeyId = otherKeyId }, 201);
         await Host.PostAsync(Keys.OtherPlatform, "/api/service-records",
             LedgerScenarios.ServiceBody(volunteer, elder, Yesterday9.PlusHours(2), 60, recordId), 201);
         (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(120);

@@ -1,3 +1,5 @@
+using TimeBank.People.Granting;
+
 namespace TimeBank.Ledger.GettingAccount;
 
 public sealed record AccountView(string Id, int BalanceMinutes, int HeldMinutes, int AvailableMinutes, int ServedMinutes, int PointsBalance, Instant? AsOf);
@@ -11,13 +13,15 @@ public static class GetAccountEndpoint
     [WolverineGet("/api/accounts/{id}", OperationId = "GetAccount")]
     [Authorize(Roles = Roles.AccountReaders)]
     [ProducesResponseType<AccountView>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, CancellationToken cancellation)
+    public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, HttpContext context, CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
+        var caller = context.Caller();
 
         if (asOf is not null)
         {
             if (Instants.TryParse(asOf) is not { } cutoff) return Problems.Validation("asOf", Instants.Expected("asOf")).ToResult();
+            if (await PersonScope.ForRead(session, caller, accountId, cancellation).RefusedAsync(caller, accountId) is { } refusedBefore) return refusedBefore;
 
             var history = await AccountHistory.LoadAsync(session, accountId, cutoff, cancellation);
             if (history is null) return Problems.NotFound("Account", id).ToResult();
@@ -25,7 +29,12 @@ public static class GetAccountEndpoint
             return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, f.PointsBalance, cutoff));
         }
 
-        var account = await session.LoadAsync<Account>(accountId, cancellation);
+        var batch = session.CreateBatchQuery();
+        var loaded = batch.Load<Account>(accountId);
+        var scope = PersonScope.ForRead(batch, caller, accountId);
+        await batch.Execute(cancellation);
+        if (await scope.RefusedAsync(caller, accountId) is { } refused) return refused;
+        var account = await loaded;
         if (account is null)
         {
             return accountId == SystemAccounts.PublicPool

@@ -1,3 +1,4 @@
+using TimeBank.People.Granting;
 namespace TimeBank.Ledger.ListingEntries;
 
 public sealed record EntriesPage(string AccountId, int Page, int PageSize, int TotalItems, int TotalPages, IReadOnlyList<AccountEntry> Items);
@@ -14,7 +15,7 @@ public static class ListEntriesEndpoint
     [Authorize(Roles = Roles.AccountReaders)]
     [ProducesResponseType<EntriesPage>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get(string id, [FromQuery] int? page, [FromQuery] int? pageSize, [FromQuery, OneOf("minutes", "points")] string? currency,
-        IQuerySession session, CancellationToken cancellation)
+        IQuerySession session, HttpContext context, CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
 
@@ -31,6 +32,8 @@ public static class ListEntriesEndpoint
         if (currency is not null && only is null) errors["currency"] = ["currency is minutes or points."];
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
 
+        var caller = context.Caller();
+        if (await PersonScope.ForRead(session, caller, accountId, cancellation).RefusedAsync(caller, accountId) is { } refused) return refused;
         var history = await AccountHistory.LoadAsync(session, accountId, null, cancellation);
         if (history is null) return Problems.NotFound("Account", id).ToResult();
 

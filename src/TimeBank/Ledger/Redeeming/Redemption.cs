@@ -1,3 +1,4 @@
+using TimeBank.People.Granting;
 using Marten.Events.Projections;
 
 namespace TimeBank.Ledger.Redeeming;
@@ -65,14 +66,20 @@ public sealed record RedemptionView(
 
 public static class GetRedemptionEndpoint
 {
-    /// <summary>One redemption with its status.</summary>
+    /// <summary>One redemption with its status (a platform: holds it placed, or of people it acts for).</summary>
     [WolverineGet("/api/redemptions/{id}", OperationId = "GetRedemption")]
     [Authorize(Roles = Roles.AccountReaders)]
     [ProducesResponseType<RedemptionView>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken cancellation)
+    public static async Task<IResult> Get(Guid id, IQuerySession session, HttpContext context, CancellationToken cancellation)
     {
         var redemption = await session.LoadAsync<Redemption>(id, cancellation);
         if (redemption is null) return Problems.NotFound("Redemption", id).ToResult();
+        var caller = context.Caller();
+        if (redemption.HeldBy != caller.KeyId
+            && await PersonScope.ForRead(session, caller, redemption.AccountId, cancellation).RefusedAsync(caller, redemption.AccountId) is { } refused)
+        {
+            return refused;
+        }
         var account = await session.LoadAsync<Account>(redemption.AccountId, cancellation);
         return Results.Ok(RedemptionView.Of(redemption, account?.AvailableMinutes ?? 0));
     }

@@ -51,7 +51,7 @@ public static class RequestRedemptionHandler
     {
         var batch = session.CreateBatchQuery();
         var accountStream = batch.Events.FetchForWriting<Account>(command.AccountId);
-        var holder = People.Person.RegistrarOf(batch, command.AccountId);
+        var holder = People.Granting.PersonScope.ReadAsync(batch, command.AccountId, Scopes.CallerOf(envelope).KeyId);
         await batch.Execute();
         var stream = await accountStream;
         var now = clock.GetCurrentInstant();
@@ -65,10 +65,10 @@ public static class RequestRedemptionHandler
             held.Description, RedemptionStatus.Held, now, held.ExpiresAt, null, (stream.Aggregate?.AvailableMinutes ?? 0) - held.Minutes));
     }
 
-    public static Decision<RedemptionHeld> Decide(RequestRedemption command, Caller caller, string? holderRegisteredBy, Account? account,
+    public static Decision<RedemptionHeld> Decide(RequestRedemption command, Caller caller, People.Granting.PersonScope holder, Account? account,
         Guid redemptionId, Instant now, Instant expiresAt)
     {
-        if (Scopes.MayDebit(caller, command.AccountId, holderRegisteredBy) is { } notPermitted) return notPermitted;
+        if (Scopes.MayDebit(caller, command.AccountId, holder) is { } notPermitted) return notPermitted;
         if (account is null && command.AccountId != SystemAccounts.PublicPool)
         {
             return new UnknownReferences("The redemption names an account that does not exist.", $"No account has id {command.AccountId}.",

@@ -49,7 +49,7 @@ public static class TransferHandler
         var batch = session.CreateBatchQuery();
         var fromStream = batch.Events.FetchForWriting<Account>(transfer.From);
         var toStream = batch.Events.FetchForWriting<Account>(transfer.To);
-        var giver = People.Person.RegistrarOf(batch, transfer.From);
+        var giver = People.Granting.PersonScope.ReadAsync(batch, transfer.From, Scopes.CallerOf(envelope).KeyId);
         await batch.Execute();
         var (from, to) = (await fromStream, await toStream);
 
@@ -68,13 +68,13 @@ public static class TransferHandler
     }
 
     /// <summary>
-    /// The public pool exists before its first event; a person's account exists once opened. <paramref name="giverRegisteredBy"/>
-    /// is the key that registered the person the minutes leave.
+    /// The public pool exists before its first event; a person's account exists once opened. <paramref name="giver"/>
+    /// says who registered the person the minutes leave and whether they granted the caller access.
     /// </summary>
-    public static Decision<(TransferSent, TransferReceived)> Decide(Transfer transfer, Caller caller, string? giverRegisteredBy, Account? from,
+    public static Decision<(TransferSent, TransferReceived)> Decide(Transfer transfer, Caller caller, People.Granting.PersonScope giver, Account? from,
         Account? to, Guid transferId, Instant now)
     {
-        if (Scopes.MayDebit(caller, transfer.From, giverRegisteredBy) is { } notPermitted) return notPermitted;
+        if (Scopes.MayDebit(caller, transfer.From, giver) is { } notPermitted) return notPermitted;
         var unknown = new Dictionary<string, string[]>();
         if (from is null && transfer.From != SystemAccounts.PublicPool) unknown["from"] = [$"No account has id {transfer.From}."];
         if (to is null && transfer.To != SystemAccounts.PublicPool) unknown["to"] = [$"No account has id {transfer.To}."];

@@ -1,3 +1,4 @@
+using TimeBank.People.Granting;
 using Microsoft.Extensions.Options;
 
 namespace TimeBank.People.GettingDetails;
@@ -58,7 +59,9 @@ public static class GetElderEndpoint
         var batch = session.CreateBatchQuery();
         var loaded = batch.Load<Elder>(id);
         var code = batch.Query<MemberCard>().Where(c => c.PersonId == id).Select(c => c.Id).FirstOrDefault();
+        var scope = PersonScope.ForRead(batch, context.Caller(), id);
         await batch.Execute(context.RequestAborted);
+        if (await scope.RefusedAsync(context.Caller(), id) is { } refused) return refused;
         if (await loaded is not { } elder) return Problems.NotFound("Elder", id).ToResult();
         return Results.Ok(ElderView.Of(elder, await code, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
     }

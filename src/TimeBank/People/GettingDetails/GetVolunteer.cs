@@ -1,3 +1,4 @@
+using TimeBank.People.Granting;
 using Microsoft.Extensions.Options;
 
 namespace TimeBank.People.GettingDetails;
@@ -56,7 +57,9 @@ public static class GetVolunteerEndpoint
         var batch = session.CreateBatchQuery();
         var loaded = batch.Load<Volunteer>(id);
         var code = batch.Query<MemberCard>().Where(c => c.PersonId == id).Select(c => c.Id).FirstOrDefault();
+        var scope = PersonScope.ForRead(batch, context.Caller(), id);
         await batch.Execute(context.RequestAborted);
+        if (await scope.RefusedAsync(context.Caller(), id) is { } refused) return refused;
         if (await loaded is not { } volunteer) return Problems.NotFound("Volunteer", id).ToResult();
         return Results.Ok(VolunteerView.Of(volunteer, await code, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
     }

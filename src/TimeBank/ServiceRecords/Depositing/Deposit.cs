@@ -1,3 +1,4 @@
+using TimeBank.People.Granting;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
@@ -231,6 +232,7 @@ public static class RecordServicesHandler
         var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
         var volunteers = reads.LoadMany<Volunteer>().ById(volunteerIds);
         var elders = reads.LoadMany<Elder>().ById(commands.Select(c => c.ElderId).Distinct().ToArray());
+        var grants = reads.LoadMany<AccessGrant>().ById(commands.Select(c => AccessGrant.IdFor(c.VolunteerId, c.PlatformKeyId)).Distinct().ToArray());
         var nearby = reads.Query<ServiceRecord>()
             .Where(r => volunteerIds.Contains(r.VolunteerId)
                         && r.StartsAtUnixMs > earliestOverlappingStart && r.StartsAtUnixMs < latest
@@ -244,6 +246,7 @@ public static class RecordServicesHandler
         var recorded = RecordedBefore(await recordedBefore, credited);
         var volunteersById = (await volunteers).ToDictionary(v => v.Id);
         var eldersById = (await elders).ToDictionary(e => e.Id);
+        var granted = (await grants).Where(g => g.Active).Select(g => (g.PersonId, g.ApiKeyId)).ToHashSet();
         var balances = new Dictionary<Guid, (int Minutes, int Points)>();
         var now = clock.GetCurrentInstant();
 
@@ -261,7 +264,9 @@ public static class RecordServicesHandler
             var balance = balances.TryGetValue(command.VolunteerId, out var left)
                 ? left
                 : (stream.Aggregate?.BalanceMinutes ?? 0, stream.Aggregate?.PointsBalance ?? 0);
-            var decision = Decide(command, fingerprint, volunteersById.GetValueOrDefault(command.VolunteerId),
+            var caller = new Caller(stamp.ActorKeyId, "", stamp.ActorRole);
+            var decision = Decide(command, caller, granted.Contains((command.VolunteerId, command.PlatformKeyId)), fingerprint,
+                volunteersById.GetValueOrDefault(command.VolunteerId),
                 eldersById.GetValueOrDefault(command.ElderId), credited, balance, points.Value, now);
             if (decision.Refusal is { } refusal)
             {
@@ -294,10 +299,11 @@ public static class RecordServicesHandler
 
     /// <summary>
     /// The deposit: credits the volunteer with the service's minutes and the points they earn at the rate in force now,
-    /// unless the people are unknown, the same person, the volunteer was under 10 then, or has a credited service in the
+    /// unless the people are unknown, the caller does not act for the volunteer (<paramref name="granted"/>: the volunteer
+    /// granted the caller access), the same person, the volunteer was under 10 then, or has a credited service in the
     /// same period.
     /// </summary>
-    public static Decision<ServiceRecorded> Decide(RecordService command, string fingerprint, Volunteer? volunteer, Elder? elder,
+    public static Decision<ServiceRecorded> Decide(RecordService command, Caller caller, bool granted, string fingerprint, Volunteer? volunteer, Elder? elder,
         IEnumerable<ServiceRecord> credited, (int Minutes, int Points) balance, PointsOptions points, Instant now)
     {
         var unknown = new Dictionary<string, string[]>();
@@ -308,7 +314,8 @@ public static class RecordServicesHandler
             return new UnknownReferences("The record names people who are not registered in those roles.",
                 "volunteerId must be a registered volunteer and elderId a registered elder.", unknown);
         }
-        if (volunteer!.IdNumberHash == elder!.IdNumberHash) return new SelfService();
+        if (Scopes.MayActFor(caller, command.VolunteerId, new PersonScope(volunteer!.RegisteredBy, granted)) is { } notPermitted) return notPermitted;
+        if (volunteer.IdNumberHash == elder!.IdNumberHash) return new SelfService();
         var mayServeFrom = volunteer.BirthDate.PlusYears(VolunteerRules.MinimumAge);
         if (command.StartedAt.Date < mayServeFrom) return new TooYoungToServe(command.VolunteerId, mayServeFrom);
 
