@@ -44,8 +44,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// suite's database it only serves requests (the suite's host runs the daemon and the durable agents there);
     /// with <paramref name="ownDatabase"/> it runs on a fresh database of its own, as a whole node, with <see cref="AdminKey"/>.
     /// </summary>
+    /// <param name="route">Rewrites the connection string of a node on its own database (to reach it through a <see cref="TcpProxy"/>).</param>
     public static async Task<ServiceProcess> StartAsync(Action<string> log, bool ownDatabase = false,
-        IReadOnlyDictionary<string, string>? settings = null)
+        IReadOnlyDictionary<string, string>? settings = null, Func<Npgsql.NpgsqlConnectionStringBuilder, Npgsql.NpgsqlConnectionStringBuilder>? route = null)
     {
         var port = FreePort();
         var suiteDatabase = Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")!;
@@ -59,7 +60,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (database is not null)
         {
-            start.Environment["ConnectionStrings__TimeBank"] = new Npgsql.NpgsqlConnectionStringBuilder(suiteDatabase) { Database = database }.ConnectionString;
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(suiteDatabase) { Database = database };
+            start.Environment["ConnectionStrings__TimeBank"] = (route?.Invoke(builder) ?? builder).ConnectionString;
         }
         else
         {

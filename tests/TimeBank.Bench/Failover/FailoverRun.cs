@@ -60,6 +60,8 @@ public sealed class FailoverRun(FailoverOptions options)
             _spendable = new int[Volunteers];
             _slots = new int[Volunteers];
 
+            var (pairs, pairsAnsweredApart) = await SameDepositOnTwoNodesAsync(world);
+
             using var stop = new CancellationTokenSource();
             var clock = Stopwatch.StartNew();
             var load = Enumerable.Range(0, options.Clients).Select(_ => Task.Run(() => ClientAsync(world, stop.Token))).ToList();
@@ -69,8 +71,9 @@ public sealed class FailoverRun(FailoverOptions options)
             // Killed while it has requests in hand: their callers must find out what happened by retrying elsewhere.
             var aim = Stopwatch.StartNew();
             while (Volatile.Read(ref leader.InFlight) < 2 && aim.Elapsed < TimeSpan.FromSeconds(2)) Thread.SpinWait(100);
+            var inFlight = Volatile.Read(ref leader.InFlight);
             leader.Kill();
-            Log($"killed the leader, node {leader.Number}, after {clock.Elapsed.TotalSeconds:0.0} s of load, with {leader.InFlight} requests in flight there");
+            Log($"killed the leader, node {leader.Number}, after {clock.Elapsed.TotalSeconds:0.0} s of load, with {inFlight} requests in flight there");
             var killedAt = Stopwatch.StartNew();
             var recovery = WatchRecoveryAsync(adminKey, leaderId, agents, killedAt);
             await Task.Delay(TimeSpan.FromSeconds(options.SecondsAfter));
@@ -88,12 +91,12 @@ public sealed class FailoverRun(FailoverOptions options)
 
             var pass = newLeaderSeconds is { } s && s <= options.LeaderWithinSeconds && agentsMovedSeconds is not null
                        && lost == 0 && duplicated == 0 && balancesOff == 0 && _errors == 0 && _unresolved == 0
-                       && holdsExpired == _holds.Count && verified && ready == survivors;
+                       && holdsExpired == _holds.Count && verified && ready == survivors && pairsAnsweredApart == 0;
             foreach (var surprise in _surprises.Take(10)) Log("unexpected: " + surprise);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"cluster-test nodes={_nodes.Count} killed=leader(node-{leader.Number}) new_leader_s={Seconds(newLeaderSeconds)} " +
                 $"agents_moved_s={Seconds(agentsMovedSeconds)} deposits={_deposits.Count} transfers={_transfers.Count} holds={_holds.Count} " +
-                $"holds_expired_once={holdsExpired} lost={lost} applied_twice={duplicated} balances_off={balancesOff} " +
+                $"holds_expired_once={holdsExpired} same_deposit_pairs={pairs} pairs_answered_apart={pairsAnsweredApart} lost={lost} applied_twice={duplicated} balances_off={balancesOff} " +
                 $"retried={_retried} unavailable_503={_unavailable} errors={_errors} unresolved={_unresolved} " +
                 $"chain_caught_up_s={Seconds(chainSeconds)} chain_verified={verified.ToString().ToLowerInvariant()} " +
                 $"ready={ready}/{survivors} result={(pass ? "pass" : "FAIL")}"));
@@ -161,6 +164,38 @@ public sealed class FailoverRun(FailoverOptions options)
         }
         Log($"new leader after {Seconds(newLeader)} s; agents on survivors after {Seconds(agentsMoved)} s");
         return (newLeader, agentsMoved);
+    }
+
+    /// <summary>
+    /// The same deposit sent to two nodes at once: both must answer with the one record (201 and 200), never a 409 naming
+    /// the record itself. Returns the pairs sent and how many were answered otherwise.
+    /// </summary>
+    private async Task<(int Pairs, int AnsweredApart)> SameDepositOnTwoNodesAsync(World world)
+    {
+        const int pairs = 150;
+        var latest = DateTime.UtcNow.AddHours(8).AddDays(-3);
+        var apart = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, pairs), new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (i, _) =>
+        {
+            var volunteer = i % Volunteers;
+            var start = new DateTime(latest.Year, latest.Month, latest.Day, 0, 0, 0, DateTimeKind.Unspecified).AddMinutes(15 * (i / Volunteers));
+            var body = new ServiceRecordRequest($"pair-{Guid.NewGuid():N}", world.Volunteers[volunteer], world.Elders[volunteer % world.Elders.Length],
+                "home-visit", Local(start), Local(start.AddMinutes(DepositMinutes)));
+            var (a, b) = (_nodes[i % _nodes.Count], _nodes[(i + 1) % _nodes.Count]);
+            var answers = await Task.WhenAll(a.Api.SendAsync(Api.Post("/api/service-records", world.PlatformKey, body)),
+                b.Api.SendAsync(Api.Post("/api/service-records", world.PlatformKey, body)));
+            if (answers.FirstOrDefault(x => x.Status is 200 or 201) is { Body: not null } credited)
+            {
+                _deposits.Enqueue((volunteer, IdOf(credited)));
+                Interlocked.Add(ref _expected[volunteer], DepositMinutes);
+                Interlocked.Add(ref _spendable[volunteer], DepositMinutes);
+                if (answers.Select(x => x.Status).Order().SequenceEqual([200, 201]) && IdOf(answers[0]) == IdOf(answers[1])) return;
+            }
+            Interlocked.Increment(ref apart);
+            _surprises.Enqueue($"the same deposit on two nodes: {answers[0].Describe()} / {answers[1].Describe()}");
+        });
+        Log($"{pairs} deposits sent to two nodes at once; {apart} answered otherwise than 201 and 200 with one record");
+        return (pairs, apart);
     }
 
     private async Task ClientAsync(World world, CancellationToken stop)
