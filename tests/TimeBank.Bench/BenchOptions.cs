@@ -6,13 +6,16 @@ namespace TimeBank.Bench;
 /// Warm-up of the first operation measured: the service's tiered JIT (with dynamic PGO) needs about 25 s of load on
 /// two cores to settle, and the figures are meant to describe the running service, not its first seconds.
 /// </param>
-public sealed record BenchOptions(Uri Url, string AdminKey, int Seconds, int Clients, int WarmupSeconds, int FirstWarmupSeconds,
+/// <param name="Urls">Every node to send to (round-robin); the first also sets the world up.</param>
+public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int Seconds, int Clients, int WarmupSeconds, int FirstWarmupSeconds,
     int Volunteers, int Elders, IReadOnlySet<string> Operations)
 {
+    public Uri Url => Urls[0];
+
     public static readonly string[] AllOperations = ["deposit", "transfer", "account-read", "member-lookup", "order"];
 
     public const string Usage =
-        "usage: TimeBank.Bench --url <http://host:port> --admin-key <key> [--seconds 20] [--clients 32] " +
+        "usage: TimeBank.Bench --url <http://host:port[,http://host:port...]> --admin-key <key> [--seconds 20] [--clients 32] " +
         "[--warmup 2] [--first-warmup 40] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order]";
 
     public static BenchOptions? Parse(string[] args)
@@ -24,7 +27,14 @@ public sealed record BenchOptions(Uri Url, string AdminKey, int Seconds, int Cli
             values[args[i][2..]] = args[i + 1];
         }
 
-        if (!values.TryGetValue("url", out var url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri)) return null;
+        if (!values.TryGetValue("url", out var url)) return null;
+        var urls = new List<Uri>();
+        foreach (var text in url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri)) return null;
+            urls.Add(uri);
+        }
+        if (urls.Count == 0) return null;
         if (!values.TryGetValue("admin-key", out var adminKey) || adminKey.Length == 0) return null;
 
         int? Number(string name, int fallback, int min) =>
@@ -45,7 +55,7 @@ public sealed record BenchOptions(Uri Url, string AdminKey, int Seconds, int Cli
         return (Number("seconds", 20, 1), Number("clients", 32, 1), Number("warmup", 2, 0), Number("first-warmup", 40, 0),
                 Number("volunteers", 3000, 2), Number("elders", 100, 1))
             is ({ } seconds, { } clients, { } warmup, { } firstWarmup, { } volunteers, { } elders)
-            ? new BenchOptions(uri, adminKey, seconds, clients, warmup, firstWarmup, volunteers, elders, operations)
+            ? new BenchOptions(urls, adminKey, seconds, clients, warmup, firstWarmup, volunteers, elders, operations)
             : null;
     }
 }

@@ -18,7 +18,7 @@ public static class Load
 
     public static async Task<Measurement> RunAsync(Api api, Operation operation, BenchOptions options)
     {
-        var run = new Run(api, operation);
+        var run = new Run(api, operation, options.Urls);
         var warmup = Interlocked.Increment(ref _measured) == 1 ? options.FirstWarmupSeconds : options.WarmupSeconds;
         if (warmup > 0)
         {
@@ -27,7 +27,8 @@ public static class Load
         var (latencies, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
 
         latencies.Sort();
-        return new Measurement(operation.Name, latencies.Count / elapsed.TotalSeconds,
+        var name = options.Urls.Count > 1 ? $"{operation.Name}-{options.Urls.Count}-nodes" : operation.Name;
+        return new Measurement(name, latencies.Count / elapsed.TotalSeconds,
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors);
     }
 
@@ -38,7 +39,7 @@ public static class Load
         return sorted[index] * 1000.0 / Stopwatch.Frequency;
     }
 
-    private sealed class Run(Api api, Operation operation)
+    private sealed class Run(Api api, Operation operation, IReadOnlyList<Uri> nodes)
     {
         private long _sequence = -1;
         private int _reported;
@@ -68,6 +69,8 @@ public static class Load
                 try
                 {
                     step = operation.Next(n);
+                    // Several nodes: request n goes to node n mod N.
+                    if (nodes.Count > 1) step.Request.RequestUri = new Uri(nodes[(int)(n % nodes.Count)], step.Request.RequestUri!);
                     sentAt = Stopwatch.GetTimestamp();
                     var answer = await api.SendAsync(step.Request);
                     failure = answer.Status == operation.ExpectedStatus ? null : answer.Describe();

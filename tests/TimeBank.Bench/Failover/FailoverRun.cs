@@ -53,7 +53,7 @@ public sealed class FailoverRun(FailoverOptions options)
             Log($"{_nodes.Count} nodes live; agents: {string.Join(", ", agents)}");
 
             var world = await World.CreateAsync(_nodes[0].Api,
-                new BenchOptions(_nodes[0].Url, adminKey, 1, 8, 0, 0, Volunteers, 10, new HashSet<string>()));
+                new BenchOptions([_nodes[0].Url], adminKey, 1, 8, 0, 0, Volunteers, 10, new HashSet<string>()));
             var auditorKey = (await _nodes[0].Api.CreateAsync<ApiKeyRequest, IssuedKey>("/api/api-keys", adminKey,
                 new ApiKeyRequest("cluster-test auditor", "auditor"))).Key;
             _expected = new int[Volunteers];
