@@ -120,9 +120,9 @@ public static class TimeBankSetup
         app.UseStatusCodePages();
         app.UseCorrelationIds();
         app.UseNulRefusal();
-        // The kiosk page (/kiosk): static files that call the public API with the key the counter enters.
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        // The kiosk page (/kiosk): static files that call the public API with the key the counter enters. API calls skip
+        // the file look-up (a disk probe per request).
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages => pages.UseDefaultFiles().UseStaticFiles());
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

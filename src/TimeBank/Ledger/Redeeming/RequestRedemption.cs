@@ -51,7 +51,7 @@ public static class RequestRedemptionHandler
     {
         var batch = session.CreateBatchQuery();
         var accountStream = batch.Events.FetchForWriting<Account>(command.AccountId);
-        var holder = People.Granting.PersonScope.ReadAsync(batch, command.AccountId, Scopes.CallerOf(envelope).KeyId);
+        var holder = People.Granting.PersonScope.ForDebit(batch, Scopes.CallerOf(envelope), command.AccountId);
         await batch.Execute();
         var stream = await accountStream;
         var now = clock.GetCurrentInstant();

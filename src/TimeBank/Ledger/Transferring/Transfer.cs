@@ -49,7 +49,7 @@ public static class TransferHandler
         var batch = session.CreateBatchQuery();
         var fromStream = batch.Events.FetchForWriting<Account>(transfer.From);
         var toStream = batch.Events.FetchForWriting<Account>(transfer.To);
-        var giver = People.Granting.PersonScope.ReadAsync(batch, transfer.From, Scopes.CallerOf(envelope).KeyId);
+        var giver = People.Granting.PersonScope.ForDebit(batch, Scopes.CallerOf(envelope), transfer.From);
         await batch.Execute();
         var (from, to) = (await fromStream, await toStream);
 

@@ -84,13 +84,30 @@ public sealed record PersonScope(string? RegisteredBy, bool Granted)
         return await scope;
     }
 
+    // Who registered a person never changes: once seen, a platform's read of its own people needs no query.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, string> KnownRegistrars = new();
+    private const int MaxKnownRegistrars = 1_000_000;
+
     /// <summary>A platform's read of a person, checked in the same batch as the read; other readers' cost nothing (null).</summary>
     public static Task<PersonScope>? ForRead(Marten.Services.BatchQuerying.IBatchedQuery batch, Caller caller, Guid person) =>
-        Scopes.ReadIsScoped(caller, person) ? ReadAsync(batch, person, caller.KeyId) : null;
+        !Scopes.ReadIsScoped(caller, person) || IsRegistrar(person, caller.KeyId) ? null : Remembered(ReadAsync(batch, person, caller.KeyId), person);
 
     /// <summary>As <see cref="ForRead(Marten.Services.BatchQuerying.IBatchedQuery, Caller, Guid)"/>, on its own round trip.</summary>
     public static Task<PersonScope>? ForRead(IQuerySession session, Caller caller, Guid person, CancellationToken cancellation) =>
-        Scopes.ReadIsScoped(caller, person) ? ReadAsync(session, person, caller.KeyId, cancellation) : null;
+        !Scopes.ReadIsScoped(caller, person) || IsRegistrar(person, caller.KeyId) ? null : Remembered(ReadAsync(session, person, caller.KeyId, cancellation), person);
+
+    /// <summary>Who may move minutes out of <paramref name="person"/>'s account, read in <paramref name="batch"/> unless already known.</summary>
+    public static Task<PersonScope> ForDebit(Marten.Services.BatchQuerying.IBatchedQuery batch, Caller caller, Guid person) =>
+        IsRegistrar(person, caller.KeyId) ? Task.FromResult(new PersonScope(caller.KeyId, false)) : Remembered(ReadAsync(batch, person, caller.KeyId), person);
+
+    private static bool IsRegistrar(Guid person, string keyId) => KnownRegistrars.TryGetValue(person, out var registrar) && registrar == keyId;
+
+    private static async Task<PersonScope> Remembered(Task<PersonScope> reading, Guid person)
+    {
+        var scope = await reading;
+        if (scope.RegisteredBy is { } registrar && KnownRegistrars.Count < MaxKnownRegistrars) KnownRegistrars.TryAdd(person, registrar);
+        return scope;
+    }
 }
 
 public static class PersonReads
