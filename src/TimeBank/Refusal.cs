@@ -40,6 +40,20 @@ public sealed record KeyReused(string Key) : Refusal;
 
 public sealed record AlreadyRegistered(string As, Guid ExistingId) : Refusal;
 
+/// <summary>Every slot of a service request is claimed.</summary>
+public sealed record SlotsTaken(Guid RequestId, int Slots) : Refusal;
+
+/// <summary>The request's window has ended: it can no longer be claimed.</summary>
+public sealed record WindowOver(Guid RequestId, Instant EndedAt) : Refusal;
+
+/// <summary>The request's window has begun: a claim can no longer be withdrawn.</summary>
+public sealed record WindowStarted(Guid RequestId, Instant StartedAt) : Refusal;
+
+public sealed record AlreadyClaimed(Guid RequestId, Guid VolunteerId) : Refusal;
+
+/// <summary>The volunteer holds a claim on another request whose window overlaps this one.</summary>
+public sealed record OverlappingClaim(Guid OtherRequestId) : Refusal;
+
 /// <summary>What a decider decided: the events to append, or why nothing is appended.</summary>
 public sealed class Decision<T>
 {

@@ -183,8 +183,10 @@ public static class OpenApiContract
         ("TimeBank.Access", "Access"),
         ("TimeBank.People", "People"),
         ("TimeBank.ServiceRecords", "Service records"),
+        ("TimeBank.ServiceRequests", "Service requests"),
         ("TimeBank.Markets", "Love markets"),
         ("TimeBank.Auditing", "Audit"),
+        ("TimeBank.Organisations", "Organisations"),
         ("TimeBank.Operating", "Operations")
     ];
 
@@ -202,6 +204,8 @@ public static class OpenApiContract
         ["Love markets"] = "Love markets (爱心超市): catalogue, stock, member look-up and orders paid in points.",
         ["Ledger"] = "The trial balance: every currency sums to zero.",
         ["Audit"] = "The auditor's view: the event feed, account replays, the hash chain, digests, proofs and the access log.",
+        ["Service requests"] = "Elders' needs published by organisations and claimed by volunteers (需求发布、认领).",
+        ["Organisations"] = "Communities, social-work stations, care homes, schools and volunteer teams, with their members.",
         ["Operations"] = "The nodes serving this database: which one leads and what each runs."
     };
 

@@ -29,6 +29,11 @@ public static class Problems
         public const string Internal = TypePrefix + "internal";
         public const string Unavailable = TypePrefix + "unavailable";
         public const string TooManyRequests = TypePrefix + "too-many-requests";
+        public const string SlotsTaken = TypePrefix + "slots-taken";
+        public const string WindowOver = TypePrefix + "window-over";
+        public const string WindowStarted = TypePrefix + "window-started";
+        public const string AlreadyClaimed = TypePrefix + "already-claimed";
+        public const string OverlappingClaim = TypePrefix + "overlapping-claim";
     }
 
     public static ProblemDetails Validation(IDictionary<string, string[]> errors) =>
@@ -124,6 +129,16 @@ public static class Problems
             $"This person is already registered as {r.As}.",
             $"The identity number belongs to {r.As} {r.ExistingId}. Use that id; nothing was written.",
             new Dictionary<string, object?> { ["existingId"] = r.ExistingId }),
+        SlotsTaken r => Refusal(Types.SlotsTaken, StatusCodes.Status409Conflict, "Every slot of this service request is claimed.",
+            $"Service request {r.RequestId} needs {r.Slots} volunteers and has them all."),
+        WindowOver r => Refusal(Types.WindowOver, StatusCodes.Status409Conflict, "The service request's window is over.",
+            $"Service request {r.RequestId} ended at {r.EndedAt}."),
+        WindowStarted r => Refusal(Types.WindowStarted, StatusCodes.Status409Conflict, "The service request's window has begun; the claim stands.",
+            $"Service request {r.RequestId} started at {r.StartedAt}."),
+        AlreadyClaimed r => Refusal(Types.AlreadyClaimed, StatusCodes.Status409Conflict, "The volunteer has claimed this request already.",
+            $"Volunteer {r.VolunteerId} holds a slot of service request {r.RequestId}."),
+        OverlappingClaim r => Refusal(Types.OverlappingClaim, StatusCodes.Status409Conflict, "The volunteer has claimed another request in the same time.",
+            $"Service request {r.OtherRequestId} overlaps this window.", new Dictionary<string, object?> { ["overlappingRequestId"] = r.OtherRequestId }),
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "A refusal without a problem type.")
     };
 

@@ -8,6 +8,8 @@ using NodaTime.Serialization.SystemTextJson;
 using TimeBank.Auditing;
 using TimeBank.Ledger;
 using TimeBank.Markets;
+using TimeBank.Organisations;
+using TimeBank.ServiceRequests;
 using TimeBank.People;
 using TimeBank.ServiceRecords;
 using Weasel.Core;
@@ -89,6 +91,8 @@ public static class TimeBankSetup
                 opts.AddPeople();
                 opts.AddServiceRecords();
                 opts.AddMarkets();
+                opts.AddOrganisations();
+                opts.AddServiceRequests();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()

@@ -98,7 +98,11 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
             new("POST", $"/api/markets/{market}/items/RICE/stock", ["quantity", "reason"]),
             new("POST", $"/api/markets/{market}/orders", ["memberCode", "lines"]),
             new("POST", $"/api/markets/{market}/orders/{Guid.NewGuid()}/refund", ["reason"]),
-            new("POST", $"/api/people/{volunteer}/grants", ["apiKeyId"])
+            new("POST", $"/api/people/{volunteer}/grants", ["apiKeyId"]),
+            new("POST", "/api/organisations", ["name", "kind", "district", "street", "community"]),
+            new("POST", $"/api/organisations/{Guid.NewGuid()}/members", ["volunteerId", "role"]),
+            new("POST", "/api/service-requests", ["requestedBy", "elderId", "serviceType", "window", "community", "slots", "description"]),
+            new("POST", $"/api/service-requests/{Guid.NewGuid()}/claims", ["volunteerId", "organisationId"])
         ];
         var value = Values(real);
         string Now() => Fixture.Clock.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).LocalDateTime.ToString("yyyy-MM-ddTHH:mm:ss", null);

@@ -23,7 +23,12 @@ public sealed class mapping_refusals
         { new RedemptionNotHeld(Guid.NewGuid(), RedemptionStatus.Expired, RedemptionStatus.Settled), "redemption-not-held", 409 },
         { new NotPermitted("t", "d"), "forbidden", 403 },
         { new KeyReused("k"), "idempotency-key-reused", 409 },
-        { new AlreadyRegistered("a volunteer", Guid.NewGuid()), "duplicate-person", 409 }
+        { new AlreadyRegistered("a volunteer", Guid.NewGuid()), "duplicate-person", 409 },
+        { new SlotsTaken(Guid.NewGuid(), 3), "slots-taken", 409 },
+        { new WindowOver(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0)), "window-over", 409 },
+        { new WindowStarted(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0)), "window-started", 409 },
+        { new AlreadyClaimed(Guid.NewGuid(), Guid.NewGuid()), "already-claimed", 409 },
+        { new OverlappingClaim(Guid.NewGuid()), "overlapping-claim", 409 }
     };
 
     [Theory]

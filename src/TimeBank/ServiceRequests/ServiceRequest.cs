@@ -1,0 +1,112 @@
+using System.ComponentModel.DataAnnotations;
+using JasperFx.Events.Projections;
+
+namespace TimeBank.ServiceRequests;
+
+/// <summary>open: slots are free; full: every slot is claimed.</summary>
+public enum ServiceRequestStatus { Open, Full }
+
+/// <summary>A need collected by an organisation and published for volunteers to claim (需求发布).</summary>
+public sealed record ServiceRequestPublished(Guid RequestId, Guid RequestedBy, Guid ElderId, string ServiceType, LocalDateTime WindowFrom,
+    LocalDateTime WindowTo, string TimeZone, Instant StartsAt, Instant EndsAt, string District, string Street, string Community, int Slots,
+    string Description, string PublishedBy, Instant PublishedAt);
+
+/// <summary>A volunteer takes one slot (认领), for themselves or on behalf of an organisation they belong to.</summary>
+public sealed record ServiceRequestClaimed(Guid RequestId, Guid VolunteerId, Guid? OrganisationId, string ClaimedBy, Instant ClaimedAt);
+
+/// <summary>A claim given up before the window started; its slot is free again.</summary>
+public sealed record ClaimWithdrawn(Guid RequestId, Guid VolunteerId, string WithdrawnBy, Instant WithdrawnAt);
+
+/// <param name="VolunteerId">Who claimed the slot.</param>
+/// <param name="OrganisationId">The organisation the volunteer claimed for, if any.</param>
+public sealed record Claim([property: Required] Guid VolunteerId, Guid? OrganisationId, [property: Required] Instant ClaimedAt);
+
+/// <summary>A service request folded inline from its stream, with its current claims.</summary>
+public sealed record ServiceRequest
+{
+    public Guid Id { get; init; }
+    public Guid RequestedBy { get; init; }
+    public Guid ElderId { get; init; }
+    public string ServiceType { get; init; } = "";
+    public LocalDateTime WindowFrom { get; init; }
+    public LocalDateTime WindowTo { get; init; }
+    public string TimeZone { get; init; } = "";
+    public Instant StartsAt { get; init; }
+    public Instant EndsAt { get; init; }
+
+    // The window as numbers, so listing, ordering and the overlap check are plain comparisons in SQL.
+    public long StartsAtUnixMs { get; init; }
+    public long EndsAtUnixMs { get; init; }
+    public string District { get; init; } = "";
+    public string Street { get; init; } = "";
+    public string Community { get; init; } = "";
+    public int Slots { get; init; }
+    public string Description { get; init; } = "";
+    public Instant PublishedAt { get; init; }
+    public ServiceRequestStatus Status { get; init; }
+    public IReadOnlyList<Claim> Claims { get; init; } = [];
+
+    // The claimants' ids alone, for finding a volunteer's claims.
+    public IReadOnlyList<Guid> ClaimedBy { get; init; } = [];
+    public long Version { get; set; }
+
+    public int FreeSlots => Slots - Claims.Count;
+
+    public ServiceRequest Apply(ServiceRequestPublished e) => this with
+    {
+        Id = e.RequestId, RequestedBy = e.RequestedBy, ElderId = e.ElderId, ServiceType = e.ServiceType, WindowFrom = e.WindowFrom,
+        WindowTo = e.WindowTo, TimeZone = e.TimeZone, StartsAt = e.StartsAt, EndsAt = e.EndsAt,
+        StartsAtUnixMs = e.StartsAt.ToUnixTimeMilliseconds(), EndsAtUnixMs = e.EndsAt.ToUnixTimeMilliseconds(), District = e.District,
+        Street = e.Street, Community = e.Community, Slots = e.Slots, Description = e.Description, PublishedAt = e.PublishedAt,
+        Status = ServiceRequestStatus.Open
+    };
+
+    public ServiceRequest Apply(ServiceRequestClaimed e) => WithClaims([.. Claims, new Claim(e.VolunteerId, e.OrganisationId, e.ClaimedAt)]);
+
+    public ServiceRequest Apply(ClaimWithdrawn e) => WithClaims([.. Claims.Where(c => c.VolunteerId != e.VolunteerId)]);
+
+    private ServiceRequest WithClaims(IReadOnlyList<Claim> claims) => this with
+    {
+        Claims = claims,
+        ClaimedBy = [.. claims.Select(c => c.VolunteerId)],
+        Status = claims.Count >= Slots ? ServiceRequestStatus.Full : ServiceRequestStatus.Open
+    };
+}
+
+/// <param name="Window">The local date-times between which the service is wanted, and their zone.</param>
+/// <param name="FreeSlots">Slots not yet claimed.</param>
+/// <param name="Claims">The current claims, in the order they were made.</param>
+public sealed record ServiceRequestView(
+    [property: Required] Guid Id,
+    [property: Required] Guid RequestedBy,
+    [property: Required] Guid ElderId,
+    [property: Required] string ServiceType,
+    [property: Required] WindowView Window,
+    [property: Required] string District,
+    [property: Required] string Street,
+    [property: Required] string Community,
+    [property: Required] int Slots,
+    [property: Required] int FreeSlots,
+    [property: Required] string Description,
+    [property: Required] ServiceRequestStatus Status,
+    [property: Required] Instant PublishedAt,
+    [property: Required] IReadOnlyList<Claim> Claims)
+{
+    public static ServiceRequestView Of(ServiceRequest r) => new(r.Id, r.RequestedBy, r.ElderId, r.ServiceType,
+        new WindowView(r.WindowFrom, r.WindowTo, r.TimeZone), r.District, r.Street, r.Community, r.Slots, r.FreeSlots, r.Description, r.Status,
+        r.PublishedAt, r.Claims);
+}
+
+public sealed record WindowView([property: Required] LocalDateTime From, [property: Required] LocalDateTime To, [property: Required] string TimeZone);
+
+public static class ServiceRequestsSetup
+{
+    public static StoreOptions AddServiceRequests(this StoreOptions opts)
+    {
+        opts.Projections.Snapshot<ServiceRequest>(SnapshotLifecycle.Inline);
+        opts.Schema.For<ServiceRequest>()
+            .Index(r => r.StartsAtUnixMs)
+            .GinIndexJsonData();
+        return opts;
+    }
+}
