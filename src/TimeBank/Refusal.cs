@@ -51,6 +51,12 @@ public sealed record WindowStarted(Guid RequestId, Instant StartedAt) : Refusal;
 
 public sealed record AlreadyClaimed(Guid RequestId, Guid VolunteerId) : Refusal;
 
+/// <summary>Only a volunteer holding a claim on the request completes it.</summary>
+public sealed record NotClaimed(Guid RequestId, Guid VolunteerId) : Refusal;
+
+/// <summary>The service reported for a request lies too far outside its window.</summary>
+public sealed record OutsideWindow(Guid RequestId, Instant EarliestStart, Instant LatestEnd) : Refusal;
+
 /// <summary>The volunteer holds a claim on another request whose window overlaps this one.</summary>
 public sealed record OverlappingClaim(Guid OtherRequestId) : Refusal;
 

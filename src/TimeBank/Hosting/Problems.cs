@@ -34,6 +34,8 @@ public static class Problems
         public const string WindowStarted = TypePrefix + "window-started";
         public const string AlreadyClaimed = TypePrefix + "already-claimed";
         public const string OverlappingClaim = TypePrefix + "overlapping-claim";
+        public const string NotClaimed = TypePrefix + "not-claimed";
+        public const string OutsideWindow = TypePrefix + "outside-window";
     }
 
     public static ProblemDetails Validation(IDictionary<string, string[]> errors) =>
@@ -139,6 +141,11 @@ public static class Problems
             $"Volunteer {r.VolunteerId} holds a slot of service request {r.RequestId}."),
         OverlappingClaim r => Refusal(Types.OverlappingClaim, StatusCodes.Status409Conflict, "The volunteer has claimed another request in the same time.",
             $"Service request {r.OtherRequestId} overlaps this window.", new Dictionary<string, object?> { ["overlappingRequestId"] = r.OtherRequestId }),
+        NotClaimed r => Refusal(Types.NotClaimed, StatusCodes.Status409Conflict, "Only a volunteer holding a claim completes the request.",
+            $"Volunteer {r.VolunteerId} holds no claim on service request {r.RequestId}."),
+        OutsideWindow r => Refusal(Types.OutsideWindow, StatusCodes.Status422UnprocessableEntity, "The service lies too far outside the request's window.",
+            $"A completion of service request {r.RequestId} starts at or after {r.EarliestStart} and ends by {r.LatestEnd}.",
+            new Dictionary<string, object?> { ["earliestStart"] = r.EarliestStart, ["latestEnd"] = r.LatestEnd }),
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "A refusal without a problem type.")
     };
 

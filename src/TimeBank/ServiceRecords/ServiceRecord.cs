@@ -30,7 +30,8 @@ public sealed record ServiceRecorded(
     Instant RecordedAt,
     string RequestFingerprint,
     int BalanceMinutesAfter,
-    int PointsBalanceAfter) : ILedgerEntry
+    int PointsBalanceAfter,
+    Guid? RequestId = null) : ILedgerEntry
 {
     string ILedgerEntry.Kind => "service-credit";
     int ILedgerEntry.BalanceChange => Minutes;
@@ -93,6 +94,9 @@ public sealed record ServiceRecord : IClaim
     public int BalanceMinutesAfter { get; init; }
     public int PointsBalanceAfter { get; init; }
 
+    /// <summary>The service request this record completes, when it came through the request loop.</summary>
+    public Guid? RequestId { get; init; }
+
     string? IClaim.Fingerprint => RequestFingerprint;
     object IClaim.FirstAnswer => FirstResult;
 
@@ -148,7 +152,8 @@ public sealed partial class ServiceRecordProjection : EventProjection
         RecordedAt = e.RecordedAt,
         RequestFingerprint = e.RequestFingerprint,
         BalanceMinutesAfter = e.BalanceMinutesAfter,
-        PointsBalanceAfter = e.PointsBalanceAfter
+        PointsBalanceAfter = e.PointsBalanceAfter,
+        RequestId = e.RequestId
     };
 
     public void Project(ServiceRecordReversed e, IDocumentOperations operations) =>

@@ -15,8 +15,9 @@ public sealed record ServiceRecordView(
     Instant RecordedAt,
     Instant? ReversedAt,
     string? ReversalReason,
-    string? Note)
+    string? Note,
+    Guid? RequestId)
 {
     public static ServiceRecordView Of(ServiceRecord r) => new(r.Id, r.PlatformRecordId, r.VolunteerId, r.ElderId, r.ServiceType,
-        r.StartedAt, r.EndedAt, r.TimeZone, r.CreditedMinutes, r.CreditedPoints, r.Status, r.RecordedAt, r.ReversedAt, r.ReversalReason, r.Note);
+        r.StartedAt, r.EndedAt, r.TimeZone, r.CreditedMinutes, r.CreditedPoints, r.Status, r.RecordedAt, r.ReversedAt, r.ReversalReason, r.Note, r.RequestId);
 }

@@ -17,9 +17,13 @@ public sealed record ServiceRequestClaimed(Guid RequestId, Guid VolunteerId, Gui
 /// <summary>A claim given up before the window started; its slot is free again.</summary>
 public sealed record ClaimWithdrawn(Guid RequestId, Guid VolunteerId, string WithdrawnBy, Instant WithdrawnAt);
 
+/// <summary>The claim's volunteer served: the service record credited them, in the same transaction.</summary>
+public sealed record ServiceRequestCompleted(Guid RequestId, Guid VolunteerId, Guid ServiceRecordId, Instant CompletedAt);
+
 /// <param name="VolunteerId">Who claimed the slot.</param>
 /// <param name="OrganisationId">The organisation the volunteer claimed for, if any.</param>
-public sealed record Claim([property: Required] Guid VolunteerId, Guid? OrganisationId, [property: Required] Instant ClaimedAt);
+/// <param name="ServiceRecordId">The service record that completed the claim, once the volunteer served.</param>
+public sealed record Claim([property: Required] Guid VolunteerId, Guid? OrganisationId, [property: Required] Instant ClaimedAt, Guid? ServiceRecordId = null);
 
 /// <summary>A service request folded inline from its stream, with its current claims.</summary>
 public sealed record ServiceRequest
@@ -62,6 +66,9 @@ public sealed record ServiceRequest
     };
 
     public ServiceRequest Apply(ServiceRequestClaimed e) => WithClaims([.. Claims, new Claim(e.VolunteerId, e.OrganisationId, e.ClaimedAt)]);
+
+    public ServiceRequest Apply(ServiceRequestCompleted e) =>
+        WithClaims([.. Claims.Select(c => c.VolunteerId == e.VolunteerId ? c with { ServiceRecordId = e.ServiceRecordId } : c)]);
 
     public ServiceRequest Apply(ClaimWithdrawn e) => WithClaims([.. Claims.Where(c => c.VolunteerId != e.VolunteerId)]);
 

@@ -28,7 +28,9 @@ public sealed class mapping_refusals
         { new WindowOver(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0)), "window-over", 409 },
         { new WindowStarted(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0)), "window-started", 409 },
         { new AlreadyClaimed(Guid.NewGuid(), Guid.NewGuid()), "already-claimed", 409 },
-        { new OverlappingClaim(Guid.NewGuid()), "overlapping-claim", 409 }
+        { new OverlappingClaim(Guid.NewGuid()), "overlapping-claim", 409 },
+        { new NotClaimed(Guid.NewGuid(), Guid.NewGuid()), "not-claimed", 409 },
+        { new OutsideWindow(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0), NodaTime.Instant.FromUtc(2026, 11, 24, 8, 0)), "outside-window", 422 }
     };
 
     [Theory]

@@ -107,4 +107,26 @@ public sealed class deciding_claims
         PublishServiceRequestHandler.Decide(command, id, Platform, Team, elder with { RegisteredBy = "other" }, false, Now).Refusal.ShouldBeOfType<NotPermitted>();
         PublishServiceRequestHandler.Decide(command, id, Platform, Team, elder with { RegisteredBy = "other" }, true, Now).Refusal.ShouldBeNull();
     }
+
+    [Fact]
+    public void a_completion_needs_the_claim_and_a_service_near_the_window_then_decides_as_a_deposit()
+    {
+        var request = Request(2, -3, Volunteer); // window from 3 h ago to 1 h ago
+        var volunteer = new Volunteer(Volunteer, "v") { RegisteredBy = "platform-key", BirthDate = new LocalDate(1960, 1, 1) };
+        var elder = new Elder(request.ElderId, "e");
+        Decision<(TimeBank.ServiceRecords.ServiceRecorded, ServiceRequestCompleted)> Complete(LocalDateTime from, LocalDateTime to, Guid? who = null)
+        {
+            var command = new TimeBank.ServiceRequests.Completing.CompleteServiceRequest(request.Id, who ?? Volunteer, from, to, null);
+            var deposit = TimeBank.ServiceRequests.Completing.CompleteServiceRequestHandler.DepositFor(command, request, Platform);
+            return TimeBank.ServiceRequests.Completing.CompleteServiceRequestHandler.Decide(command, deposit, Platform, false, "f", request, volunteer, elder, [],
+                (0, 0), new TimeBank.ServiceRecords.PointsOptions { PointsPerHour = 10 }, Now);
+        }
+        // The window in Shanghai: 09:00 to 11:00 on 2026-11-24 (Now is 12:00 there).
+        var nine = new LocalDateTime(2026, 11, 24, 9, 0);
+        var (recorded, completed) = Complete(nine, nine.PlusHours(1)).Events;
+        (recorded.RequestId, recorded.Minutes, completed.ServiceRecordId).ShouldBe((request.Id, 60, recorded.RecordId));
+        Complete(nine.PlusHours(-2), nine.PlusHours(-1)).Refusal.ShouldBeNull();
+        Complete(nine.PlusMinutes(-121), nine).Refusal.ShouldBeOfType<OutsideWindow>();
+        Complete(nine, nine.PlusHours(1), Guid.NewGuid()).Refusal.ShouldBeOfType<NotClaimed>();
+    }
 }

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Alba;
+using NodaTime;
+using NodaTime.Text;
+using Shouldly;
+using TimeBank.Organisations;
+using TimeBank.ServiceRecords;
+using TimeBank.ServiceRequests;
+using TimeBank.ServiceRequests.Completing;
+using TimeBank.Tests.Ledger;
+using TimeBank.Tests.Organisations;
+
+namespace TimeBank.Tests.ServiceRequests;
+
+/// <summary>A claimed need served: the completion credits the volunteer through the deposit, and every hour traces back to its request.</summary>
+public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fixture)
+{
+    private static string Local(LocalDateTime t) => LocalDateTimePattern.ExtendedIso.Format(t);
+
+    /// <summary>A request whose window runs from two hours ago to two hours ahead, claimed by a new volunteer.</summary>
+    private async Task<(ServiceRequestView Request, Guid Volunteer, LocalDateTime Now)> Claimed()
+    {
+        var organisation = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("community"), 201))
+            .Body<OrganisationView>()).Id;
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        var now = Fixture.LocalNow();
+        var request = await (await Host.PostAsync(Keys.Platform, "/api/service-requests", new
+        {
+            requestedBy = organisation, elderId = elder, serviceType = "companionship",
+            window = new { from = Local(now.PlusHours(-2)), to = Local(now.PlusHours(2)) }, community = "新津社区", slots = 2, description = "陪伴聊天"
+        }, 201, Guid.NewGuid().ToString())).Body<ServiceRequestView>();
+        await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer }, 201);
+        return (request, volunteer, now);
+    }
+
+    private static object Completion(Guid volunteer, LocalDateTime start, LocalDateTime end) =>
+        new { volunteerId = volunteer, startedAt = Local(start), endedAt = Local(end), note = "聊了家常" };
+
+    [Fact]
+    public async Task a_completion_credits_the_volunteer_through_the_deposit_and_links_the_record_to_the_request()
+    {
+        var (request, volunteer, now) = await Claimed();
+        var body = Completion(volunteer, now.PlusMinutes(-90), now.PlusMinutes(-30));
+        var created = await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/completions", body, 201);
+        var result = await created.Body<CompletionResult>();
+        (result.RequestId, result.CreditedMinutes, result.BalanceMinutes).ShouldBe((request.Id, 60, 60));
+        created.Context.Response.Headers.Location.ToString().ShouldBe($"/api/service-records/{result.ServiceRecordId}");
+
+        var record = await Host.GetAsync<ServiceRecordView>(Keys.Platform, $"/api/service-records/{result.ServiceRecordId}");
+        (record.RequestId, record.ElderId, record.ServiceType, record.CreditedMinutes).ShouldBe((request.Id, request.ElderId, "companionship", 60));
+        (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(60);
+        var entries = await Host.GetAsync<JsonElement>(Keys.Platform, $"/api/accounts/{volunteer}/entries");
+        entries.GetProperty("items")[0].GetProperty("reference").GetString().ShouldBe($"service-record:{result.ServiceRecordId}");
+        (await Host.GetAsync<ServiceRequestView>(Keys.Auditor, $"/api/service-requests/{request.Id}")).Claims.ShouldHaveSingleItem()
+            .ServiceRecordId.ShouldBe(result.ServiceRecordId);
+
+        var again = await (await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/completions", body, 200)).Body<CompletionResult>();
+        again.ShouldBe(result);
+        (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(60);
+        await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/completions", Completion(volunteer, now.PlusMinutes(-80), now.PlusMinutes(-30)), 409);
+    }
+
+    [Fact]
+    public async Task only_a_claim_holder_completes_near_the_window_and_by_the_deposits_rules()
+    {
+        var (request, volunteer, now) = await Claimed();
+        var stranger = await Host.RegisterVolunteerAsync(Keys.Platform);
+        async Task Refused(object body, int status, string type, string? key = null)
+        {
+            var text = await (await Host.PostAsync(key ?? Keys.Platform, $"/api/service-requests/{request.Id}/completions", body, status)).ReadAsTextAsync();
+            JsonDocument.Parse(text).RootElement.GetProperty("type").GetString().ShouldBe($"urn:timebank:problem:{type}");
+        }
+
+        await Refused(Completion(stranger, now.PlusMinutes(-60), now.PlusMinutes(-30)), 409, "not-claimed");
+        await Refused(Completion(volunteer, now.PlusHours(-5), now.PlusHours(-4)), 422, "outside-window");
+        await Refused(Completion(volunteer, now.PlusMinutes(-60), now.PlusMinutes(-30)), 403, "forbidden", Keys.OtherPlatform);
+        await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, request.ElderId, now.PlusMinutes(-70), 30), 201);
+        await Refused(Completion(volunteer, now.PlusMinutes(-60), now.PlusMinutes(-30)), 409, "overlapping-service");
+        await Refused(Completion(volunteer, now.PlusMinutes(-30), now.PlusMinutes(30)), 400, "validation");
+        await Host.PostAsync(Keys.Platform, $"/api/service-requests/{Guid.NewGuid()}/completions", Completion(volunteer, now.PlusMinutes(-20), now.PlusMinutes(-10)), 404);
+
+        (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(30);
+        (await Host.GetAsync<ServiceRequestView>(Keys.Platform, $"/api/service-requests/{request.Id}")).Claims.Single().ServiceRecordId.ShouldBeNull();
+    }
+}
