@@ -3,8 +3,11 @@ using JasperFx.Events.Projections;
 
 namespace TimeBank.ServiceRequests;
 
-/// <summary>open: slots are free; full: every slot is claimed.</summary>
-public enum ServiceRequestStatus { Open, Full }
+/// <summary>
+/// open: slots are free; full: every slot is claimed. Once the window (and the leeway for completions) is over:
+/// served (every slot completed), partly-served (some) or expired (none). A completion posted later still counts.
+/// </summary>
+public enum ServiceRequestStatus { Open, Full, Served, PartlyServed, Expired }
 
 /// <summary>A need collected by an organisation and published for volunteers to claim (需求发布).</summary>
 public sealed record ServiceRequestPublished(Guid RequestId, Guid RequestedBy, Guid ElderId, string ServiceType, LocalDateTime WindowFrom,
@@ -13,6 +16,9 @@ public sealed record ServiceRequestPublished(Guid RequestId, Guid RequestedBy, G
 
 /// <summary>A volunteer takes one slot (认领), for themselves or on behalf of an organisation they belong to.</summary>
 public sealed record ServiceRequestClaimed(Guid RequestId, Guid VolunteerId, Guid? OrganisationId, string ClaimedBy, Instant ClaimedAt);
+
+/// <summary>The window and its leeway are over: what was not served by now is the shortage coordinators see.</summary>
+public sealed record ServiceRequestClosed(Guid RequestId, int Slots, int Completed, Instant ClosedAt);
 
 /// <summary>A claim given up before the window started; its slot is free again.</summary>
 public sealed record ClaimWithdrawn(Guid RequestId, Guid VolunteerId, string WithdrawnBy, Instant WithdrawnAt);
@@ -54,7 +60,11 @@ public sealed record ServiceRequest
     public IReadOnlyList<Guid> ClaimedBy { get; init; } = [];
     public long Version { get; set; }
 
+    public Instant? ClosedAt { get; init; }
+
     public int FreeSlots => Slots - Claims.Count;
+
+    public int Completed => Claims.Count(c => c.ServiceRecordId is not null);
 
     public ServiceRequest Apply(ServiceRequestPublished e) => this with
     {
@@ -65,10 +75,15 @@ public sealed record ServiceRequest
         Status = ServiceRequestStatus.Open
     };
 
+    /// <summary>When the request closes: the window's end plus the time a completion may still lie after it.</summary>
+    public Instant ClosesAt => EndsAt + Completing.CompleteServiceRequestEndpoint.Leeway;
+
     public ServiceRequest Apply(ServiceRequestClaimed e) => WithClaims([.. Claims, new Claim(e.VolunteerId, e.OrganisationId, e.ClaimedAt)]);
 
     public ServiceRequest Apply(ServiceRequestCompleted e) =>
         WithClaims([.. Claims.Select(c => c.VolunteerId == e.VolunteerId ? c with { ServiceRecordId = e.ServiceRecordId } : c)]);
+
+    public ServiceRequest Apply(ServiceRequestClosed e) => (this with { ClosedAt = e.ClosedAt }).WithClaims(Claims);
 
     public ServiceRequest Apply(ClaimWithdrawn e) => WithClaims([.. Claims.Where(c => c.VolunteerId != e.VolunteerId)]);
 
@@ -76,12 +91,21 @@ public sealed record ServiceRequest
     {
         Claims = claims,
         ClaimedBy = [.. claims.Select(c => c.VolunteerId)],
-        Status = claims.Count >= Slots ? ServiceRequestStatus.Full : ServiceRequestStatus.Open
+        Status = StatusOf(claims)
     };
+
+    private ServiceRequestStatus StatusOf(IReadOnlyList<Claim> claims)
+    {
+        if (ClosedAt is null) return claims.Count >= Slots ? ServiceRequestStatus.Full : ServiceRequestStatus.Open;
+        var completed = claims.Count(c => c.ServiceRecordId is not null);
+        return completed >= Slots ? ServiceRequestStatus.Served : completed > 0 ? ServiceRequestStatus.PartlyServed : ServiceRequestStatus.Expired;
+    }
 }
 
 /// <param name="Window">The local date-times between which the service is wanted, and their zone.</param>
 /// <param name="FreeSlots">Slots not yet claimed.</param>
+/// <param name="Completed">Slots whose volunteer served (a completion credited them).</param>
+/// <param name="ClosedAt">When the window and its leeway ended and the request closed.</param>
 /// <param name="Claims">The current claims, in the order they were made.</param>
 public sealed record ServiceRequestView(
     [property: Required] Guid Id,
@@ -97,11 +121,13 @@ public sealed record ServiceRequestView(
     [property: Required] string Description,
     [property: Required] ServiceRequestStatus Status,
     [property: Required] Instant PublishedAt,
-    [property: Required] IReadOnlyList<Claim> Claims)
+    [property: Required] IReadOnlyList<Claim> Claims,
+    [property: Required] int Completed,
+    Instant? ClosedAt)
 {
     public static ServiceRequestView Of(ServiceRequest r) => new(r.Id, r.RequestedBy, r.ElderId, r.ServiceType,
         new WindowView(r.WindowFrom, r.WindowTo, r.TimeZone), r.District, r.Street, r.Community, r.Slots, r.FreeSlots, r.Description, r.Status,
-        r.PublishedAt, r.Claims);
+        r.PublishedAt, r.Claims, r.Completed, r.ClosedAt);
 }
 
 public sealed record WindowView([property: Required] LocalDateTime From, [property: Required] LocalDateTime To, [property: Required] string TimeZone);

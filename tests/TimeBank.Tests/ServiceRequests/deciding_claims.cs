@@ -129,4 +129,22 @@ public sealed class deciding_claims
         Complete(nine.PlusMinutes(-121), nine).Refusal.ShouldBeOfType<OutsideWindow>();
         Complete(nine, nine.PlusHours(1), Guid.NewGuid()).Refusal.ShouldBeOfType<NotClaimed>();
     }
+
+    [Fact]
+    public void a_request_closes_once_with_the_status_its_completions_give_it()
+    {
+        var request = Request(2, -5, Volunteer, Guid.NewGuid());
+        var closed = TimeBank.ServiceRequests.Closing.CloseServiceRequestHandler.Decide(request, Now)!;
+        closed.ShouldBe(new ServiceRequestClosed(request.Id, 2, 0, Now));
+        var expired = request.Apply(closed);
+        expired.Status.ShouldBe(ServiceRequestStatus.Expired);
+        TimeBank.ServiceRequests.Closing.CloseServiceRequestHandler.Decide(expired, Now).ShouldBeNull();
+        TimeBank.ServiceRequests.Closing.CloseServiceRequestHandler.Decide(null, Now).ShouldBeNull();
+
+        var partly = expired.Apply(new ServiceRequestCompleted(request.Id, Volunteer, Guid.NewGuid(), Now));
+        partly.Status.ShouldBe(ServiceRequestStatus.PartlyServed);
+        var unmet = TimeBank.ServiceRequests.Closing.ListUnmetNeedsEndpoint.Summarise("2026-11", [expired, partly]);
+        (unmet.SlotsUnmet, unmet.Communities.Single().Requests).ShouldBe((3, 2));
+        partly.Apply(new ServiceRequestCompleted(request.Id, request.Claims[1].VolunteerId, Guid.NewGuid(), Now)).Status.ShouldBe(ServiceRequestStatus.Served);
+    }
 }

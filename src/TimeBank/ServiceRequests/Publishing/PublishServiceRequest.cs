@@ -90,7 +90,8 @@ public static class PublishServiceRequestEndpoint
 
 public static class PublishServiceRequestHandler
 {
-    public static async Task<Outcome> Handle(PublishServiceRequest command, IDocumentSession session, IClock clock, Envelope envelope)
+    public static async Task<Outcome> Handle(PublishServiceRequest command, IDocumentSession session, IClock clock, Envelope envelope,
+        IMessageContext messages)
     {
         var caller = Scopes.CallerOf(envelope);
         var batch = session.CreateBatchQuery();
@@ -102,7 +103,10 @@ public static class PublishServiceRequestHandler
         var decision = Decide(command, Guid.CreateVersion7(), caller, await organisation, await elder, (await grant)?.Active == true, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
         session.Events.StartStream<ServiceRequest>(decision.Events.RequestId, decision.Events);
-        return Outcome.New(ServiceRequestView.Of(new ServiceRequest().Apply(decision.Events)));
+        var published = new ServiceRequest().Apply(decision.Events);
+        // In the same transaction (the outbox): a request always closes, on whichever node is alive then.
+        await messages.ScheduleAsync(new Closing.CloseServiceRequest(published.Id, published.ClosesAt), published.ClosesAt.ToDateTimeOffset());
+        return Outcome.New(ServiceRequestView.Of(published));
     }
 
     public static Decision<ServiceRequestPublished> Decide(PublishServiceRequest command, Guid requestId, Caller caller, Organisation? organisation, Elder? elder,
