@@ -51,6 +51,9 @@ public sealed record WindowStarted(Guid RequestId, Instant StartedAt) : Refusal;
 
 public sealed record AlreadyClaimed(Guid RequestId, Guid VolunteerId) : Refusal;
 
+/// <summary>This kind of rater has rated the record already.</summary>
+public sealed record AlreadyRated(Guid RecordId, string RatedBy) : Refusal;
+
 /// <summary>Only a volunteer holding a claim on the request completes it.</summary>
 public sealed record NotClaimed(Guid RequestId, Guid VolunteerId) : Refusal;
 

@@ -35,6 +35,7 @@ public static class Problems
         public const string AlreadyClaimed = TypePrefix + "already-claimed";
         public const string OverlappingClaim = TypePrefix + "overlapping-claim";
         public const string NotClaimed = TypePrefix + "not-claimed";
+        public const string AlreadyRated = TypePrefix + "already-rated";
         public const string OutsideWindow = TypePrefix + "outside-window";
     }
 
@@ -141,6 +142,8 @@ public static class Problems
             $"Volunteer {r.VolunteerId} holds a slot of service request {r.RequestId}."),
         OverlappingClaim r => Refusal(Types.OverlappingClaim, StatusCodes.Status409Conflict, "The volunteer has claimed another request in the same time.",
             $"Service request {r.OtherRequestId} overlaps this window.", new Dictionary<string, object?> { ["overlappingRequestId"] = r.OtherRequestId }),
+        AlreadyRated r => Refusal(Types.AlreadyRated, StatusCodes.Status409Conflict, "This record has been rated by that kind of rater already.",
+            $"Service record {r.RecordId} has a rating by the {r.RatedBy.ToLowerInvariant()}; each kind of rater rates a record once."),
         NotClaimed r => Refusal(Types.NotClaimed, StatusCodes.Status409Conflict, "Only a volunteer holding a claim completes the request.",
             $"Volunteer {r.VolunteerId} holds no claim on service request {r.RequestId}."),
         OutsideWindow r => Refusal(Types.OutsideWindow, StatusCodes.Status422UnprocessableEntity, "The service lies too far outside the request's window.",

@@ -10,6 +10,7 @@ using TimeBank.Ledger;
 using TimeBank.Markets;
 using TimeBank.Organisations;
 using TimeBank.ServiceRequests;
+using TimeBank.ServiceRecords.Rating;
 using TimeBank.People;
 using TimeBank.ServiceRecords;
 using Weasel.Core;
@@ -93,6 +94,7 @@ public static class TimeBankSetup
                 opts.AddMarkets();
                 opts.AddOrganisations();
                 opts.AddServiceRequests();
+                opts.AddRatings();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()

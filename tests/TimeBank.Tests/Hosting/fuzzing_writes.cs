@@ -103,7 +103,8 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
             new("POST", $"/api/organisations/{Guid.NewGuid()}/members", ["volunteerId", "role"]),
             new("POST", "/api/service-requests", ["requestedBy", "elderId", "serviceType", "window", "community", "slots", "description"]),
             new("POST", $"/api/service-requests/{Guid.NewGuid()}/claims", ["volunteerId", "organisationId"]),
-            new("POST", $"/api/service-requests/{Guid.NewGuid()}/completions", ["volunteerId", "startedAt", "endedAt", "note"])
+            new("POST", $"/api/service-requests/{Guid.NewGuid()}/completions", ["volunteerId", "startedAt", "endedAt", "note"]),
+            new("POST", $"/api/service-records/{Guid.NewGuid()}/rating", ["stars", "comment", "ratedBy"])
         ];
         var value = Values(real);
         string Now() => Fixture.Clock.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).LocalDateTime.ToString("yyyy-MM-ddTHH:mm:ss", null);

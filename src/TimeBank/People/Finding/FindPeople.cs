@@ -93,7 +93,9 @@ public static class FindPeopleEndpoints
         var (people, codes) = await search.RunAsync<Volunteer>(session, members, context.Caller(), context.RequestAborted);
         var disclosure = Disclosure.For(context.User, personalData);
         var today = PersonFields.Today(clock, options.Value);
-        return Results.Ok(Page<VolunteerView>.Of(people, v => VolunteerView.Of(v, codes.GetValueOrDefault(v.Id), disclosure, today)));
+        var ratings = (await session.LoadManyAsync<ServiceRecords.Rating.VolunteerRating>(context.RequestAborted, people.Select(v => v.Id)))
+            .ToDictionary(r => r.Id);
+        return Results.Ok(Page<VolunteerView>.Of(people, v => VolunteerView.Of(v, codes.GetValueOrDefault(v.Id), disclosure, today, ratings.GetValueOrDefault(v.Id))));
     }
 
     /// <summary>

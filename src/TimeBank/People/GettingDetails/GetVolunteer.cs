@@ -8,7 +8,7 @@ public sealed record GuardianView(string FullName, string Phone);
 /// <summary>
 /// A volunteer as a caller may see them: idNumber and phones in full for admin, masked for every other role
 /// (120101********1234, 138****5678). accountId is the volunteer's time account, which has the same id;
-/// memberCode the code on their member card, which love-market kiosks look them up by.
+/// memberCode the code on their member card, which love-market kiosks look them up by; rating how their services were rated.
 /// </summary>
 public sealed record VolunteerView(
     Guid Id,
@@ -24,9 +24,11 @@ public sealed record VolunteerView(
     string Street,
     string Community,
     GuardianView? Guardian,
-    Instant RegisteredAt)
+    Instant RegisteredAt,
+    ServiceRecords.Rating.RatingSummary Rating)
 {
-    public static VolunteerView Of(Volunteer volunteer, string? memberCode, Disclosure disclosure, LocalDate today) => new(
+    public static VolunteerView Of(Volunteer volunteer, string? memberCode, Disclosure disclosure, LocalDate today,
+        ServiceRecords.Rating.VolunteerRating? rating = null) => new(
         volunteer.Id,
         volunteer.Id,
         memberCode,
@@ -42,7 +44,8 @@ public sealed record VolunteerView(
         volunteer.Guardian is { } guardian
             ? new GuardianView(guardian.FullName, disclosure.Phone(volunteer.Id, ProtectedField.GuardianPhone, guardian.ProtectedPhone))
             : null,
-        volunteer.RegisteredAt);
+        volunteer.RegisteredAt,
+        ServiceRecords.Rating.RatingSummary.Of(rating));
 }
 
 public static class GetVolunteerEndpoint
@@ -57,10 +60,12 @@ public static class GetVolunteerEndpoint
         var batch = session.CreateBatchQuery();
         var loaded = batch.Load<Volunteer>(id);
         var code = batch.Query<MemberCard>().Where(c => c.PersonId == id).Select(c => c.Id).FirstOrDefault();
+        var rating = batch.Load<ServiceRecords.Rating.VolunteerRating>(id);
         var scope = PersonScope.ForRead(batch, context.Caller(), id);
         await batch.Execute(context.RequestAborted);
         if (await scope.RefusedAsync(context.Caller(), id) is { } refused) return refused;
         if (await loaded is not { } volunteer) return Problems.NotFound("Volunteer", id).ToResult();
-        return Results.Ok(VolunteerView.Of(volunteer, await code, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value)));
+        return Results.Ok(VolunteerView.Of(volunteer, await code, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value),
+            await rating));
     }
 }

@@ -1,0 +1,139 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Text;
+using JasperFx.Events.Projections;
+using Marten.Events.Projections;
+using TimeBank.People;
+using TimeBank.People.Granting;
+
+namespace TimeBank.ServiceRecords.Rating;
+
+/// <summary>Who rates a service (服务评价): the elder served, their family, or the coordinating organisation.</summary>
+public enum RaterKind { Elder, Family, Coordinator }
+
+/// <summary>A service rated once by one kind of rater. Its stream is named by the record and the rater kind.</summary>
+public sealed record ServiceRated(Guid RecordId, Guid VolunteerId, Guid ElderId, int Stars, string? Comment, RaterKind RatedBy, string RaterKeyId,
+    Instant RatedAt);
+
+/// <param name="Stars">1 (poor) to 5 (excellent).</param>
+/// <param name="RatedBy">elder, family or coordinator; each rates a record once.</param>
+public sealed record RateServiceRequest([property: Required] int? Stars, string? Comment, [property: Required] [property: OneOf<RaterKind>] string? RatedBy);
+
+public sealed record RateService(Guid RecordId, int Stars, string? Comment, RaterKind RatedBy);
+
+public sealed record RatingView([property: Required] Guid ServiceRecordId, [property: Required] Guid VolunteerId, [property: Required] int Stars,
+    string? Comment, [property: Required] RaterKind RatedBy, [property: Required] Instant RatedAt)
+{
+    public static RatingView Of(ServiceRated e) => new(e.RecordId, e.VolunteerId, e.Stars, e.Comment, e.RatedBy, e.RatedAt);
+}
+
+/// <summary>How a volunteer's services were rated, kept inline from every rating.</summary>
+public sealed record VolunteerRating
+{
+    public Guid Id { get; init; }
+    public int Count { get; init; }
+    public int TotalStars { get; init; }
+}
+
+/// <param name="Count">Ratings received.</param>
+/// <param name="Average">Mean stars, to two decimals; null before the first rating.</param>
+public sealed record RatingSummary([property: Required] int Count, decimal? Average)
+{
+    public static readonly RatingSummary None = new(0, null);
+
+    public static RatingSummary Of(VolunteerRating? rating) => rating is { Count: > 0 } r
+        ? new RatingSummary(r.Count, Math.Round((decimal)r.TotalStars / r.Count, 2, MidpointRounding.AwayFromZero))
+        : None;
+}
+
+public sealed class VolunteerRatingProjection : MultiStreamProjection<VolunteerRating, Guid>
+{
+    public VolunteerRatingProjection() => Identity<ServiceRated>(e => e.VolunteerId);
+
+    public VolunteerRating Create(ServiceRated e) => new() { Id = e.VolunteerId, Count = 1, TotalStars = e.Stars };
+
+    public VolunteerRating Apply(ServiceRated e, VolunteerRating r) => r with { Count = r.Count + 1, TotalStars = r.TotalStars + e.Stars };
+}
+
+public static class RatingsSetup
+{
+    public static StoreOptions AddRatings(this StoreOptions opts)
+    {
+        opts.Projections.Add<VolunteerRatingProjection>(ProjectionLifecycle.Inline);
+        return opts;
+    }
+}
+
+public static class RateServiceEndpoint
+{
+    public const int MaxComment = 500;
+
+    public static ProblemDetails Validate(RateServiceRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.Stars is not (>= 1 and <= 5)) errors["stars"] = ["stars is 1 to 5."];
+        if (request.Comment is { Length: > MaxComment }) errors["comment"] = [$"The comment may hold at most {MaxComment} characters."];
+        PersonFields.OneOf<RaterKind>(errors, "ratedBy", request.RatedBy);
+        return Problems.Validate(errors);
+    }
+
+    /// <summary>
+    /// Rates a credited service (服务评价), once per record and kind of rater (a second rating by the same kind is a 409).
+    /// By the platform that posted the record or one acting for the elder served, or an admin.
+    /// </summary>
+    [WolverinePost("/api/service-records/{id}/rating", OperationId = "RateService")]
+    [Authorize(Roles = Roles.Writers)]
+    [ProducesResponseType<RatingView>(StatusCodes.Status201Created)]
+    [Refuses(StatusCodes.Status409Conflict)]
+    public static async Task<IResult> Post(Guid id, RateServiceRequest request, IMessageBus bus, HttpContext context)
+    {
+        PersonFields.TryParse<RaterKind>(request.RatedBy, out var kind);
+        var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
+        return (await bus.InvokeForRequestAsync(new RateService(id, request.Stars!.Value, comment, kind), context)).ToResult<RatingView>();
+    }
+}
+
+public static class RateServiceHandler
+{
+    public static async Task<Outcome> Handle(RateService command, IDocumentSession session, IClock clock, Envelope envelope)
+    {
+        var caller = Scopes.CallerOf(envelope);
+        var record = await session.LoadAsync<ServiceRecord>(command.RecordId);
+        if (record is null) return new NotFound("Service record", command.RecordId.ToString());
+        var batch = session.CreateBatchQuery();
+        var elder = PersonScope.ReadAsync(batch, record.ElderId, caller.KeyId);
+        var streamId = StreamIdOf(command.RecordId, command.RatedBy);
+        var earlier = batch.Events.FetchStreamState(streamId);
+        await batch.Execute();
+
+        var decision = Decide(command, caller, record, await elder, await earlier is not null, clock.GetCurrentInstant());
+        if (decision.Refusal is { } refusal) return refusal;
+        // A new stream: the same record and rater kind rated at once on two nodes collide on its id, and one is refused.
+        session.Events.StartStream<RatingStream>(streamId, decision.Events);
+        return Outcome.New(RatingView.Of(decision.Events));
+    }
+
+    public static Guid StreamIdOf(Guid record, RaterKind kind)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"service-rating:{record:N}:{kind}"), hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16], bigEndian: true);
+    }
+
+    /// <summary>The rating, unless that kind of rater rated the record already, it was reversed, or the caller neither posted it nor acts for the elder.</summary>
+    public static Decision<ServiceRated> Decide(RateService command, Caller caller, ServiceRecord record, PersonScope elder, bool alreadyRated, Instant now)
+    {
+        if (record.PlatformKeyId != caller.KeyId && Scopes.MayActFor(caller, record.ElderId, elder) is { } notPermitted) return notPermitted;
+        if (alreadyRated) return new AlreadyRated(record.Id, command.RatedBy.ToString());
+        if (record.Status == ServiceRecordStatus.Reversed) return new AlreadyReversed(record.Id, record.ReversedAt);
+        return new ServiceRated(record.Id, record.VolunteerId, record.ElderId, command.Stars, command.Comment, command.RatedBy, caller.KeyId, now);
+    }
+}
+
+/// <summary>The stream type of ratings: one event, so the stream exists or not.</summary>
+public sealed record RatingStream
+{
+    public Guid Id { get; init; }
+}
