@@ -51,6 +51,9 @@ public sealed record WindowStarted(Guid RequestId, Instant StartedAt) : Refusal;
 
 public sealed record AlreadyClaimed(Guid RequestId, Guid VolunteerId) : Refusal;
 
+/// <summary>A complaint is resolved once.</summary>
+public sealed record ComplaintResolvedAlready(Guid ComplaintId, string Outcome) : Refusal;
+
 /// <summary>This kind of rater has rated the record already.</summary>
 public sealed record AlreadyRated(Guid RecordId, string RatedBy) : Refusal;
 

@@ -7,7 +7,10 @@ public static class Roles
     public const string Kiosk = "kiosk";
     public const string Auditor = "auditor";
 
-    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor];
+    /// <summary>Decides complaints (and, later, integrity flags); moves minutes only through those decisions.</summary>
+    public const string Reviewer = "reviewer";
+
+    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor, Reviewer];
 
     /// <summary>Role lists for [Authorize(Roles = ...)]: who may call what.</summary>
     public const string Writers = Admin + "," + Platform;
@@ -20,6 +23,10 @@ public static class Roles
     /// <summary>Love-market counters: a kiosk key acts only on the market it is scoped to.</summary>
     public const string MarketStaff = Admin + "," + Kiosk;
     public const string MarketReaders = Admin + "," + Kiosk + "," + Auditor;
+
+    /// <summary>Complaints: filed by platforms (and admins), decided by reviewers (and admins), read by auditors too.</summary>
+    public const string ComplaintDeciders = Admin + "," + Reviewer;
+    public const string ComplaintReaders = Admin + "," + Reviewer + "," + Auditor + "," + Platform;
 }
 
 /// <summary>A field or parameter that names a role: the contract lists them.</summary>

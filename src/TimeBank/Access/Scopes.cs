@@ -50,8 +50,9 @@ public static class Scopes
             : new NotPermitted("Only the key that placed a hold, or an admin, may settle or cancel it.",
                 $"Redemption {redemption} was placed by another key.");
 
+    /// <summary>A reviewer reaches this only through an upheld complaint: the reversal endpoint is not open to the role.</summary>
     public static Refusal? MayReverse(Caller caller, Guid record, string postedBy) =>
-        caller.Role == Roles.Admin || postedBy == caller.KeyId
+        caller.Role is Roles.Admin or Roles.Reviewer || postedBy == caller.KeyId
             ? null
             : new NotPermitted("Only the platform that posted a record, or an admin, may reverse it.",
                 $"Service record {record} was posted by another platform key.");

@@ -36,6 +36,7 @@ public static class Problems
         public const string OverlappingClaim = TypePrefix + "overlapping-claim";
         public const string NotClaimed = TypePrefix + "not-claimed";
         public const string AlreadyRated = TypePrefix + "already-rated";
+        public const string AlreadyResolved = TypePrefix + "already-resolved";
         public const string OutsideWindow = TypePrefix + "outside-window";
     }
 
@@ -142,6 +143,8 @@ public static class Problems
             $"Volunteer {r.VolunteerId} holds a slot of service request {r.RequestId}."),
         OverlappingClaim r => Refusal(Types.OverlappingClaim, StatusCodes.Status409Conflict, "The volunteer has claimed another request in the same time.",
             $"Service request {r.OtherRequestId} overlaps this window.", new Dictionary<string, object?> { ["overlappingRequestId"] = r.OtherRequestId }),
+        ComplaintResolvedAlready r => Refusal(Types.AlreadyResolved, StatusCodes.Status409Conflict, "The complaint is resolved already.",
+            $"Complaint {r.ComplaintId} was resolved as {r.Outcome.ToLowerInvariant()}."),
         AlreadyRated r => Refusal(Types.AlreadyRated, StatusCodes.Status409Conflict, "This record has been rated by that kind of rater already.",
             $"Service record {r.RecordId} has a rating by the {r.RatedBy.ToLowerInvariant()}; each kind of rater rates a record once."),
         NotClaimed r => Refusal(Types.NotClaimed, StatusCodes.Status409Conflict, "Only a volunteer holding a claim completes the request.",

@@ -8,6 +8,7 @@ using NodaTime.Serialization.SystemTextJson;
 using TimeBank.Auditing;
 using TimeBank.Ledger;
 using TimeBank.Markets;
+using TimeBank.Complaints;
 using TimeBank.Organisations;
 using TimeBank.ServiceRequests;
 using TimeBank.ServiceRecords.Rating;
@@ -66,6 +67,7 @@ public static class TimeBankSetup
             .AddCheck<ProjectionLagCheck>("projections", tags: [Health.Ready]);
         services.AddPeople();
         services.AddServiceRecords();
+        services.AddComplaints(configuration);
         services.AddAuditing(configuration);
 
         var connectionString = builder.HasConnectionString() ? configuration.GetConnectionString(ConnectionStringName)! : Commands.NoDatabase;
@@ -95,6 +97,7 @@ public static class TimeBankSetup
                 opts.AddOrganisations();
                 opts.AddServiceRequests();
                 opts.AddRatings();
+                opts.AddComplaints();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()

@@ -104,7 +104,8 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
             new("POST", "/api/service-requests", ["requestedBy", "elderId", "serviceType", "window", "community", "slots", "description"]),
             new("POST", $"/api/service-requests/{Guid.NewGuid()}/claims", ["volunteerId", "organisationId"]),
             new("POST", $"/api/service-requests/{Guid.NewGuid()}/completions", ["volunteerId", "startedAt", "endedAt", "note"]),
-            new("POST", $"/api/service-records/{Guid.NewGuid()}/rating", ["stars", "comment", "ratedBy"])
+            new("POST", $"/api/service-records/{Guid.NewGuid()}/rating", ["stars", "comment", "ratedBy"]),
+            new("POST", "/api/complaints", ["about", "category", "description", "filedBy"])
         ];
         var value = Values(real);
         string Now() => Fixture.Clock.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).LocalDateTime.ToString("yyyy-MM-ddTHH:mm:ss", null);
