@@ -51,6 +51,9 @@ public sealed record WindowStarted(Guid RequestId, Instant StartedAt) : Refusal;
 
 public sealed record AlreadyClaimed(Guid RequestId, Guid VolunteerId) : Refusal;
 
+/// <summary>An integrity flag is decided once.</summary>
+public sealed record FlagDecidedAlready(Guid FlagId, string Decision) : Refusal;
+
 /// <summary>A complaint is resolved once.</summary>
 public sealed record ComplaintResolvedAlready(Guid ComplaintId, string Outcome) : Refusal;
 

@@ -188,6 +188,7 @@ public static class OpenApiContract
         ("TimeBank.Auditing", "Audit"),
         ("TimeBank.Organisations", "Organisations"),
         ("TimeBank.Complaints", "Complaints"),
+        ("TimeBank.Integrity", "Integrity review"),
         ("TimeBank.Operating", "Operations")
     ];
 
@@ -206,6 +207,7 @@ public static class OpenApiContract
         ["Ledger"] = "The trial balance: every currency sums to zero.",
         ["Audit"] = "The auditor's view: the event feed, account replays, the hash chain, digests, proofs and the access log.",
         ["Service requests"] = "Elders' needs published by organisations and claimed by volunteers (需求发布、认领).",
+        ["Integrity review"] = "Rules run over every credited record (数据造假 review); a hit flags the record for a reviewer, who confirms it or reverses it.",
         ["Complaints"] = "Complaints (投诉) about services, volunteers or organisations: filed by platforms, acknowledged and resolved by reviewers.",
         ["Organisations"] = "Communities, social-work stations, care homes, schools and volunteer teams, with their members.",
         ["Operations"] = "The nodes serving this database: which one leads and what each runs."

@@ -143,6 +143,8 @@ public static class Problems
             $"Volunteer {r.VolunteerId} holds a slot of service request {r.RequestId}."),
         OverlappingClaim r => Refusal(Types.OverlappingClaim, StatusCodes.Status409Conflict, "The volunteer has claimed another request in the same time.",
             $"Service request {r.OtherRequestId} overlaps this window.", new Dictionary<string, object?> { ["overlappingRequestId"] = r.OtherRequestId }),
+        FlagDecidedAlready r => Refusal(Types.AlreadyResolved, StatusCodes.Status409Conflict, "The flag is decided already.",
+            $"Integrity flag {r.FlagId} was decided as {r.Decision}."),
         ComplaintResolvedAlready r => Refusal(Types.AlreadyResolved, StatusCodes.Status409Conflict, "The complaint is resolved already.",
             $"Complaint {r.ComplaintId} was resolved as {r.Outcome.ToLowerInvariant()}."),
         AlreadyRated r => Refusal(Types.AlreadyRated, StatusCodes.Status409Conflict, "This record has been rated by that kind of rater already.",

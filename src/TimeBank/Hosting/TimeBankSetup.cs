@@ -9,6 +9,7 @@ using TimeBank.Auditing;
 using TimeBank.Ledger;
 using TimeBank.Markets;
 using TimeBank.Complaints;
+using TimeBank.Integrity;
 using TimeBank.Organisations;
 using TimeBank.ServiceRequests;
 using TimeBank.ServiceRecords.Rating;
@@ -68,6 +69,7 @@ public static class TimeBankSetup
         services.AddPeople();
         services.AddServiceRecords();
         services.AddComplaints(configuration);
+        services.AddIntegrity(configuration);
         services.AddAuditing(configuration);
 
         var connectionString = builder.HasConnectionString() ? configuration.GetConnectionString(ConnectionStringName)! : Commands.NoDatabase;

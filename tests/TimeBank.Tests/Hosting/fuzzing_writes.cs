@@ -105,7 +105,8 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
             new("POST", $"/api/service-requests/{Guid.NewGuid()}/claims", ["volunteerId", "organisationId"]),
             new("POST", $"/api/service-requests/{Guid.NewGuid()}/completions", ["volunteerId", "startedAt", "endedAt", "note"]),
             new("POST", $"/api/service-records/{Guid.NewGuid()}/rating", ["stars", "comment", "ratedBy"]),
-            new("POST", "/api/complaints", ["about", "category", "description", "filedBy"])
+            new("POST", "/api/complaints", ["about", "category", "description", "filedBy"]),
+            new("POST", $"/api/integrity/flags/{Guid.NewGuid()}/decision", ["decision", "note"])
         ];
         var value = Values(real);
         string Now() => Fixture.Clock.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).LocalDateTime.ToString("yyyy-MM-ddTHH:mm:ss", null);

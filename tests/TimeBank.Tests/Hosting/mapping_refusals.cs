@@ -32,6 +32,7 @@ public sealed class mapping_refusals
         { new NotClaimed(Guid.NewGuid(), Guid.NewGuid()), "not-claimed", 409 },
         { new AlreadyRated(Guid.NewGuid(), "Elder"), "already-rated", 409 },
         { new ComplaintResolvedAlready(Guid.NewGuid(), "Upheld"), "already-resolved", 409 },
+        { new FlagDecidedAlready(Guid.NewGuid(), "Fraudulent"), "already-resolved", 409 },
         { new OutsideWindow(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0), NodaTime.Instant.FromUtc(2026, 11, 24, 8, 0)), "outside-window", 422 }
     };
 

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using NodaTime;
+using Shouldly;
+using TimeBank.Integrity;
+using TimeBank.ServiceRecords.Depositing;
+using TimeBank.Tests.Ledger;
+
+namespace TimeBank.Tests.Integrity;
+
+/// <summary>Records that break a rule are credited and flagged; a reviewer confirms them or reverses them, and the decisions are events.</summary>
+public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
+{
+    private string? _reviewer;
+
+    private async Task<string> Reviewer() => _reviewer ??= await ApiKeys.IssueAsync(Host, "reviewer", "Test integrity reviewer");
+
+    private async Task<Guid> Deposit(Guid volunteer, Guid elder, LocalDateTime start, int minutes, string type = "companionship")
+    {
+        var created = await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, start, minutes, serviceType: type), 201);
+        return (await created.Body<ServiceRecordResult>()).Id;
+    }
+
+    /// <summary>The flags of a record once the review has reached it (it runs off the write path).</summary>
+    private async Task<List<FlagView>> FlagsOf(Guid record, int atLeast = 1)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var page = await Host.GetAsync<JsonElement>(Keys.Auditor, "/api/integrity/flags?pageSize=200");
+            var all = new List<FlagView>();
+            for (var p = 1; p <= page.GetProperty("totalPages").GetInt32(); p++)
+            {
+                all.AddRange((await Host.GetAsync<JsonElement>(Keys.Auditor, $"/api/integrity/flags?pageSize=200&page={p}")).GetProperty("items")
+                    .EnumerateArray().Select(i => i.Deserialize<FlagView>(LedgerScenarios.Json)!));
+            }
+            var mine = all.Where(f => f.ServiceRecordId == record).ToList();
+            if (mine.Count >= atLeast || attempt > 100) return mine;
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public void each_rule_has_a_name_the_queue_filters_by() => IntegrityRules.All.Length.ShouldBe(6);
+
+    [Fact]
+    public async Task records_breaking_rules_are_credited_flagged_and_queued_for_the_reviewer()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
+        var day = Fixture.LocalNow().Date.PlusDays(-5);
+        var emergency = await Deposit(volunteer, elder, day.At(new LocalTime(1, 0)), 30, "emergency-help");
+        var night = await Deposit(volunteer, elder, day.At(new LocalTime(2, 0)), 30);
+        var late = await Deposit(volunteer, elder, Fixture.LocalNow().Date.PlusDays(-40).At(new LocalTime(9, 0)), 30);
+        var first = await Deposit(volunteer, elder, day.At(new LocalTime(8, 0)), 300);
+        var second = await Deposit(volunteer, elder, day.At(new LocalTime(13, 0)), 360);
+        (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(750);
+
+        (await FlagsOf(night)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.ServedAtNight);
+        (await FlagsOf(late)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.PostedLate);
+        var hours = await FlagsOf(second);
+        hours.Select(f => f.Rule).ShouldContain(IntegrityRules.TooManyHoursInADay);
+        hours.ShouldAllBe(f => f.VolunteerId == volunteer && f.District == "和平区");
+        (await FlagsOf(first, 0)).ShouldBeEmpty();
+        (await FlagsOf(emergency, 0)).ShouldBeEmpty();
+
+        var queue = await Host.GetAsync<JsonElement>(await Reviewer(), $"/api/integrity/flags?rule={IntegrityRules.PostedLate}&district=和平区&pageSize=200");
+        queue.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("serviceRecordId").GetGuid()).ShouldContain(late);
+        await Host.GetAsync<JsonElement>(Keys.Platform, "/api/integrity/flags", 403);
+        await Host.GetAsync<JsonElement>(Keys.Auditor, "/api/integrity/flags?rule=nonsense", 400);
+    }
+
+    [Fact]
+    public async Task a_fraudulent_flag_reverses_the_record_a_genuine_one_leaves_it_and_each_is_decided_once()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
+        var day = Fixture.LocalNow().Date.PlusDays(-6);
+        var fake = await Deposit(volunteer, elder, day.At(new LocalTime(3, 0)), 40);
+        var genuine = await Deposit(volunteer, elder, day.At(new LocalTime(23, 30)), 20);
+        var reviewer = await Reviewer();
+        var fakeFlag = (await FlagsOf(fake)).Single();
+        var genuineFlag = (await FlagsOf(genuine)).Single();
+
+        await Host.PostAsync(Keys.Platform, $"/api/integrity/flags/{fakeFlag.Id}/decision", new { decision = "fraudulent", note = "核实无此服务" }, 403);
+        await Host.PostAsync(reviewer, $"/api/integrity/flags/{fakeFlag.Id}/decision", new { decision = "open", note = "x" }, 400);
+        var decided = await (await Host.PostAsync(reviewer, $"/api/integrity/flags/{fakeFlag.Id}/decision", new { decision = "fraudulent", note = "核实无此服务" }, 200))
+            .Body<FlagView>();
+        (decided.Status, decided.RecordReversed).ShouldBe((FlagStatus.Fraudulent, true));
+        (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(20);
+        (await Host.GetAsync<JsonElement>(Keys.Platform, $"/api/service-records/{fake}")).GetProperty("status").GetString().ShouldBe("reversed");
+
+        var kept = await (await Host.PostAsync(Keys.Admin, $"/api/integrity/flags/{genuineFlag.Id}/decision", new { decision = "confirmed-genuine", note = "夜间陪护，已核实" }, 200))
+            .Body<FlagView>();
+        (kept.Status, kept.RecordReversed).ShouldBe((FlagStatus.ConfirmedGenuine, false));
+        await Host.PostAsync(reviewer, $"/api/integrity/flags/{genuineFlag.Id}/decision", new { decision = "fraudulent", note = "x" }, 409);
+        await Host.PostAsync(reviewer, $"/api/integrity/flags/{Guid.NewGuid()}/decision", new { decision = "fraudulent", note = "x" }, 404);
+
+        await using var session = Store.QuerySession();
+        (await session.Events.FetchStreamAsync(fakeFlag.Id)).Select(e => e.Data.GetType()).ShouldBe([typeof(RecordFlagged), typeof(FlagDecided)]);
+    }
+
+    [Fact]
+    public async Task a_low_rating_opens_a_review_of_the_record()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
+        var record = await Deposit(volunteer, elder, Fixture.LocalNow().Date.PlusDays(-2).At(new LocalTime(10, 0)), 30);
+        await Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/rating", new { stars = 1, ratedBy = "family" }, 201);
+        (await FlagsOf(record)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.LowRating);
+    }
+}
