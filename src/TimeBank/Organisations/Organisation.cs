@@ -47,6 +47,7 @@ public sealed record Organisation
 }
 
 /// <param name="Members">Current members, in the order they joined.</param>
+/// <param name="Rating">Ratings of the services its members completed on claims made for it.</param>
 public sealed record OrganisationView(
     [property: Required] Guid Id,
     [property: Required] string Name,
@@ -55,9 +56,11 @@ public sealed record OrganisationView(
     [property: Required] string Street,
     [property: Required] string Community,
     [property: Required] Instant RegisteredAt,
-    [property: Required] IReadOnlyList<Membership> Members)
+    [property: Required] IReadOnlyList<Membership> Members,
+    [property: Required] ServiceRecords.Rating.RatingSummary Rating)
 {
-    public static OrganisationView Of(Organisation o) => new(o.Id, o.Name, o.Kind, o.District, o.Street, o.Community, o.RegisteredAt, o.Members);
+    public static OrganisationView Of(Organisation o, ServiceRecords.Rating.OrganisationRating? rating = null) =>
+        new(o.Id, o.Name, o.Kind, o.District, o.Street, o.Community, o.RegisteredAt, o.Members, ServiceRecords.Rating.RatingSummary.Of(rating));
 }
 
 public static class OrganisationsSetup

@@ -29,6 +29,7 @@ public sealed class registering_organisations(AppFixture fixture) : ApiTest(fixt
         var organisation = await created.Body<OrganisationView>();
         created.Context.Response.Headers.Location.ToString().ShouldBe($"/api/organisations/{organisation.Id}");
         organisation.Kind.ShouldBe(OrganisationKind.SocialWorkStation);
+        (organisation.Rating.Count, organisation.Rating.Average).ShouldBe((0, (decimal?)null));
         (await created.ReadAsTextAsync()).ShouldContain("\"kind\":\"social-work-station\"");
 
         foreach (var key in new[] { Keys.Admin, Keys.Platform, Keys.Auditor })

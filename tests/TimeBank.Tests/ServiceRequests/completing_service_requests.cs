@@ -83,4 +83,29 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
         (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(30);
         (await Host.GetAsync<ServiceRequestView>(Keys.Platform, $"/api/service-requests/{request.Id}")).Claims.Single().ServiceRecordId.ShouldBeNull();
     }
+
+    [Fact]
+    public async Task a_rating_of_a_service_claimed_for_an_organisation_counts_for_the_organisation_and_the_volunteer()
+    {
+        var team = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("volunteer-team"), 201))
+            .Body<OrganisationView>()).Id;
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        await Host.PostAsync(Keys.Platform, $"/api/organisations/{team}/members", new { volunteerId = volunteer, role = "member" }, 200);
+        var now = Fixture.LocalNow();
+        var request = await (await Host.PostAsync(Keys.Platform, "/api/service-requests", new
+        {
+            requestedBy = team, elderId = elder, serviceType = "companionship",
+            window = new { from = Local(now.PlusHours(-2)), to = Local(now.PlusHours(2)) }, community = "新津社区", slots = 1, description = "陪伴聊天"
+        }, 201, Guid.NewGuid().ToString())).Body<ServiceRequestView>();
+        await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer, organisationId = team }, 201);
+        var completed = await (await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/completions",
+            Completion(volunteer, now.PlusMinutes(-60), now.PlusMinutes(-20)), 201)).Body<CompletionResult>();
+
+        await Host.PostAsync(Keys.Platform, $"/api/service-records/{completed.ServiceRecordId}/rating", new { stars = 4, ratedBy = "elder" }, 201);
+        await Host.PostAsync(Keys.Platform, $"/api/service-records/{completed.ServiceRecordId}/rating", new { stars = 5, ratedBy = "coordinator" }, 201);
+        var organisation = await Host.GetAsync<OrganisationView>(Keys.Auditor, $"/api/organisations/{team}");
+        (organisation.Rating.Count, organisation.Rating.Average).ShouldBe((2, 4.5m));
+        (await Host.GetAsync<JsonElement>(Keys.Platform, $"/api/volunteers/{volunteer}")).GetProperty("rating").GetProperty("average").GetDecimal().ShouldBe(4.5m);
+    }
 }

@@ -57,15 +57,16 @@ public static class AddMemberHandler
         var stream = batch.Events.FetchForWriting<Organisation>(command.OrganisationId);
         var volunteer = batch.Query<Volunteer>().Where(v => v.Id == command.VolunteerId).Select(v => v.RegisteredBy).FirstOrDefault();
         var grant = batch.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));
+        var rating = batch.Load<ServiceRecords.Rating.OrganisationRating>(command.OrganisationId);
         await batch.Execute();
         var organisation = await stream;
         var scope = new PersonScope(await volunteer, (await grant)?.Active == true);
 
         var decision = Decide(command, caller, organisation.Aggregate, scope, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
-        if (decision.Events is not { } joined) return Outcome.Existing(OrganisationView.Of(organisation.Aggregate!));
+        if (decision.Events is not { } joined) return Outcome.Existing(OrganisationView.Of(organisation.Aggregate!, await rating));
         organisation.AppendOne(joined);
-        return Outcome.Existing(OrganisationView.Of(organisation.Aggregate!.Apply(joined)));
+        return Outcome.Existing(OrganisationView.Of(organisation.Aggregate!.Apply(joined), await rating));
     }
 
     /// <summary>The volunteer joins (or takes the new role); nothing when they already hold that role.</summary>
@@ -91,13 +92,14 @@ public static class RemoveMemberHandler
         var batch = session.CreateBatchQuery();
         var stream = batch.Events.FetchForWriting<Organisation>(command.OrganisationId);
         var scope = PersonScope.ReadAsync(batch, command.VolunteerId, caller.KeyId);
+        var rating = batch.Load<ServiceRecords.Rating.OrganisationRating>(command.OrganisationId);
         await batch.Execute();
         var organisation = await stream;
 
         var decision = Decide(command, caller, organisation.Aggregate, await scope, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
         organisation.AppendOne(decision.Events);
-        return Outcome.Existing(OrganisationView.Of(organisation.Aggregate!.Apply(decision.Events)));
+        return Outcome.Existing(OrganisationView.Of(organisation.Aggregate!.Apply(decision.Events), await rating));
     }
 
     public static Decision<MemberLeft> Decide(RemoveMember command, Caller caller, Organisation? organisation, PersonScope volunteer, Instant now)

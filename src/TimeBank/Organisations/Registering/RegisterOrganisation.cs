@@ -62,8 +62,11 @@ public static class GetOrganisationEndpoint
     [ProducesResponseType<OrganisationView>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken cancellation)
     {
-        var organisation = await session.LoadAsync<Organisation>(id, cancellation);
-        return organisation is null ? Problems.NotFound("Organisation", id).ToResult() : Results.Ok(OrganisationView.Of(organisation));
+        var batch = session.CreateBatchQuery();
+        var loaded = batch.Load<Organisation>(id);
+        var rating = batch.Load<ServiceRecords.Rating.OrganisationRating>(id);
+        await batch.Execute(cancellation);
+        return await loaded is { } organisation ? Results.Ok(OrganisationView.Of(organisation, await rating)) : Problems.NotFound("Organisation", id).ToResult();
     }
 }
 
@@ -89,6 +92,7 @@ public static class ListOrganisationsEndpoint
         if (wanted is { } k) query = query.Where(o => o.Kind == k);
         if (!string.IsNullOrWhiteSpace(district)) query = query.Where(o => o.District == district.Trim());
         var found = await query.OrderBy(o => o.Name).ThenBy(o => o.Id).ToPagedListAsync(number, size, cancellation);
-        return Results.Ok(Page<OrganisationView>.Of(found, OrganisationView.Of));
+        var ratings = (await session.LoadManyAsync<ServiceRecords.Rating.OrganisationRating>(cancellation, found.Select(o => o.Id))).ToDictionary(r => r.Id);
+        return Results.Ok(Page<OrganisationView>.Of(found, o => OrganisationView.Of(o, ratings.GetValueOrDefault(o.Id))));
     }
 }

@@ -12,8 +12,9 @@ namespace TimeBank.ServiceRecords.Rating;
 public enum RaterKind { Elder, Family, Coordinator }
 
 /// <summary>A service rated once by one kind of rater. Its stream is named by the record and the rater kind.</summary>
+/// <param name="OrganisationId">The organisation the volunteer served for, when the record completed a claim made for one.</param>
 public sealed record ServiceRated(Guid RecordId, Guid VolunteerId, Guid ElderId, int Stars, string? Comment, RaterKind RatedBy, string RaterKeyId,
-    Instant RatedAt);
+    Instant RatedAt, Guid? OrganisationId = null);
 
 /// <param name="Stars">1 (poor) to 5 (excellent).</param>
 /// <param name="RatedBy">elder, family or coordinator; each rates a record once.</param>
@@ -27,7 +28,7 @@ public sealed record RatingView([property: Required] Guid ServiceRecordId, [prop
     public static RatingView Of(ServiceRated e) => new(e.RecordId, e.VolunteerId, e.Stars, e.Comment, e.RatedBy, e.RatedAt);
 }
 
-/// <summary>How a volunteer's services were rated, kept inline from every rating.</summary>
+/// <summary>How a volunteer's (or, as <see cref="OrganisationRatingProjection"/> keeps it, an organisation's) services were rated, inline from every rating.</summary>
 public sealed record VolunteerRating
 {
     public Guid Id { get; init; }
@@ -41,9 +42,12 @@ public sealed record RatingSummary([property: Required] int Count, decimal? Aver
 {
     public static readonly RatingSummary None = new(0, null);
 
-    public static RatingSummary Of(VolunteerRating? rating) => rating is { Count: > 0 } r
-        ? new RatingSummary(r.Count, Math.Round((decimal)r.TotalStars / r.Count, 2, MidpointRounding.AwayFromZero))
-        : None;
+    public static RatingSummary Of(VolunteerRating? rating) => Of(rating?.Count ?? 0, rating?.TotalStars ?? 0);
+
+    public static RatingSummary Of(OrganisationRating? rating) => Of(rating?.Count ?? 0, rating?.TotalStars ?? 0);
+
+    private static RatingSummary Of(int count, int totalStars) =>
+        count > 0 ? new RatingSummary(count, Math.Round((decimal)totalStars / count, 2, MidpointRounding.AwayFromZero)) : None;
 }
 
 public sealed class VolunteerRatingProjection : MultiStreamProjection<VolunteerRating, Guid>
@@ -55,11 +59,29 @@ public sealed class VolunteerRatingProjection : MultiStreamProjection<VolunteerR
     public VolunteerRating Apply(ServiceRated e, VolunteerRating r) => r with { Count = r.Count + 1, TotalStars = r.TotalStars + e.Stars };
 }
 
+/// <summary>The same sums for the organisation a rated service was claimed for.</summary>
+public sealed record OrganisationRating
+{
+    public Guid Id { get; init; }
+    public int Count { get; init; }
+    public int TotalStars { get; init; }
+}
+
+public sealed class OrganisationRatingProjection : MultiStreamProjection<OrganisationRating, Guid>
+{
+    public OrganisationRatingProjection() => Identities<ServiceRated>(e => e.OrganisationId is { } organisation ? [organisation] : []);
+
+    public OrganisationRating Create(ServiceRated e) => new() { Id = e.OrganisationId!.Value, Count = 1, TotalStars = e.Stars };
+
+    public OrganisationRating Apply(ServiceRated e, OrganisationRating r) => r with { Count = r.Count + 1, TotalStars = r.TotalStars + e.Stars };
+}
+
 public static class RatingsSetup
 {
     public static StoreOptions AddRatings(this StoreOptions opts)
     {
         opts.Projections.Add<VolunteerRatingProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<OrganisationRatingProjection>(ProjectionLifecycle.Inline);
         return opts;
     }
 }
@@ -102,11 +124,13 @@ public static class RateServiceHandler
         if (record is null) return new NotFound("Service record", command.RecordId.ToString());
         var batch = session.CreateBatchQuery();
         var elder = PersonScope.ReadAsync(batch, record.ElderId, caller.KeyId);
+        var request = record.RequestId is { } requestId ? batch.Load<ServiceRequests.ServiceRequest>(requestId) : Task.FromResult<ServiceRequests.ServiceRequest?>(null);
         var streamId = StreamIdOf(command.RecordId, command.RatedBy);
         var earlier = batch.Events.FetchStreamState(streamId);
         await batch.Execute();
 
-        var decision = Decide(command, caller, record, await elder, await earlier is not null, clock.GetCurrentInstant());
+        var organisation = (await request)?.Claims.FirstOrDefault(c => c.VolunteerId == record.VolunteerId)?.OrganisationId;
+        var decision = Decide(command, caller, record, await elder, await earlier is not null, clock.GetCurrentInstant(), organisation);
         if (decision.Refusal is { } refusal) return refusal;
         // A new stream: the same record and rater kind rated at once on two nodes collide on its id, and one is refused.
         session.Events.StartStream<RatingStream>(streamId, decision.Events);
@@ -123,12 +147,13 @@ public static class RateServiceHandler
     }
 
     /// <summary>The rating, unless that kind of rater rated the record already, it was reversed, or the caller neither posted it nor acts for the elder.</summary>
-    public static Decision<ServiceRated> Decide(RateService command, Caller caller, ServiceRecord record, PersonScope elder, bool alreadyRated, Instant now)
+    public static Decision<ServiceRated> Decide(RateService command, Caller caller, ServiceRecord record, PersonScope elder, bool alreadyRated, Instant now,
+        Guid? organisation = null)
     {
         if (record.PlatformKeyId != caller.KeyId && Scopes.MayActFor(caller, record.ElderId, elder) is { } notPermitted) return notPermitted;
         if (alreadyRated) return new AlreadyRated(record.Id, command.RatedBy.ToString());
         if (record.Status == ServiceRecordStatus.Reversed) return new AlreadyReversed(record.Id, record.ReversedAt);
-        return new ServiceRated(record.Id, record.VolunteerId, record.ElderId, command.Stars, command.Comment, command.RatedBy, caller.KeyId, now);
+        return new ServiceRated(record.Id, record.VolunteerId, record.ElderId, command.Stars, command.Comment, command.RatedBy, caller.KeyId, now, organisation);
     }
 }
 
