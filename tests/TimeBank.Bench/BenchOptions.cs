@@ -12,11 +12,11 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
 {
     public Uri Url => Urls[0];
 
-    public static readonly string[] AllOperations = ["deposit", "transfer", "account-read", "member-lookup", "order"];
+    public static readonly string[] AllOperations = ["deposit", "transfer", "account-read", "member-lookup", "order", "claim", "complete"];
 
     public const string Usage =
         "usage: TimeBank.Bench --url <http://host:port[,http://host:port...]> --admin-key <key> [--seconds 20] [--clients 32] " +
-        "[--warmup 2] [--first-warmup 40] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order]";
+        "[--warmup 2] [--first-warmup 40] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order,claim,complete]";
 
     public static BenchOptions? Parse(string[] args)
     {

@@ -66,6 +66,7 @@ public static class Load
                 var sentAt = Stopwatch.GetTimestamp();
                 Step step = default;
                 string? failure;
+                var expected = false;
                 try
                 {
                     step = operation.Next(n);
@@ -73,7 +74,8 @@ public static class Load
                     if (nodes.Count > 1) step.Request.RequestUri = new Uri(nodes[(int)(n % nodes.Count)], step.Request.RequestUri!);
                     sentAt = Stopwatch.GetTimestamp();
                     var answer = await api.SendAsync(step.Request);
-                    failure = answer.Status == operation.ExpectedStatus ? null : answer.Describe();
+                    failure = operation.Accepts(answer.Status) ? null : answer.Describe();
+                    expected = answer.Status == operation.ExpectedStatus;
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or BenchException)
                 {
@@ -81,7 +83,8 @@ public static class Load
                 }
 
                 var latency = Stopwatch.GetTimestamp() - sentAt;
-                step.Done?.Invoke(failure is null);
+                // Done hears whether the operation did what it asked (a refused claim is an accepted answer, not a claim).
+                step.Done?.Invoke(expected);
                 if (failure is null)
                 {
                     latencies.Add(latency);

@@ -5,8 +5,14 @@ namespace TimeBank.Bench;
 /// <summary>One request to send, and what to do once it is known whether the answer was the expected one.</summary>
 public readonly record struct Step(HttpRequestMessage Request, Action<bool>? Done = null);
 
-/// <summary>A measured operation: <see cref="Next"/> builds request number n (0, 1, 2, ... across warm-up and measurement).</summary>
-public sealed record Operation(string Name, int ExpectedStatus, Func<long, Step> Next);
+/// <summary>
+/// A measured operation: <see cref="Next"/> builds request number n (0, 1, 2, ... across warm-up and measurement);
+/// <see cref="AlsoAccepted"/> are statuses that count as expected answers too (a refused claim on a full request).
+/// </summary>
+public sealed record Operation(string Name, int ExpectedStatus, Func<long, Step> Next, IReadOnlySet<int>? AlsoAccepted = null)
+{
+    public bool Accepts(int status) => status == ExpectedStatus || AlsoAccepted?.Contains(status) == true;
+}
 
 public sealed record ServiceRecordRequest(string PlatformRecordId, Guid VolunteerId, Guid ElderId, string ServiceType,
     string StartedAt, string EndedAt);

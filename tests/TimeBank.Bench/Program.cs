@@ -56,6 +56,18 @@ try
         }
         Console.Out.Flush();
     }
+
+    if (options.Operations.Overlaps(["claim", "complete"]))
+    {
+        var loop = await LoopWorld.CreateAsync(api, options, world);
+        if (options.Operations.Contains("claim"))
+        {
+            var claims = await Load.RunAsync(api, loop.Claim(), options);
+            Console.Out.WriteLine(claims with { Errors = claims.Errors + await loop.OverClaimsAsync(api) });
+        }
+        if (options.Operations.Contains("complete")) Console.Out.WriteLine(await Load.RunAsync(api, loop.Complete(), options));
+        Console.Out.Flush();
+    }
     return 0;
 }
 catch (Exception e) when (e is BenchException or HttpRequestException or TaskCanceledException)

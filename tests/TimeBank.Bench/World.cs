@@ -56,6 +56,15 @@ public sealed class World
         return new World(platformKey, kioskKey, volunteers, elders);
     }
 
+    /// <summary>More volunteers, registered by <paramref name="platformKey"/>.</summary>
+    public static Task<Guid[]> RegisterVolunteersAsync(Api api, BenchOptions options, int count, string platformKey)
+    {
+        var day = Random.Shared.Next(0, 5000);
+        return RegisterAll(api, options, count, "/api/volunteers", i => new VolunteerRequest(
+            $"Loop volunteer {i}", ResidentId.Make("120103", new DateOnly(1962, 1, 1).AddDays(day + i / 1000), i % 1000),
+            Phone("136", i), "senior", "Heping", "Nanyingmen", "Bench Community"), platformKey);
+    }
+
     private static async Task<string> IssueKey(Api api, string adminKey, string role) =>
         (await api.CreateAsync<ApiKeyRequest, IssuedKey>("/api/api-keys", adminKey, new ApiKeyRequest($"bench {role}", role))).Key;
 
