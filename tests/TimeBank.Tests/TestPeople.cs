@@ -64,6 +64,21 @@ public static class TestPeople
     public static async Task<Guid> RegisterElderAsync(this IAlbaHost host, string apiKey, string? idNumber = null)
         => await RegisterAsync(host, apiKey, "/api/elders", ElderBody(idNumber));
 
+    public static async Task<Guid> RegisterVolunteerWithAddressAsync(this IAlbaHost host, string apiKey, string address)
+        => await RegisterAsync(host, apiKey, "/api/volunteers", new
+        {
+            fullName = "张晓明", idNumber = IdNumber(SomeBirthDate(1950, 1965)), phone = Phone(), programme = "senior",
+            district = "和平区", street = "劝业场街道", community = "新津社区", address
+        });
+
+    public static async Task<Guid> RegisterElderWithAddressAsync(this IAlbaHost host, string apiKey, string address)
+        => await RegisterAsync(host, apiKey, "/api/elders", new
+        {
+            fullName = "李秀英", idNumber = IdNumber(SomeBirthDate(1930, 1945)), phone = Phone(), district = "和平区", street = "劝业场街道",
+            community = "新津社区", categories = new[] { "living-alone" }, emergencyContact = new { fullName = "李强", phone = Phone(), relation = "child" },
+            address
+        });
+
     private static async Task<Guid> RegisterAsync(IAlbaHost host, string apiKey, string url, object body)
     {
         var result = await host.Scenario(s =>

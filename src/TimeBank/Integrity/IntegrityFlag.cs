@@ -120,7 +120,9 @@ public sealed class IntegrityReview : SubscriptionBase
         // order the records were posted or reviewed in.
         sameDay = [.. sameDay.Where(r => r.Id != record.Id && r.StartsAt <= record.StartsAt), record];
         var request = record.RequestId is { } requestId ? await session.LoadAsync<ServiceRequest>(requestId, cancellation) : null;
-        return IntegrityRules.Check(new RecordFacts(record, sameDay, request), _options).Select(h => (record.Id, h)).ToList();
+        var volunteer = await session.LoadAsync<Volunteer>(record.VolunteerId, cancellation);
+        var elder = await session.LoadAsync<Elder>(record.ElderId, cancellation);
+        return IntegrityRules.Check(new RecordFacts(record, sameDay, request, volunteer?.AddressHash, elder?.AddressHash), _options).Select(h => (record.Id, h)).ToList();
     }
 
     private static async Task FlagAsync(IDocumentSession session, Guid recordId, RuleHit hit, DateTimeOffset at, CancellationToken cancellation)

@@ -21,7 +21,10 @@ public sealed class IntegrityOptions
 /// What the rules look at for one credited record: the volunteer's credited records of the same local day that started no
 /// later than it (itself included), and its request.
 /// </summary>
-public sealed record RecordFacts(ServiceRecord Record, IReadOnlyList<ServiceRecord> SameDay, ServiceRequest? Request);
+/// <param name="VolunteerAddress">Keyed hash of the volunteer's address line, when registered with one.</param>
+/// <param name="ElderAddress">Keyed hash of the elder's address line, when registered with one.</param>
+public sealed record RecordFacts(ServiceRecord Record, IReadOnlyList<ServiceRecord> SameDay, ServiceRequest? Request, string? VolunteerAddress = null,
+    string? ElderAddress = null);
 
 public sealed record RuleHit(string Rule, string Detail);
 
@@ -34,15 +37,21 @@ public static class IntegrityRules
     public const string ServedAtNight = "served-at-night";
     public const string OutsideRequestWindow = "outside-request-window";
     public const string LowRating = "low-rating";
+    public const string SameAddress = "same-address";
 
-    public static readonly string[] All = [TooManyHoursInADay, TooManyRecordsForOnePair, PostedLate, ServedAtNight, OutsideRequestWindow, LowRating];
+    public static readonly string[] All = [TooManyHoursInADay, TooManyRecordsForOnePair, PostedLate, ServedAtNight, OutsideRequestWindow, SameAddress, LowRating];
 
     public static IEnumerable<RuleHit> Check(RecordFacts facts, IntegrityOptions options) =>
         new[]
         {
             HoursInADay(facts, options), RecordsForOnePair(facts, options), LatePosting(facts.Record, options), AtNight(facts.Record, options),
-            WindowOf(facts.Record, facts.Request)
+            WindowOf(facts.Record, facts.Request), AtOwnAddress(facts)
         }.OfType<RuleHit>();
+
+    public static RuleHit? AtOwnAddress(RecordFacts facts) =>
+        facts is { VolunteerAddress: { } volunteer, ElderAddress: { } elder } && volunteer == elder
+            ? new RuleHit(SameAddress, "The volunteer and the elder are registered at the same address.")
+            : null;
 
     public static RuleHit? HoursInADay(RecordFacts facts, IntegrityOptions options)
     {

@@ -36,6 +36,9 @@ public sealed record Volunteer(Guid Id, string IdNumberHash) : IPerson
     public Guardian? Guardian { get; init; }
     public Instant RegisteredAt { get; init; }
     public string RegisteredBy { get; init; } = "";
+
+    /// <summary>Keyed hash of the address line, when one was given; the address itself is not kept.</summary>
+    public string? AddressHash { get; init; }
 }
 
 /// <summary>An elder in special difficulty (特殊困难老年人), the beneficiary of services and visits.</summary>
@@ -53,6 +56,9 @@ public sealed record Elder(Guid Id, string IdNumberHash) : IPerson
     public EmergencyContact EmergencyContact { get; init; } = EmergencyContact.Unknown;
     public Instant RegisteredAt { get; init; }
     public string RegisteredBy { get; init; } = "";
+
+    /// <summary>Keyed hash of the address line, when one was given; the address itself is not kept.</summary>
+    public string? AddressHash { get; init; }
 }
 
 /// <summary>The adult who consents for a volunteer under 18.</summary>

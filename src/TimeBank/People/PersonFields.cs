@@ -36,6 +36,15 @@ public static partial class PersonFields
             errors[field] = ["A mainland mobile number (11 digits, 1[3-9]…) or a fixed line such as 022-12345678 is required."];
     }
 
+    public const int MaxAddressLength = 200;
+
+    /// <summary>The optional address line (门牌地址): kept only as a keyed hash, to find volunteers serving at their own address.</summary>
+    public static void Address(Dictionary<string, string[]> errors, string? value)
+    {
+        if (value is not null && value.Trim().Length is 0 or > MaxAddressLength)
+            errors["address"] = [$"address, when given, is 1 to {MaxAddressLength} characters."];
+    }
+
     public static void AddressParts(Dictionary<string, string[]> errors, string? district, string? street, string? community)
     {
         AddressPart(errors, "district", "district (区)", district);

@@ -47,6 +47,16 @@ public sealed class PersonalData
     public string IdNumberHash(ResidentIdNumber idNumber) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes(idNumber.Value)));
 
+    /// <summary>
+    /// Keyed hash of an address with its whitespace and punctuation removed: equal for the same address written the same
+    /// way, and the only trace of it kept (addresses are compared, never shown).
+    /// </summary>
+    public string AddressHash(string address)
+    {
+        var normalised = new string(address.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
+        return Convert.ToHexStringLower(HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes("address:" + normalised)));
+    }
+
     /// <summary><c>v1:</c> then base64 of nonce, tag and ciphertext.</summary>
     public string Protect(string value, string field)
     {

@@ -83,4 +83,16 @@ public sealed class deciding_integrity_rules
         IntegrityRules.RatedLow(2, Options)!.Rule.ShouldBe(IntegrityRules.LowRating);
         IntegrityRules.RatedLow(3, Options).ShouldBeNull();
     }
+
+    [Fact]
+    public void a_volunteer_and_elder_registered_at_the_same_address_are_flagged()
+    {
+        var record = Record(Nine, 60);
+        IntegrityRules.AtOwnAddress(new RecordFacts(record, [record], null, "h1", "h1"))!.Rule.ShouldBe(IntegrityRules.SameAddress);
+        IntegrityRules.AtOwnAddress(new RecordFacts(record, [record], null, "h1", "h2")).ShouldBeNull();
+        IntegrityRules.AtOwnAddress(new RecordFacts(record, [record], null, null, null)).ShouldBeNull();
+        var keys = new TimeBank.People.PersonalData(TimeBank.People.PersonalData.DevelopmentKey);
+        keys.AddressHash("和平区 新津路 12号 3-201").ShouldBe(keys.AddressHash("和平区新津路12号3201"));
+        keys.AddressHash("和平区新津路12号3201").ShouldNotBe(keys.AddressHash("和平区新津路12号3202"));
+    }
 }

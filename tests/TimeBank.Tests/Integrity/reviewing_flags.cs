@@ -39,7 +39,22 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
-    public void each_rule_has_a_name_the_queue_filters_by() => IntegrityRules.All.Length.ShouldBe(6);
+    public void each_rule_has_a_name_the_queue_filters_by() => IntegrityRules.All.Length.ShouldBe(7);
+
+    [Fact]
+    public async Task a_volunteer_serving_an_elder_registered_at_the_same_address_is_flagged()
+    {
+        var volunteer = await Host.RegisterVolunteerWithAddressAsync(Keys.Platform, "和平区新津路12号3-201");
+        var elder = await Host.RegisterElderWithAddressAsync(Keys.Platform, "和平区 新津路 12号 3-201");
+        var other = await Host.RegisterElderWithAddressAsync(Keys.Platform, "和平区新津路14号");
+        var day = Fixture.LocalNow().Date.PlusDays(-4);
+        var atHome = await Deposit(volunteer, elder, day.At(new LocalTime(9, 0)), 30);
+        var elsewhere = await Deposit(volunteer, other, day.At(new LocalTime(10, 0)), 30);
+        var marker = await Deposit(volunteer, other, day.At(new LocalTime(1, 0)).PlusDays(-1), 30);
+        (await FlagsOf(marker)).Single().Rule.ShouldBe(IntegrityRules.ServedAtNight);
+        (await FlagsOf(atHome, 0)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.SameAddress);
+        (await FlagsOf(elsewhere, 0)).ShouldBeEmpty();
+    }
 
     [Fact]
     public async Task records_breaking_rules_are_credited_flagged_and_queued_for_the_reviewer()

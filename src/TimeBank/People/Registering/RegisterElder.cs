@@ -23,7 +23,8 @@ public sealed record RegisterElderRequest(
     [property: Required] string? Community,
     [property: Required] [property: OneOf<ElderCategory>] string?[]? Categories,
     [property: OneOf<DisabilityGrade>] string? DisabilityGrade,
-    [property: Required] EmergencyContactRequest? EmergencyContact)
+    [property: Required] EmergencyContactRequest? EmergencyContact,
+    string? Address = null)
 {
     public override string ToString() => nameof(RegisterElderRequest); // holds personal data: never printed
 }
@@ -41,7 +42,8 @@ public sealed record RegisterElder(
     string ContactName,
     string ContactPhone,
     ContactRelation ContactRelation,
-    string RegisteredBy)
+    string RegisteredBy,
+    string? Address = null)
 {
     public override string ToString() => $"{nameof(RegisterElder)} {{ Id = {Id} }}";
 }
@@ -55,6 +57,7 @@ public static class ElderRules
         PersonFields.IdNumber(errors, request.IdNumber, today);
         PersonFields.Phone(errors, "phone", request.Phone, required: false);
         PersonFields.AddressParts(errors, request.District, request.Street, request.Community);
+        PersonFields.Address(errors, request.Address);
 
         var categories = Categories(errors, request.Categories);
         var disabled = categories.Contains(ElderCategory.Disabled);
@@ -128,7 +131,8 @@ public static class RegisterElderEndpoint
             contact.FullName!.Trim(),
             contact.Phone!.Trim(),
             PersonFields.TryParse<ContactRelation>(contact.Relation, out var relation) ? relation : default,
-            context.Caller().KeyId);
+            context.Caller().KeyId,
+            request.Address?.Trim());
 
         var disclosure = Disclosure.For(context.User, personalData);
         return (await bus.InvokeForRequestAsync(command, context))
@@ -158,6 +162,7 @@ public static class RegisterElderHandler
             EmergencyContact = new EmergencyContact(command.ContactName,
                 personalData.Protect(command.Id, ProtectedField.EmergencyContactPhone, command.ContactPhone), command.ContactRelation),
             RegisteredAt = now,
-            RegisteredBy = command.RegisteredBy
+            RegisteredBy = command.RegisteredBy,
+            AddressHash = command.Address is { } address ? personalData.AddressHash(address) : null
         };
 }

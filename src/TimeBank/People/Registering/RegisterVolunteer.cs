@@ -19,7 +19,8 @@ public sealed record RegisterVolunteerRequest(
     [property: Required] string? District,
     [property: Required] string? Street,
     [property: Required] string? Community,
-    GuardianRequest? Guardian)
+    GuardianRequest? Guardian,
+    string? Address = null)
 {
     public override string ToString() => nameof(RegisterVolunteerRequest); // holds personal data: never printed
 }
@@ -35,7 +36,8 @@ public sealed record RegisterVolunteer(
     string Community,
     string? GuardianName,
     string? GuardianPhone,
-    string RegisteredBy)
+    string RegisteredBy,
+    string? Address = null)
 {
     public override string ToString() => $"{nameof(RegisterVolunteer)} {{ Id = {Id} }}";
 }
@@ -53,6 +55,7 @@ public static class VolunteerRules
         PersonFields.Phone(errors, "phone", request.Phone);
         PersonFields.OneOf<Programme>(errors, "programme", request.Programme);
         PersonFields.AddressParts(errors, request.District, request.Street, request.Community);
+        PersonFields.Address(errors, request.Address);
 
         if (idNumber is not null)
         {
@@ -101,7 +104,8 @@ public static class RegisterVolunteerEndpoint
             request.Community!.Trim(),
             request.Guardian?.FullName!.Trim(),
             request.Guardian?.Phone!.Trim(),
-            context.Caller().KeyId);
+            context.Caller().KeyId,
+            request.Address?.Trim());
 
         var disclosure = Disclosure.For(context.User, personalData);
         return (await bus.InvokeForRequestAsync(command, context))
@@ -131,6 +135,7 @@ public static class RegisterVolunteerHandler
                 ? new Guardian(name, personalData.Protect(command.Id, ProtectedField.GuardianPhone, phone))
                 : null,
             RegisteredAt = now,
-            RegisteredBy = command.RegisteredBy
+            RegisteredBy = command.RegisteredBy,
+            AddressHash = command.Address is { } address ? personalData.AddressHash(address) : null
         };
 }
