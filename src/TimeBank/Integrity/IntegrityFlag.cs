@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Cryptography;
-using System.Text;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten.Subscriptions;
@@ -50,14 +48,7 @@ public sealed record IntegrityFlag
     };
 
     /// <summary>One flag per record and rule, however often the review runs over the record.</summary>
-    public static Guid IdFor(Guid record, string rule)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"integrity-flag:{record:N}:{rule}"), hash);
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash[..16], bigEndian: true);
-    }
+    public static Guid IdFor(Guid record, string rule) => NameBasedIds.For($"integrity-flag:{record:N}:{rule}");
 }
 
 /// <param name="Status">open, confirmed-genuine or fraudulent.</param>

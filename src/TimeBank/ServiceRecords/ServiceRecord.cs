@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Serialization;
 using Marten.Events.Projections;
 using Marten.Patching;
@@ -105,14 +103,7 @@ public sealed record ServiceRecord : IClaim
     public ServiceRecordResult FirstResult => new(Id, "credited", CreditedMinutes, BalanceMinutesAfter, CreditedPoints, PointsBalanceAfter);
 
     /// <summary>The record a platform's record id maps to: a name-based id (RFC 9562 version 8, SHA-256).</summary>
-    public static Guid IdFor(string platformKeyId, string platformRecordId)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"service-record:{platformKeyId}:{platformRecordId}"), hash);
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash[..16], bigEndian: true);
-    }
+    public static Guid IdFor(string platformKeyId, string platformRecordId) => NameBasedIds.For($"service-record:{platformKeyId}:{platformRecordId}");
 }
 
 /// <summary>

@@ -16,6 +16,8 @@ public sealed class service_record_ids
 
         ServiceRecord.IdFor("key-1", "visit-42").ShouldBe(id);
         id.Version.ShouldBe(8);
+        // Stored records are found by this id: the name-to-id mapping must never change.
+        id.ShouldBe(Guid.Parse("3de94662-c981-8215-8996-2e65fbc3220c"));
         (id.ToByteArray(bigEndian: true)[8] & 0xC0).ShouldBe(0x80);
     }
 

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace TimeBank.People.Granting;
 
@@ -34,14 +32,7 @@ public sealed record AccessGrant
 
     public AccessGrant Apply(AccessRevoked e) => this with { Active = false, RevokedBy = e.RevokedBy, RevokedAt = e.RevokedAt };
 
-    public static Guid IdFor(Guid personId, string apiKeyId)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"access-grant:{personId:N}:{apiKeyId}"), hash);
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash[..16], bigEndian: true);
-    }
+    public static Guid IdFor(Guid personId, string apiKeyId) => NameBasedIds.For($"access-grant:{personId:N}:{apiKeyId}");
 }
 
 /// <param name="PersonId">The person whose data and minutes the key may reach.</param>

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Cryptography;
-using System.Text;
 using JasperFx.Events.Projections;
 using Marten.Events.Projections;
 using TimeBank.People;
@@ -137,14 +135,7 @@ public static class RateServiceHandler
         return Outcome.New(RatingView.Of(decision.Events));
     }
 
-    public static Guid StreamIdOf(Guid record, RaterKind kind)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"service-rating:{record:N}:{kind}"), hash);
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash[..16], bigEndian: true);
-    }
+    public static Guid StreamIdOf(Guid record, RaterKind kind) => NameBasedIds.For($"service-rating:{record:N}:{kind}");
 
     /// <summary>The rating, unless that kind of rater rated the record already, it was reversed, or the caller neither posted it nor acts for the elder.</summary>
     public static Decision<ServiceRated> Decide(RateService command, Caller caller, ServiceRecord record, PersonScope elder, bool alreadyRated, Instant now,
