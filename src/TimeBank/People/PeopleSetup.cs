@@ -19,7 +19,7 @@ public static class PeopleSetup
         opts.Schema.For<Elder>().UniqueIndex(e => e.IdNumberHash);
         opts.Schema.For<MemberCard>().Duplicate(c => c.PersonId, configure: index => index.IsUnique = true);
         opts.Projections.Snapshot<Granting.AccessGrant>(SnapshotLifecycle.Inline);
-        opts.Schema.For<Granting.AccessGrant>().Duplicate(g => g.PersonId);
+        opts.Schema.For<Granting.AccessGrant>().Duplicate(g => g.PersonId).Duplicate(g => g.ApiKeyId);
         return opts;
     }
 }

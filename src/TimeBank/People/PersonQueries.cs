@@ -15,6 +15,13 @@ public static class PersonQueries
         Lambda<T, bool>(person => Expression.Call(Expression.Property(person, member),
             typeof(string).GetMethod(nameof(string.StartsWith), [typeof(string)])!, Expression.Constant(prefix)));
 
+    /// <summary>Registered by <paramref name="keyId"/>, or one of <paramref name="granted"/> (the people who granted that key access).</summary>
+    public static Expression<Func<T, bool>> ActedForBy<T>(string keyId, Guid[] granted) where T : IPerson =>
+        Lambda<T, bool>(person => Expression.OrElse(
+            Expression.Equal(Expression.Property(person, nameof(IPerson.RegisteredBy)), Expression.Constant(keyId)),
+            Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(Guid)], Expression.Constant(granted),
+                Expression.Property(person, nameof(IPerson.Id)))));
+
     public static Expression<Func<T, TMember>> Member<T, TMember>(string member) where T : IPerson =>
         Lambda<T, TMember>(person => Expression.Property(person, member));
 

@@ -24,6 +24,15 @@ public sealed class granting_access(AppFixture fixture) : ApiTest(fixture)
         s.StatusCodeShouldBe(status);
     });
 
+    /// <summary>Whether the other platform's search by member code lists the volunteer.</summary>
+    private async Task<bool> Found(Guid volunteer)
+    {
+        await using var session = Store.QuerySession();
+        var code = (await Marten.QueryableExtensions.ToListAsync(session.Query<TimeBank.People.MemberCard>().Where(c => c.PersonId == volunteer))).Single().Id;
+        var page = JsonDocument.Parse(await (await Read(Keys.OtherPlatform, $"/api/volunteers?memberCode={code}", 200)).ReadAsTextAsync());
+        return page.RootElement.GetProperty("items").EnumerateArray().Any(i => i.GetProperty("id").GetGuid() == volunteer);
+    }
+
     private async Task<long> EventCount()
     {
         await using var session = Store.QuerySession();
@@ -50,6 +59,7 @@ public sealed class granting_access(AppFixture fixture) : ApiTest(fixture)
 
         foreach (var url in reads.Take(3)) await Read(Keys.OtherPlatform, url, 200);
         await Read(Keys.OtherPlatform, $"/api/elders/{elder}", 403);
+        (await Found(volunteer)).ShouldBeTrue();
         await Host.PostAsync(Keys.OtherPlatform, "/api/service-records",
             LedgerScenarios.ServiceBody(volunteer, elder, Fixture.LocalNow().Date.PlusDays(-2).At(new NodaTime.LocalTime(9, 0)), 30), 201);
         await Host.PostAsync(Keys.OtherPlatform, "/api/transfers", new { from = volunteer.ToString(), to = elder.ToString(), minutes = 10, reason = "赠与" },
@@ -64,6 +74,7 @@ public sealed class granting_access(AppFixture fixture) : ApiTest(fixture)
         })).Body<AccessGrantView>();
         revoked.Status.ShouldBe("revoked");
         foreach (var url in reads.Take(3)) await Read(Keys.OtherPlatform, url, 403);
+        (await Found(volunteer)).ShouldBeFalse();
         await Host.PostAsync(Keys.OtherPlatform, "/api/transfers", new { from = volunteer.ToString(), to = elder.ToString(), minutes = 10, reason = "赠与" },
             403, Guid.NewGuid().ToString());
 

@@ -41,13 +41,18 @@ public sealed record PeopleSearch(string? District, string? Street, string? Comm
 
     /// <summary>
     /// People matching every criterion, newest first, with their member codes. A platform sees only the people it
-    /// registered; admin and auditors see everyone.
+    /// registered or that granted it access; admin and auditors see everyone.
     /// </summary>
     public async Task<(IPagedList<T> People, IReadOnlyDictionary<Guid, string> Codes)> RunAsync<T>(IQuerySession session,
         MemberDirectory members, Caller caller, CancellationToken cancellation) where T : IPerson
     {
         var query = session.Query<T>().AsQueryable();
-        if (caller.Role == Roles.Platform) query = query.Where(PersonQueries.Is<T>(nameof(IPerson.RegisteredBy), caller.KeyId));
+        if (caller.Role == Roles.Platform)
+        {
+            var granted = await session.Query<Granting.AccessGrant>().Where(g => g.ApiKeyId == caller.KeyId && g.Active)
+                .Select(g => g.PersonId).ToListAsync(cancellation);
+            query = query.Where(PersonQueries.ActedForBy<T>(caller.KeyId, [.. granted]));
+        }
         if (District is not null) query = query.Where(PersonQueries.Is<T>(nameof(IPerson.District), District));
         if (Street is not null) query = query.Where(PersonQueries.Is<T>(nameof(IPerson.Street), Street));
         if (Community is not null) query = query.Where(PersonQueries.Is<T>(nameof(IPerson.Community), Community));
@@ -69,7 +74,7 @@ public static class FindPeopleEndpoints
 {
     /// <summary>
     /// Finds volunteers, newest first: by district, street and community, the start of the name, or the member code.
-    /// idNumber and phones are masked for every role but admin. A platform key lists only the volunteers it registered.
+    /// idNumber and phones are masked for every role but admin. A platform key lists only the volunteers it registered or that granted it access.
     /// </summary>
     /// <param name="district">The district (区), exactly as registered.</param>
     /// <param name="street">The street (街道), exactly as registered.</param>
@@ -100,7 +105,7 @@ public static class FindPeopleEndpoints
 
     /// <summary>
     /// Finds elders, newest first: by district, street and community, the start of the name, or the member code.
-    /// idNumber and phones are masked for every role but admin. A platform key lists only the elders it registered.
+    /// idNumber and phones are masked for every role but admin. A platform key lists only the elders it registered or that granted it access.
     /// </summary>
     /// <param name="district">The district (区), exactly as registered.</param>
     /// <param name="street">The street (街道), exactly as registered.</param>
