@@ -145,12 +145,16 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
         seen.Where(s => s.Key >= 500).ShouldBeEmpty();
     }
 
-    /// <summary>Events and the documents a write could add: all of them equal means nothing was written.</summary>
+    /// <summary>
+    /// Events and the documents a write could add: all of them equal means nothing was written. The integrity review's
+    /// flags are left out: the service raises them by itself, off the write path, for records written earlier.
+    /// </summary>
     private async Task<string> WrittenAsync()
     {
         await using var session = Store.QuerySession();
+        var flagged = ((Marten.Events.EventGraph)((Marten.DocumentStore)Store).Options.Events).EventMappingFor(typeof(TimeBank.Integrity.RecordFlagged)).EventTypeName;
         var counts = await session.QueryAsync<string>($"""
-            select concat_ws(',', (select count(*) from {TimeBank.Hosting.Storage.Schema}.mt_events),
+            select concat_ws(',', (select count(*) from {TimeBank.Hosting.Storage.Schema}.mt_events where type <> '{flagged}'),
               (select count(*) from {Store.TableOf<TimeBank.Access.ApiKey>()}), (select count(*) from {Store.TableOf<TimeBank.People.Volunteer>()}),
               (select count(*) from {Store.TableOf<TimeBank.People.Elder>()}), (select count(*) from {Store.TableOf<TimeBank.Hosting.IdempotencyClaim>()}))
             """);
