@@ -94,6 +94,7 @@ public sealed class registering_organisations(AppFixture fixture) : ApiTest(fixt
         var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
         await Host.PostAsync(Keys.OtherPlatform, $"/api/organisations/{organisation.Id}/members", new { volunteerId = volunteer, role = "member" }, 403);
         await Host.PostAsync(Keys.Platform, $"/api/organisations/{organisation.Id}/members", new { volunteerId = Guid.NewGuid(), role = "member" }, 422);
+        await Host.PostAsync(Keys.Platform, $"/api/organisations/{organisation.Id}/members", new { volunteerId = await Host.RegisterElderAsync(Keys.Platform), role = "member" }, 422);
         await Host.PostAsync(Keys.Platform, $"/api/organisations/{Guid.NewGuid()}/members", new { volunteerId = volunteer, role = "member" }, 404);
         await Host.PostAsync(Keys.Platform, $"/api/organisations/{organisation.Id}/members", new { volunteerId = volunteer, role = "boss" }, 400);
         await Host.PostAsync(Keys.Kiosk, $"/api/organisations/{organisation.Id}/members", new { volunteerId = volunteer, role = "member" }, 403);

@@ -164,6 +164,7 @@ public sealed class claiming_service_requests(AppFixture fixture) : ApiTest(fixt
 
         await ShouldBeProblem(await Claim(overlapping.Id, volunteer, 403, Keys.OtherPlatform), "forbidden");
         await ShouldBeProblem(await Claim(overlapping.Id, Guid.NewGuid(), 422), "unknown-reference");
+        await ShouldBeProblem(await Claim(overlapping.Id, elder, 422), "unknown-reference");
         await ShouldBeProblem(await Claim(overlapping.Id, busy, 422, organisation: organisation), "unknown-reference");
         await Claim(Guid.NewGuid(), volunteer, 404);
         (await Host.GetAsync<ServiceRequestView>(Keys.Admin, $"/api/service-requests/{overlapping.Id}")).Claims.ShouldBeEmpty();

@@ -55,14 +55,12 @@ public static class AddMemberHandler
         var caller = Scopes.CallerOf(envelope);
         var batch = session.CreateBatchQuery();
         var stream = batch.Events.FetchForWriting<Organisation>(command.OrganisationId);
-        var volunteer = batch.Query<Volunteer>().Where(v => v.Id == command.VolunteerId).Select(v => v.RegisteredBy).FirstOrDefault();
-        var grant = batch.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));
+        var volunteer = PersonScope.ReadVolunteerAsync(batch, command.VolunteerId, caller.KeyId);
         var rating = batch.Load<ServiceRecords.Rating.OrganisationRating>(command.OrganisationId);
         await batch.Execute();
         var organisation = await stream;
-        var scope = new PersonScope(await volunteer, (await grant)?.Active == true);
 
-        var decision = Decide(command, caller, organisation.Aggregate, scope, clock.GetCurrentInstant());
+        var decision = Decide(command, caller, organisation.Aggregate, await volunteer, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
         if (decision.Events is not { } joined) return Outcome.Existing(OrganisationView.Of(organisation.Aggregate!, await rating));
         organisation.AppendOne(joined);
@@ -91,7 +89,7 @@ public static class RemoveMemberHandler
         var caller = Scopes.CallerOf(envelope);
         var batch = session.CreateBatchQuery();
         var stream = batch.Events.FetchForWriting<Organisation>(command.OrganisationId);
-        var scope = PersonScope.ReadAsync(batch, command.VolunteerId, caller.KeyId);
+        var scope = PersonScope.ReadVolunteerAsync(batch, command.VolunteerId, caller.KeyId);
         var rating = batch.Load<ServiceRecords.Rating.OrganisationRating>(command.OrganisationId);
         await batch.Execute();
         var organisation = await stream;

@@ -67,6 +67,14 @@ public sealed record PersonScope(string? RegisteredBy, bool Granted)
         return new PersonScope(await volunteer ?? await elder, (await grant)?.Active == true);
     }
 
+    /// <summary>As <see cref="ReadAsync(Marten.Services.BatchQuerying.IBatchedQuery, Guid, string)"/>, where only a volunteer will do: an elder's id reads as no one.</summary>
+    public static async Task<PersonScope> ReadVolunteerAsync(Marten.Services.BatchQuerying.IBatchedQuery batch, Guid volunteer, string callerKeyId)
+    {
+        var registrar = batch.Query<Volunteer>().Where(v => v.Id == volunteer).Select(v => v.RegisteredBy).FirstOrDefault();
+        var grant = batch.Load<AccessGrant>(AccessGrant.IdFor(volunteer, callerKeyId));
+        return new PersonScope(await registrar, (await grant)?.Active == true);
+    }
+
     public static async Task<PersonScope> ReadAsync(IQuerySession session, Guid person, string callerKeyId, CancellationToken cancellation)
     {
         var batch = session.CreateBatchQuery();

@@ -64,7 +64,7 @@ public static class ClaimServiceRequestHandler
         var earliestOverlappingStart = starts - (long)ServicePeriod.Longest.TotalMilliseconds;
         var batch = session.CreateBatchQuery();
         var stream = batch.Events.FetchForWriting<ServiceRequest>(command.RequestId);
-        var volunteer = PersonScope.ReadAsync(batch, command.VolunteerId, caller.KeyId);
+        var volunteer = PersonScope.ReadVolunteerAsync(batch, command.VolunteerId, caller.KeyId);
         var organisation = command.OrganisationId is { } org ? batch.Load<Organisation>(org) : Task.FromResult<Organisation?>(null);
         var otherClaim = batch.Query<ServiceRequest>()
             .Where(r => r.ClaimedBy.Contains(command.VolunteerId) && r.Id != command.RequestId && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
@@ -114,7 +114,7 @@ public static class WithdrawClaimHandler
         var caller = Scopes.CallerOf(envelope);
         var batch = session.CreateBatchQuery();
         var stream = batch.Events.FetchForWriting<ServiceRequest>(command.RequestId);
-        var volunteer = PersonScope.ReadAsync(batch, command.VolunteerId, caller.KeyId);
+        var volunteer = PersonScope.ReadVolunteerAsync(batch, command.VolunteerId, caller.KeyId);
         await batch.Execute();
         var current = await stream;
 
