@@ -85,22 +85,25 @@ public sealed class IntegrityReview : SubscriptionBase
         await using var session = operations.DocumentStore.LightweightSession();
         foreach (var e in page.Events)
         {
-            var hits = e.Data switch
+            var (recordId, rated) = e.Data switch
             {
-                ServiceRecorded recorded => await HitsAsync(session, recorded, cancellationToken),
-                ServiceRated { } rated when IntegrityRules.RatedLow(rated.Stars, _options) is { } low => [(rated.RecordId, low)],
-                _ => []
+                ServiceRecorded recorded => (recorded.RecordId, null),
+                ServiceRated r => (r.RecordId, IntegrityRules.RatedLow(r.Stars, _options)),
+                _ => (Guid.Empty, null)
             };
-            foreach (var (recordId, hit) in hits) await FlagAsync(session, recordId, hit, e.Timestamp, cancellationToken);
+            if (e.Data is ServiceRated && rated is null) continue;
+            var record = await session.LoadAsync<ServiceRecord>(recordId, cancellationToken);
+            if (record is null) continue;
+            var volunteer = await session.LoadAsync<Volunteer>(record.VolunteerId, cancellationToken);
+            var hits = rated is not null ? [rated] : await HitsAsync(session, record, volunteer, cancellationToken);
+            foreach (var hit in hits) await FlagAsync(session, record, volunteer?.District ?? "", hit, e.Timestamp, cancellationToken);
         }
         await session.SaveChangesAsync(cancellationToken);
         return NullChangeListener.Instance;
     }
 
-    private async Task<IReadOnlyList<(Guid, RuleHit)>> HitsAsync(IDocumentSession session, ServiceRecorded e, CancellationToken cancellation)
+    private async Task<IReadOnlyList<RuleHit>> HitsAsync(IDocumentSession session, ServiceRecord record, Volunteer? volunteer, CancellationToken cancellation)
     {
-        var record = await session.LoadAsync<ServiceRecord>(e.RecordId, cancellation);
-        if (record is null) return [];
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(record.TimeZone) ?? DateTimeZone.Utc;
         var dayStart = record.StartedAt.Date.AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
         var dayEnd = record.StartedAt.Date.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
@@ -111,20 +114,17 @@ public sealed class IntegrityReview : SubscriptionBase
         // order the records were posted or reviewed in.
         sameDay = [.. sameDay.Where(r => r.Id != record.Id && r.StartsAt <= record.StartsAt), record];
         var request = record.RequestId is { } requestId ? await session.LoadAsync<ServiceRequest>(requestId, cancellation) : null;
-        var volunteer = await session.LoadAsync<Volunteer>(record.VolunteerId, cancellation);
         var elder = await session.LoadAsync<Elder>(record.ElderId, cancellation);
-        return IntegrityRules.Check(new RecordFacts(record, sameDay, request, volunteer?.AddressHash, elder?.AddressHash), _options).Select(h => (record.Id, h)).ToList();
+        return IntegrityRules.Check(new RecordFacts(record, sameDay, request, volunteer?.AddressHash, elder?.AddressHash), _options).ToList();
     }
 
-    private static async Task FlagAsync(IDocumentSession session, Guid recordId, RuleHit hit, DateTimeOffset at, CancellationToken cancellation)
+    private static async Task FlagAsync(IDocumentSession session, ServiceRecord record, string district, RuleHit hit, DateTimeOffset at,
+        CancellationToken cancellation)
     {
-        var id = IntegrityFlag.IdFor(recordId, hit.Rule);
+        var id = IntegrityFlag.IdFor(record.Id, hit.Rule);
         if (await session.Events.FetchStreamStateAsync(id, cancellation) is not null) return;
-        var record = await session.LoadAsync<ServiceRecord>(recordId, cancellation);
-        if (record is null) return;
-        var district = await session.Query<Volunteer>().Where(v => v.Id == record.VolunteerId).Select(v => v.District).FirstOrDefaultAsync(cancellation) ?? "";
         session.Events.StartStream<IntegrityFlag>(id,
-            new RecordFlagged(id, hit.Rule, recordId, record.VolunteerId, record.ElderId, district, hit.Detail, Instant.FromDateTimeOffset(at)));
+            new RecordFlagged(id, hit.Rule, record.Id, record.VolunteerId, record.ElderId, district, hit.Detail, Instant.FromDateTimeOffset(at)));
     }
 }
 
