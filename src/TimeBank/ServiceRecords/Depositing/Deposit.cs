@@ -232,7 +232,6 @@ public static class RecordServicesHandler
         var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
         var volunteers = reads.LoadMany<Volunteer>().ById(volunteerIds);
         var elders = reads.LoadMany<Elder>().ById(commands.Select(c => c.ElderId).Distinct().ToArray());
-        var grants = reads.LoadMany<AccessGrant>().ById(commands.Select(c => AccessGrant.IdFor(c.VolunteerId, c.PlatformKeyId)).Distinct().ToArray());
         var nearby = reads.Query<ServiceRecord>()
             .Where(r => volunteerIds.Contains(r.VolunteerId)
                         && r.StartsAtUnixMs > earliestOverlappingStart && r.StartsAtUnixMs < latest
@@ -246,7 +245,7 @@ public static class RecordServicesHandler
         var recorded = RecordedBefore(await recordedBefore, credited);
         var volunteersById = (await volunteers).ToDictionary(v => v.Id);
         var eldersById = (await elders).ToDictionary(e => e.Id);
-        var granted = (await grants).Where(g => g.Active).Select(g => (g.PersonId, g.ApiKeyId)).ToHashSet();
+        var granted = await GrantsAsync(session, batch.Deposits, volunteersById);
         var balances = new Dictionary<Guid, (int Minutes, int Points)>();
         var now = clock.GetCurrentInstant();
 
@@ -283,6 +282,21 @@ public static class RecordServicesHandler
             outcomes.Add(Outcome.New(record.FirstResult));
         }
         return new RecordedServices(outcomes);
+    }
+
+    /// <summary>
+    /// The grants that matter: only for a platform crediting someone another platform registered, which is rare, so the
+    /// usual batch pays no extra read.
+    /// </summary>
+    private static async Task<HashSet<(Guid, string)>> GrantsAsync(IDocumentSession session, IReadOnlyList<PendingDeposit> deposits,
+        IReadOnlyDictionary<Guid, Volunteer> volunteers)
+    {
+        var ids = deposits
+            .Where(d => d.Stamp.ActorRole == Roles.Platform && volunteers.TryGetValue(d.Command.VolunteerId, out var v) && v.RegisteredBy != d.Command.PlatformKeyId)
+            .Select(d => AccessGrant.IdFor(d.Command.VolunteerId, d.Command.PlatformKeyId)).Distinct().ToArray();
+        if (ids.Length == 0) return [];
+        var grants = await session.LoadManyAsync<AccessGrant>(ids);
+        return grants.Where(g => g.Active).Select(g => (g.PersonId, g.ApiKeyId)).ToHashSet();
     }
 
     /// <summary>
