@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Shouldly;
+
+namespace TimeBank.Tests.Access;
+
+/// <summary>Every role outside an endpoint's list gets a 403 problem from the loop, complaint, integrity, grant and cluster endpoints.</summary>
+public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fixture)
+{
+    private static string? _reviewer;
+
+    public static TheoryData<string, string, string> Endpoints()
+    {
+        var id = Guid.NewGuid();
+        var data = new TheoryData<string, string, string>();
+        foreach (var (method, url, roles) in new (string, string, string)[]
+                 {
+                     ("GET", "/api/cluster", "admin,auditor"),
+                     ("POST", $"/api/people/{id}/grants", "admin,platform"),
+                     ("DELETE", $"/api/people/{id}/grants/{id}", "admin,platform"),
+                     ("GET", $"/api/people/{id}/grants", "admin,platform,auditor"),
+                     ("POST", "/api/organisations", "admin"),
+                     ("GET", "/api/organisations", "admin,platform,auditor"),
+                     ("GET", $"/api/organisations/{id}", "admin,platform,auditor"),
+                     ("POST", $"/api/organisations/{id}/members", "admin,platform"),
+                     ("DELETE", $"/api/organisations/{id}/members/{id}", "admin,platform"),
+                     ("POST", "/api/service-requests", "admin,platform"),
+                     ("GET", "/api/service-requests", "admin,platform,auditor"),
+                     ("GET", "/api/service-requests/unmet?month=2026-11", "admin,platform,auditor"),
+                     ("GET", $"/api/service-requests/{id}", "admin,platform,auditor"),
+                     ("POST", $"/api/service-requests/{id}/claims", "admin,platform"),
+                     ("DELETE", $"/api/service-requests/{id}/claims/{id}", "admin,platform"),
+                     ("POST", $"/api/service-requests/{id}/completions", "admin,platform"),
+                     ("POST", $"/api/service-records/{id}/rating", "admin,platform"),
+                     ("POST", "/api/complaints", "admin,platform"),
+                     ("GET", "/api/complaints", "admin,platform,auditor,reviewer"),
+                     ("GET", $"/api/complaints/{id}", "admin,platform,auditor,reviewer"),
+                     ("POST", $"/api/complaints/{id}/acknowledge", "admin,reviewer"),
+                     ("POST", $"/api/complaints/{id}/resolve", "admin,reviewer"),
+                     ("GET", "/api/integrity/flags", "admin,auditor,reviewer"),
+                     ("POST", $"/api/integrity/flags/{id}/decision", "admin,reviewer")
+                 })
+        {
+            foreach (var role in new[] { "admin", "platform", "kiosk", "auditor", "reviewer" }.Where(r => !roles.Split(',').Contains(r)))
+            {
+                data.Add(method, url, role);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task a_role_outside_the_list_is_refused_with_a_problem(string method, string url, string role)
+    {
+        var key = role switch
+        {
+            "admin" => Keys.Admin,
+            "platform" => Keys.Platform,
+            "kiosk" => Keys.Kiosk,
+            "auditor" => Keys.Auditor,
+            _ => _reviewer ??= await ApiKeys.IssueAsync(Host, "reviewer", "Role check reviewer")
+        };
+        var answer = await Host.Scenario(s =>
+        {
+            s.WithRequestHeader("X-Api-Key", key);
+            s.WithRequestHeader("Idempotency-Key", Guid.NewGuid().ToString());
+            switch (method)
+            {
+                case "GET": s.Get.Url(url); break;
+                case "DELETE": s.Delete.Url(url); break;
+                default: s.Post.Json(new { }).ToUrl(url); break;
+            }
+            s.StatusCodeShouldBe(403);
+        });
+        JsonDocument.Parse(await answer.ReadAsTextAsync()).RootElement.GetProperty("type").GetString().ShouldBe("urn:timebank:problem:forbidden");
+    }
+}
