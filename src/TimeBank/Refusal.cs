@@ -69,6 +69,21 @@ public sealed record OutsideWindow(Guid RequestId, Instant EarliestStart, Instan
 /// <summary>The volunteer holds a claim on another request whose window overlaps this one.</summary>
 public sealed record OverlappingClaim(Guid OtherRequestId) : Refusal;
 
+/// <summary>The alert was closed already; its handling stands.</summary>
+public sealed record AlertClosedAlready(Guid AlertId, Instant ClosedAt) : Refusal;
+
+/// <summary>The volunteer holds as many active pairings as allowed.</summary>
+public sealed record TooManyPairings(Guid VolunteerId, int Max) : Refusal;
+
+/// <summary>The volunteer and the elder are paired already.</summary>
+public sealed record AlreadyPaired(Guid PairingId) : Refusal;
+
+/// <summary>The pairing has ended already.</summary>
+public sealed record PairingEndedAlready(Guid PairingId, LocalDate EndedOn) : Refusal;
+
+/// <summary>The people named do not meet a programme's conditions; the fields say which.</summary>
+public sealed record NotEligible(string Title, IReadOnlyDictionary<string, string[]> Fields) : Refusal;
+
 /// <summary>What a decider decided: the events to append, or why nothing is appended.</summary>
 public sealed class Decision<T>
 {

@@ -12,13 +12,17 @@ public static class ApiKeyAuthentication
     public const string Header = "X-Api-Key";
     public const string KeyIdClaim = "timebank:key-id";
     public const string MarketIdClaim = "timebank:market-id";
+    public const string DistrictClaim = "timebank:district";
     public const string BootstrapAdminKeyId = "bootstrap-admin";
 
     public static Caller Caller(this ClaimsPrincipal user) => new(
         user.FindFirstValue(KeyIdClaim) ?? throw new InvalidOperationException("The request is not authenticated."),
         user.Identity?.Name ?? "",
         user.FindFirstValue(ClaimTypes.Role) ?? "",
-        Guid.TryParse(user.FindFirstValue(MarketIdClaim), out var market) ? market : null);
+        Guid.TryParse(user.FindFirstValue(MarketIdClaim), out var market) ? market : null)
+    {
+        Districts = user.FindAll(DistrictClaim).Select(c => c.Value).ToList()
+    };
 
     public static Caller Caller(this HttpContext context) => context.User.Caller();
 }
@@ -54,7 +58,7 @@ public sealed class ApiKeyDirectory(IDocumentStore store, IConfiguration configu
                 _known.TryRemove(hash, out _);
                 return null;
             }
-            known = _known[hash] = new Known(key, new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId), now);
+            known = _known[hash] = new Known(key, new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId) { Districts = key.Districts }, now);
         }
         return known.Key.WorksAt(now) ? known.Caller : null;
     }
@@ -94,6 +98,7 @@ public sealed class ApiKeyAuthenticationHandler(
             new Claim(ApiKeyAuthentication.KeyIdClaim, caller.KeyId)
         ], ApiKeyAuthentication.Scheme);
         if (caller.MarketId is { } market) identity.AddClaim(new Claim(ApiKeyAuthentication.MarketIdClaim, market.ToString()));
+        foreach (var district in caller.Districts) identity.AddClaim(new Claim(ApiKeyAuthentication.DistrictClaim, district));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ApiKeyAuthentication.Scheme));
     }
 

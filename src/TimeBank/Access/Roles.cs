@@ -10,7 +10,13 @@ public static class Roles
     /// <summary>Decides complaints (and, later, integrity flags); moves minutes only through those decisions.</summary>
     public const string Reviewer = "reviewer";
 
-    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor, Reviewer];
+    /// <summary>Community and street staff: the care files, visits, actions and alerts of the districts its key is scoped to.</summary>
+    public const string CareWorker = "care-worker";
+
+    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor, Reviewer, CareWorker];
+
+    /// <summary>Roles whose keys are scoped to districts (a key of theirs names at least one).</summary>
+    public static readonly string[] DistrictScoped = [CareWorker];
 
     /// <summary>Role lists for [Authorize(Roles = ...)]: who may call what.</summary>
     public const string Writers = Admin + "," + Platform;
@@ -27,6 +33,10 @@ public static class Roles
     /// <summary>Complaints: filed by platforms (and admins), decided by reviewers (and admins), read by auditors too.</summary>
     public const string ComplaintDeciders = Admin + "," + Reviewer;
     public const string ComplaintReaders = Admin + "," + Reviewer + "," + Auditor + "," + Platform;
+
+    /// <summary>Care visits (探访关爱): platforms and care workers record, auditors read; kiosks nothing.</summary>
+    public const string CareWriters = Admin + "," + Platform + "," + CareWorker;
+    public const string CareReaders = Admin + "," + Platform + "," + CareWorker + "," + Auditor;
 }
 
 /// <summary>A field or parameter that names a role: the contract lists them.</summary>

@@ -16,7 +16,10 @@ public static class Scopes
     /// <summary>Who sent a command: the actor Audit stamped on its envelope, or the system itself.</summary>
     public static Caller CallerOf(Envelope envelope) => new(
         envelope.Headers.GetValueOrDefault(Audit.ActorKeyIdHeader) ?? SystemKeyId, "",
-        envelope.Headers.GetValueOrDefault(Audit.ActorRoleHeader) ?? SystemKeyId);
+        envelope.Headers.GetValueOrDefault(Audit.ActorRoleHeader) ?? SystemKeyId)
+    {
+        Districts = envelope.Headers.GetValueOrDefault(Audit.ActorDistrictsHeader)?.Split('\n') ?? []
+    };
 
     public static Refusal? MayDebit(Caller caller, Guid account, PersonScope holder)
     {

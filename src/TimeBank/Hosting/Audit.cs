@@ -10,6 +10,7 @@ public static class Audit
 {
     public const string ActorKeyIdHeader = "actor-key-id";
     public const string ActorRoleHeader = "actor-role";
+    public const string ActorDistrictsHeader = "actor-districts";
     public const string CausationHeader = "causation-id";
 
     public static DeliveryOptions AuditedDelivery(this HttpContext context)
@@ -26,6 +27,8 @@ public static class Audit
             }
         };
         if (context.Request.Headers[Idempotency.Header] is [{ Length: > 0 } key]) delivery.Headers[Idempotency.EnvelopeHeader] = key;
+        // A key's district names hold no control characters (IssueApiKey), so one header carries them all.
+        if (context.Caller().Districts is { Count: > 0 } districts) delivery.Headers[ActorDistrictsHeader] = string.Join('\n', districts);
         return delivery;
     }
 

@@ -189,7 +189,9 @@ public static class OpenApiContract
         ("TimeBank.Organisations", "Organisations"),
         ("TimeBank.Complaints", "Complaints"),
         ("TimeBank.Integrity", "Integrity review"),
-        ("TimeBank.Operating", "Operations")
+        ("TimeBank.Operating", "Operations"),
+        ("TimeBank.Care.Pairing", "Pairings"),
+        ("TimeBank.Care", "Care visits")
     ];
 
     public static string? TagOf(Type? endpoint) =>
@@ -210,7 +212,9 @@ public static class OpenApiContract
         ["Integrity review"] = "Rules run over every credited record (数据造假 review); a hit flags the record for a reviewer, who confirms it or reverses it.",
         ["Complaints"] = "Complaints (投诉) about services, volunteers or organisations: filed by platforms, acknowledged and resolved by reviewers.",
         ["Organisations"] = "Communities, social-work stations, care homes, schools and volunteer teams, with their members.",
-        ["Operations"] = "The nodes serving this database: which one leads and what each runs."
+        ["Operations"] = "The nodes serving this database: which one leads and what each runs.",
+        ["Care visits"] = "Visit care (探访关爱) of elders in special difficulty: care files, visits, care actions, monthly coverage, overdue lists and alerts.",
+        ["Pairings"] = "Standing volunteer-elder pairs (结对) under a linkage agreement with the grid worker: 手足情 and 寸草心."
     };
 
     public static readonly IReadOnlyDictionary<string, string> ParameterDescriptions = new Dictionary<string, string>

@@ -38,6 +38,11 @@ public static class Problems
         public const string AlreadyRated = TypePrefix + "already-rated";
         public const string AlreadyResolved = TypePrefix + "already-resolved";
         public const string OutsideWindow = TypePrefix + "outside-window";
+        public const string AlreadyClosed = TypePrefix + "already-closed";
+        public const string TooManyPairings = TypePrefix + "too-many-pairings";
+        public const string AlreadyPaired = TypePrefix + "already-paired";
+        public const string AlreadyEnded = TypePrefix + "already-ended";
+        public const string NotEligible = TypePrefix + "not-eligible";
     }
 
     public static ProblemDetails Validation(IDictionary<string, string[]> errors) =>
@@ -154,6 +159,17 @@ public static class Problems
         OutsideWindow r => Refusal(Types.OutsideWindow, StatusCodes.Status422UnprocessableEntity, "The service lies too far outside the request's window.",
             $"A completion of service request {r.RequestId} starts at or after {r.EarliestStart} and ends by {r.LatestEnd}.",
             new Dictionary<string, object?> { ["earliestStart"] = r.EarliestStart, ["latestEnd"] = r.LatestEnd }),
+        AlertClosedAlready r => Refusal(Types.AlreadyClosed, StatusCodes.Status409Conflict, "The alert is closed already.",
+            $"Alert {r.AlertId} was closed at {r.ClosedAt}; its handling is recorded."),
+        TooManyPairings r => Refusal(Types.TooManyPairings, StatusCodes.Status409Conflict, "The volunteer holds as many pairings as allowed.",
+            $"Volunteer {r.VolunteerId} has {r.Max} active pairings (TimeBank__Care__MaxActivePairings); end one first.",
+            new Dictionary<string, object?> { ["maxActivePairings"] = r.Max }),
+        AlreadyPaired r => Refusal(Types.AlreadyPaired, StatusCodes.Status409Conflict, "The volunteer and the elder are paired already.",
+            $"Pairing {r.PairingId} is active.", new Dictionary<string, object?> { ["existingId"] = r.PairingId }),
+        PairingEndedAlready r => Refusal(Types.AlreadyEnded, StatusCodes.Status409Conflict, "The pairing has ended already.",
+            $"Pairing {r.PairingId} ended on {r.EndedOn:yyyy-MM-dd}."),
+        NotEligible r => Refusal(Types.NotEligible, StatusCodes.Status422UnprocessableEntity, r.Title,
+            string.Join(" ", r.Fields.SelectMany(f => f.Value)), new Dictionary<string, object?> { ["errors"] = r.Fields }),
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "A refusal without a problem type.")
     };
 

@@ -8,6 +8,8 @@ using NodaTime.Serialization.SystemTextJson;
 using TimeBank.Auditing;
 using TimeBank.Ledger;
 using TimeBank.Markets;
+using TimeBank.Care;
+using TimeBank.Care.Alerts;
 using TimeBank.Complaints;
 using TimeBank.Integrity;
 using TimeBank.Organisations;
@@ -71,6 +73,7 @@ public static class TimeBankSetup
         services.AddComplaints(configuration);
         services.AddIntegrity(configuration);
         services.AddAuditing(configuration);
+        services.AddCare(configuration);
 
         var connectionString = builder.HasConnectionString() ? configuration.GetConnectionString(ConnectionStringName)! : Commands.NoDatabase;
 
@@ -100,6 +103,7 @@ public static class TimeBankSetup
                 opts.AddServiceRequests();
                 opts.AddRatings();
                 opts.AddComplaints();
+                opts.AddCare();
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
@@ -119,6 +123,7 @@ public static class TimeBankSetup
             opts.Policies.AddMiddleware(typeof(AuditStampMiddleware));
             opts.AddIdempotency();
             opts.RetryLostRaces();
+            opts.RetryNotifications((configuration.GetSection(NotificationOptions.Section).Get<NotificationOptions>() ?? new()).RetryDelays);
             opts.UseSystemTextJsonForSerialization(ConfigureJson);
         });
         services.AddWolverineHttp();

@@ -95,5 +95,5 @@ public static partial class PersonFields
 
     public static IEnumerable<string> Names<T>() where T : struct, Enum => Enum.GetValues<T>().Select(JsonName);
 
-    private static string JsonName<T>(T value) where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+    public static string JsonName<T>(T value) where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 }

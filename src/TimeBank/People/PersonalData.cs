@@ -57,6 +57,10 @@ public sealed class PersonalData
         return Convert.ToHexStringLower(HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes("address:" + normalised)));
     }
 
+    /// <summary>Keyed hash of any personal value, to tell whether it changed without keeping or decrypting it.</summary>
+    public string Fingerprint(string purpose, string value) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes(purpose + ":" + value)));
+
     /// <summary><c>v1:</c> then base64 of nonce, tag and ciphertext.</summary>
     public string Protect(string value, string field)
     {

@@ -33,7 +33,12 @@ public sealed class mapping_refusals
         { new AlreadyRated(Guid.NewGuid(), "Elder"), "already-rated", 409 },
         { new ComplaintResolvedAlready(Guid.NewGuid(), "Upheld"), "already-resolved", 409 },
         { new FlagDecidedAlready(Guid.NewGuid(), "Fraudulent"), "already-resolved", 409 },
-        { new OutsideWindow(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0), NodaTime.Instant.FromUtc(2026, 11, 24, 8, 0)), "outside-window", 422 }
+        { new OutsideWindow(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0), NodaTime.Instant.FromUtc(2026, 11, 24, 8, 0)), "outside-window", 422 },
+        { new AlertClosedAlready(Guid.NewGuid(), NodaTime.Instant.FromUtc(2026, 11, 24, 4, 0)), "already-closed", 409 },
+        { new TooManyPairings(Guid.NewGuid(), 5), "too-many-pairings", 409 },
+        { new AlreadyPaired(Guid.NewGuid()), "already-paired", 409 },
+        { new PairingEndedAlready(Guid.NewGuid(), new NodaTime.LocalDate(2026, 11, 24)), "already-ended", 409 },
+        { new NotEligible("t", new Dictionary<string, string[]> { ["programme"] = ["x"] }), "not-eligible", 422 }
     };
 
     [Theory]

@@ -1,18 +1,22 @@
 using System.ComponentModel.DataAnnotations;
 using TimeBank.Markets;
+using TimeBank.People;
 
 namespace TimeBank.Access.Issuing;
 
 /// <summary>
-/// role: admin, platform, kiosk or auditor. marketId: for a kiosk key, the love market it serves; a kiosk key acts on
-/// no other market. expiresAt: when the key stops working (optional; within ten years).
+/// role: admin, platform, kiosk, auditor, reviewer or care-worker. marketId: for a kiosk key, the love market it serves;
+/// a kiosk key acts on no other market. districts: for a care-worker key, the districts (区) it serves (1 to 20), and
+/// it acts in no other. expiresAt: when the key stops working (optional; within ten years).
 /// </summary>
-public sealed record IssueApiKeyRequest([property: Required] string? Name, [property: Required] [property: RoleName] string? Role, Guid? MarketId = null, Instant? ExpiresAt = null);
+public sealed record IssueApiKeyRequest([property: Required] string? Name, [property: Required] [property: RoleName] string? Role, Guid? MarketId = null,
+    Instant? ExpiresAt = null, string?[]? Districts = null);
 
-public sealed record IssueApiKey(Guid Id, string Name, string Role, string KeyHash, Guid? MarketId, Instant? ExpiresAt);
+public sealed record IssueApiKey(Guid Id, string Name, string Role, string KeyHash, Guid? MarketId, Instant? ExpiresAt, IReadOnlyList<string> Districts);
 
 /// <summary>The only response that ever shows the key itself.</summary>
-public sealed record IssuedApiKey(Guid Id, string Name, string Role, string Key, Guid? MarketId = null, Instant? ExpiresAt = null);
+public sealed record IssuedApiKey(Guid Id, string Name, string Role, string Key, Guid? MarketId = null, Instant? ExpiresAt = null,
+    IReadOnlyList<string>? Districts = null);
 
 /// <summary>The calling key: who it is, its role, and for a kiosk key the market it serves.</summary>
 public sealed record CurrentApiKey(string Id, string Name, string Role, Guid? MarketId);
@@ -30,10 +34,34 @@ public static class IssueApiKeyEndpoint
             errors["role"] = [$"Role must be one of: {string.Join(", ", Roles.All)}."];
         if (request.MarketId is not null && request.Role != Roles.Kiosk)
             errors["marketId"] = ["Only a kiosk key is scoped to a market."];
+        CheckDistricts(errors, request.Role, request.Districts);
         var now = clock.GetCurrentInstant();
         if (request.ExpiresAt is { } expires && (expires <= now || expires > now + LongestLife))
             errors["expiresAt"] = ["expiresAt must be in the future and at most ten years away."];
         return Problems.Validate(errors);
+    }
+
+    public const int MaxDistricts = 20;
+
+    private static void CheckDistricts(Dictionary<string, string[]> errors, string? role, string?[]? districts)
+    {
+        var scoped = Roles.DistrictScoped.Contains(role);
+        if (!scoped)
+        {
+            if (districts is { Length: > 0 }) errors["districts"] = ["Only a care-worker key is scoped to districts."];
+            return;
+        }
+        if (districts is not { Length: > 0 and <= MaxDistricts })
+        {
+            errors["districts"] = [$"A {role} key names the districts (区) it serves: 1 to {MaxDistricts}."];
+            return;
+        }
+        for (var i = 0; i < districts.Length; i++)
+        {
+            var district = districts[i]?.Trim();
+            if (string.IsNullOrEmpty(district) || district.Length > PersonFields.MaxAddressPartLength || district.Any(char.IsControl))
+                errors[$"districts[{i}]"] = [$"A district name of 1 to {PersonFields.MaxAddressPartLength} characters is required."];
+        }
     }
 
     /// <summary>Issues an API key (admin). The key is returned once and stored only as a hash.</summary>
@@ -44,11 +72,12 @@ public static class IssueApiKeyEndpoint
     public static async Task<IResult> Post(IssueApiKeyRequest request, IMessageBus bus, HttpContext context)
     {
         var secret = ApiKey.NewSecret();
-        var command = new IssueApiKey(Guid.CreateVersion7(), request.Name!.Trim(), request.Role!, ApiKey.Hash(secret), request.MarketId, request.ExpiresAt);
+        var command = new IssueApiKey(Guid.CreateVersion7(), request.Name!.Trim(), request.Role!, ApiKey.Hash(secret), request.MarketId, request.ExpiresAt,
+            request.Districts?.Select(d => d!.Trim()).Distinct().ToList() ?? []);
         var outcome = await bus.InvokeForRequestAsync(command, context);
         if (outcome.Refusal is { } refusal) return Problems.For(refusal).ToResult();
         var key = outcome.As<ApiKey>();
-        return Results.Created($"/api/api-keys/{key.Id}", new IssuedApiKey(key.Id, key.Name, key.Role, secret, key.MarketId, key.ExpiresAt));
+        return Results.Created($"/api/api-keys/{key.Id}", new IssuedApiKey(key.Id, key.Name, key.Role, secret, key.MarketId, key.ExpiresAt, key.Districts));
     }
 }
 
@@ -70,7 +99,7 @@ public static class IssueApiKeyHandler
             return new UnknownReferences("The key names a market that does not exist.", $"No market has id {marketId}.",
                 new Dictionary<string, string[]> { ["marketId"] = ["Unknown market."] });
         }
-        return new ApiKey(command.Id, command.Name, command.Role, command.KeyHash, now, issuedBy, command.MarketId) { ExpiresAt = command.ExpiresAt };
+        return new ApiKey(command.Id, command.Name, command.Role, command.KeyHash, now, issuedBy, command.MarketId) { ExpiresAt = command.ExpiresAt, Districts = command.Districts };
     }
 }
 

@@ -1,0 +1,155 @@
+using JasperFx.Events.Projections;
+using TimeBank.Care.Alerts;
+using TimeBank.Care.Actions;
+using TimeBank.Care.Coverage;
+using TimeBank.Care.Files;
+using TimeBank.Care.Pairing;
+using TimeBank.Care.Visits;
+using TimeBank.People;
+using TimeBank.People.Granting;
+
+namespace TimeBank.Care;
+
+public sealed class CareOptions
+{
+    public const string Section = "TimeBank:Care";
+
+    /// <summary>The zone whose calendar months and quarters the visit rules count in.</summary>
+    public string TimeZone { get; set; } = "Asia/Shanghai";
+
+    /// <summary>How often an elder's care file must be reviewed (每半年动态更新).</summary>
+    public int ReviewEveryMonths { get; set; } = 6;
+
+    /// <summary>How many active pairings one volunteer may hold.</summary>
+    public int MaxActivePairings { get; set; } = 5;
+
+    public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[TimeZone];
+}
+
+public sealed class NotificationOptions
+{
+    public const string Section = "TimeBank:Notifications";
+
+    /// <summary>Where alert notifications are POSTed as JSON; none: alerts wait in the open list for staff to phone.</summary>
+    public string? WebhookUrl { get; set; }
+
+    /// <summary>Seconds between attempts, comma-separated; after the last the notification goes to the dead-letter queue.</summary>
+    public string RetryDelaysSeconds { get; set; } = "5,30,120,600,1800";
+
+    public IReadOnlyList<TimeSpan> RetryDelays =>
+        RetryDelaysSeconds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => TimeSpan.FromSeconds(double.Parse(s, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+}
+
+public static class CareSetup
+{
+    public static IServiceCollection AddCare(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<CareOptions>(configuration.GetSection(CareOptions.Section));
+        services.Configure<NotificationOptions>(configuration.GetSection(NotificationOptions.Section));
+        services.AddHttpClient(AlertNotifier.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        return services;
+    }
+
+    public static StoreOptions AddCare(this StoreOptions opts)
+    {
+        opts.Projections.Snapshot<CareFile>(SnapshotLifecycle.Inline);
+        opts.Schema.For<CareFile>().Duplicate(f => f.District).Duplicate(f => f.ElderId);
+        opts.Projections.Snapshot<CareVisit>(SnapshotLifecycle.Inline);
+        opts.Schema.For<CareVisit>().Duplicate(v => v.ElderId);
+        opts.Projections.Snapshot<CareAction>(SnapshotLifecycle.Inline);
+        opts.Schema.For<CareAction>().Duplicate(a => a.ElderId);
+        opts.Projections.Snapshot<CareAlert>(SnapshotLifecycle.Inline);
+        opts.Schema.For<CareAlert>().Duplicate(a => a.District);
+        opts.Projections.Snapshot<PairingRoster>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<PairingProjection>(ProjectionLifecycle.Inline);
+        opts.Schema.For<Pairing.Pairing>().Duplicate(p => p.VolunteerId).Duplicate(p => p.ElderId);
+        opts.Projections.Snapshot<HeightenedPeriod>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<CareMonthProjection>(ProjectionLifecycle.Async);
+        opts.Projections.Add<ElderCareSummaryProjection>(ProjectionLifecycle.Async);
+        opts.Schema.For<CareMonth>().Duplicate(m => m.Month);
+        return opts;
+    }
+}
+
+/// <summary>
+/// Who may touch an elder's care: an admin anyone's; an auditor reads everyone's; a care worker the elders of the
+/// districts its key serves; a platform the elders it registered or that granted it access.
+/// </summary>
+public static class CareAccess
+{
+    public static Refusal? MayCareFor(Caller caller, Elder elder, bool granted) => caller.Role switch
+    {
+        Roles.Admin or Roles.Auditor or Scopes.SystemKeyId => null,
+        Roles.CareWorker when caller.ServesDistrict(elder.District) => null,
+        Roles.CareWorker => new NotPermitted("This key does not serve that elder's district.",
+            $"Elder {elder.Id} lives in {elder.District}; this care-worker key serves {string.Join(", ", caller.Districts)}."),
+        Roles.Platform when elder.RegisteredBy == caller.KeyId || granted => null,
+        _ => new NotPermitted("This key may not act for that elder.",
+            $"Elder {elder.Id} was registered by another platform and has not granted this key access (POST /api/people/{elder.Id}/grants).")
+    };
+
+    /// <summary>A list's area: a care worker asking for a district it does not serve is refused.</summary>
+    public static Refusal? MayReadArea(Caller caller, string? district) =>
+        caller.Role == Roles.CareWorker && district is not null && !caller.ServesDistrict(district)
+            ? new NotPermitted("This key does not serve that district.", $"This care-worker key serves {string.Join(", ", caller.Districts)}, not {district}.")
+            : null;
+
+    /// <summary>The elder and whether the caller holds a grant for them, in one round trip.</summary>
+    public static async Task<(Elder? Elder, bool Granted)> ReadElderAsync(IQuerySession session, Guid elderId, Caller caller, CancellationToken cancellation = default)
+    {
+        var batch = session.CreateBatchQuery();
+        var elder = batch.Load<Elder>(elderId);
+        var grant = batch.Load<AccessGrant>(AccessGrant.IdFor(elderId, caller.KeyId));
+        await batch.Execute(cancellation);
+        return (await elder, (await grant)?.Active == true);
+    }
+
+    /// <summary>The elder if the caller may care for them; else the answer to give.</summary>
+    public static async Task<(Elder? Elder, IResult? Refused)> ElderForAsync(IQuerySession session, Guid elderId, Caller caller, CancellationToken cancellation)
+    {
+        var (elder, granted) = await ReadElderAsync(session, elderId, caller, cancellation);
+        if (elder is null) return (null, Problems.NotFound("Elder", elderId).ToResult());
+        return MayCareFor(caller, elder, granted) is { } refusal ? (null, Problems.For(refusal).ToResult()) : (elder, null);
+    }
+}
+
+/// <summary>The area filters the care lists take, checked once.</summary>
+public sealed record CareArea(string? District, string? Street, string? Community)
+{
+    public static CareArea Read(string? district, string? street, string? community, IDictionary<string, string[]> errors)
+    {
+        string? Part(string name, string? value)
+        {
+            if (value is null) return null;
+            var trimmed = value.Trim();
+            if (trimmed.Length is 0 or > PersonFields.MaxAddressPartLength) errors[name] = [$"{name}, when given, is 1 to {PersonFields.MaxAddressPartLength} characters."];
+            return trimmed;
+        }
+        return new CareArea(Part("district", district), Part("street", street), Part("community", community));
+    }
+
+    /// <summary>Elders of the area that the caller may see: a care worker's districts, a platform's own elders.</summary>
+    public IQueryable<Elder> Elders(IQuerySession session, Caller caller)
+    {
+        var query = session.Query<Elder>().AsQueryable();
+        if (District is { } d) query = query.Where(e => e.District == d);
+        if (Street is { } s) query = query.Where(e => e.Street == s);
+        if (Community is { } c) query = query.Where(e => e.Community == c);
+        if (caller.Role == Roles.CareWorker)
+        {
+            var districts = caller.Districts.ToArray();
+            query = query.Where(e => e.District.IsOneOf(districts));
+        }
+        if (caller.Role == Roles.Platform)
+        {
+            var key = caller.KeyId;
+            query = query.Where(e => e.RegisteredBy == key);
+        }
+        return query;
+    }
+
+    public bool Holds(string district, string street, string community, Caller caller) =>
+        (District is null || District == district) && (Street is null || Street == street) && (Community is null || Community == community)
+        && (caller.Role != Roles.CareWorker || caller.ServesDistrict(district));
+}
