@@ -19,6 +19,9 @@ public sealed class AppFixture : IAsyncLifetime
     public ApiKeys Keys { get; private set; } = null!;
     public LogCapture Logs { get; } = new();
 
+    /// <summary>The notification gateway every alert of the suite is sent to; it refuses each notification twice first.</summary>
+    public AlertGateway Gateway { get; } = AlertGateway.Start(failFirst: 2);
+
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
 
     public async Task InitializeAsync()
@@ -28,6 +31,8 @@ public sealed class AppFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("ConnectionStrings__TimeBank", connection);
         Environment.SetEnvironmentVariable("TIMEBANK_ADMIN_KEY", AdminKey);
         Environment.SetEnvironmentVariable("TimeBank__Points__PerServiceType__medical-escort", "20");
+        Environment.SetEnvironmentVariable("TimeBank__Notifications__WebhookUrl", Gateway.Url);
+        Environment.SetEnvironmentVariable("TimeBank__Notifications__RetryDelaysSeconds", "0.2,0.2,0.2");
         JasperFxEnvironment.AutoStartHost = true;
 
         Host = await AlbaHost.For<Program>(x => x.ConfigureServices(services =>
@@ -44,6 +49,7 @@ public sealed class AppFixture : IAsyncLifetime
     {
         await Host.StopAsync();
         await Host.DisposeAsync();
+        await Gateway.DisposeAsync();
     }
 }
 

@@ -95,6 +95,28 @@ public sealed class ServiceProcess : IAsyncDisposable
         try { output.WriteLine(line); } catch (InvalidOperationException) { /* the test has finished */ }
     };
 
+    /// <summary>The database of a service started on its own one.</summary>
+    public string? Database => _ownDatabase;
+
+    /// <summary>Kills the process as a crash would, leaving its database for another process to carry on with.</summary>
+    public async Task CrashAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>POSTs a JSON body with <see cref="AdminKey"/> and answers the created resource; fails on any other status.</summary>
+    public async Task<JsonElement> PostAsync(string path, object body)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Url}{path}") { Content = System.Net.Http.Json.JsonContent.Create(body) };
+        request.Headers.Add("X-Api-Key", AdminKey);
+        var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != System.Net.HttpStatusCode.Created) throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     /// <summary>Issues a key with <see cref="AdminKey"/> over HTTP.</summary>
     public async Task<string> IssueKeyAsync(string role)
     {

@@ -36,9 +36,10 @@ public sealed class NotificationOptions
     /// <summary>Seconds between attempts, comma-separated; after the last the notification goes to the dead-letter queue.</summary>
     public string RetryDelaysSeconds { get; set; } = "5,30,120,600,1800";
 
+    /// <summary>Wolverine keeps at most 25 attempts; more delays than that are cut.</summary>
     public IReadOnlyList<TimeSpan> RetryDelays =>
         RetryDelaysSeconds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => TimeSpan.FromSeconds(double.Parse(s, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+            .Select(s => TimeSpan.FromSeconds(double.Parse(s, System.Globalization.CultureInfo.InvariantCulture))).Take(24).ToList();
 }
 
 public static class CareSetup
@@ -47,7 +48,7 @@ public static class CareSetup
     {
         services.Configure<CareOptions>(configuration.GetSection(CareOptions.Section));
         services.Configure<NotificationOptions>(configuration.GetSection(NotificationOptions.Section));
-        services.AddHttpClient(AlertNotifier.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        services.AddHttpClient(AlertNotificationHandler.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         return services;
     }
 

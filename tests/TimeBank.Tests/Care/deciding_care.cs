@@ -130,14 +130,14 @@ public sealed class deciding_care
     public void an_alert_is_acknowledged_once_and_closed_once()
     {
         var alert = new CareAlert { Id = Guid.NewGuid(), District = "和平区", OpenedBy = "platform-key", Status = AlertStatus.Open };
-        AlertHandlers.Acknowledge(alert, alert.Id, CareWorker, Now).Events.ShouldNotBeNull();
-        AlertHandlers.Acknowledge(alert with { Status = AlertStatus.Acknowledged }, alert.Id, CareWorker, Now).Events.ShouldBeNull();
-        AlertHandlers.Acknowledge(alert, alert.Id, CareWorker with { Districts = ["河西区"] }, Now).Refusal.ShouldBeOfType<NotPermitted>();
-        AlertHandlers.Acknowledge(null, alert.Id, CareWorker, Now).Refusal.ShouldBeOfType<NotFound>();
+        AlertHandler.Acknowledge(alert, alert.Id, CareWorker, Now).Events.ShouldNotBeNull();
+        AlertHandler.Acknowledge(alert with { Status = AlertStatus.Acknowledged }, alert.Id, CareWorker, Now).Events.ShouldBeNull();
+        AlertHandler.Acknowledge(alert, alert.Id, CareWorker with { Districts = ["河西区"] }, Now).Refusal.ShouldBeOfType<NotPermitted>();
+        AlertHandler.Acknowledge(null, alert.Id, CareWorker, Now).Refusal.ShouldBeOfType<NotFound>();
         var close = new CloseAlert(alert.Id, "已联系子女送医", "王网格");
-        AlertHandlers.Close(alert, close, Platform, Now).Events.Handling.ShouldBe("已联系子女送医");
-        AlertHandlers.Close(alert with { Status = AlertStatus.Closed, ClosedAt = Now }, close, Platform, Now).Refusal.ShouldBeOfType<AlertClosedAlready>();
-        AlertHandlers.Close(alert, close, Platform with { KeyId = "another" }, Now).Refusal.ShouldBeOfType<NotPermitted>();
+        AlertHandler.Close(alert, close, Platform, Now).Events.Handling.ShouldBe("已联系子女送医");
+        AlertHandler.Close(alert with { Status = AlertStatus.Closed, ClosedAt = Now }, close, Platform, Now).Refusal.ShouldBeOfType<AlertClosedAlready>();
+        AlertHandler.Close(alert, close, Platform with { KeyId = "another" }, Now).Refusal.ShouldBeOfType<NotPermitted>();
     }
 
     private static Volunteer Volunteer(LocalDate birth, string street = "劝业场街道", string community = "新津社区") =>

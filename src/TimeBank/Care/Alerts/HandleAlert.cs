@@ -20,7 +20,7 @@ public sealed class NotificationNotDelivered(string message) : Exception(message
 public sealed record AlertNotification(Guid NotificationId, Guid AlertId, Guid ElderId, string ElderName, string District, string Street, string Community,
     IReadOnlyList<string> Reasons, string? Description, int Order, int Of, string RecipientName, string? RecipientPhone, ContactRelation Relation, Instant OpenedAt);
 
-public static class AlertNotifier
+public static class AlertNotificationHandler
 {
     public const string ClientName = "alert-webhook";
 
@@ -91,7 +91,7 @@ public static class CloseAlertEndpoint
         (await bus.InvokeForRequestAsync(new CloseAlert(id, request.Handling!.Trim(), request.HandledBy!.Trim()), context)).ToResult<AlertView>();
 }
 
-public static class AlertHandlers
+public static class AlertHandler
 {
     public static async Task<Outcome> Handle(AlertAcknowledgement command, IDocumentSession session, IClock clock, Envelope envelope, PersonalData personalData)
     {
@@ -182,7 +182,7 @@ public static class ListAlertsEndpoint
             query = query.Where(a => a.OpenedBy == key);
         }
         var found = await query.OrderBy(a => a.OpenedAtUnixMs).ThenBy(a => a.Id).ToPagedListAsync(number, size, context.RequestAborted);
-        return Results.Ok(Page<AlertView>.Of(found, a => AlertView.Of(a, personalData, AlertHandlers.PhonesInFull(caller))));
+        return Results.Ok(Page<AlertView>.Of(found, a => AlertView.Of(a, personalData, AlertHandler.PhonesInFull(caller))));
     }
 }
 
