@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Shouldly;
+using TimeBank.Tests.Care;
 
 namespace TimeBank.Tests.Access;
 
-/// <summary>Every role outside an endpoint's list gets a 403 problem from the loop, complaint, integrity, grant and cluster endpoints.</summary>
+/// <summary>Every role outside an endpoint's list gets a 403 problem from the loop, complaint, integrity, grant, cluster and care endpoints.</summary>
 public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fixture)
 {
     private static string? _reviewer;
+    private static string? _careWorker;
 
     public static TheoryData<string, string, string> Endpoints()
     {
@@ -37,10 +39,30 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
                      ("POST", $"/api/complaints/{id}/acknowledge", "admin,reviewer"),
                      ("POST", $"/api/complaints/{id}/resolve", "admin,reviewer"),
                      ("GET", "/api/integrity/flags", "admin,auditor,reviewer"),
-                     ("POST", $"/api/integrity/flags/{id}/decision", "admin,reviewer")
+                     ("POST", $"/api/integrity/flags/{id}/decision", "admin,reviewer"),
+                     ("PUT", $"/api/elders/{id}/care-file", "admin,platform,care-worker"),
+                     ("GET", $"/api/elders/{id}/care-file", "admin,platform,care-worker,auditor"),
+                     ("GET", "/api/care/reviews-due", "admin,platform,care-worker,auditor"),
+                     ("POST", $"/api/elders/{id}/visits", "admin,platform,care-worker"),
+                     ("GET", $"/api/elders/{id}/visits", "admin,platform,care-worker,auditor"),
+                     ("POST", $"/api/elders/{id}/care-actions", "admin,platform,care-worker"),
+                     ("GET", $"/api/elders/{id}/care-actions", "admin,platform,care-worker,auditor"),
+                     ("POST", "/api/care/heightened-periods", "admin"),
+                     ("GET", "/api/care/heightened-periods", "admin,platform,care-worker,auditor"),
+                     ("GET", "/api/care/coverage", "admin,platform,care-worker,auditor"),
+                     ("GET", "/api/care/overdue", "admin,platform,care-worker,auditor"),
+                     ("GET", "/api/care/alerts", "admin,platform,care-worker,auditor"),
+                     ("POST", $"/api/care/alerts/{id}/acknowledge", "admin,platform,care-worker"),
+                     ("POST", $"/api/care/alerts/{id}/close", "admin,platform,care-worker"),
+                     ("GET", "/api/care/notifications/failed", "admin"),
+                     ("POST", "/api/pairings", "admin,platform,care-worker"),
+                     ("POST", $"/api/pairings/{id}/end", "admin,platform,care-worker"),
+                     ("GET", $"/api/volunteers/{id}/pairings", "admin,platform,care-worker,auditor"),
+                     ("GET", $"/api/elders/{id}/pairings", "admin,platform,care-worker,auditor"),
+                     ("GET", $"/api/elders/{id}/register?year=2026", "admin,platform,care-worker,auditor")
                  })
         {
-            foreach (var role in new[] { "admin", "platform", "kiosk", "auditor", "reviewer" }.Where(r => !roles.Split(',').Contains(r)))
+            foreach (var role in new[] { "admin", "platform", "kiosk", "auditor", "reviewer", "care-worker" }.Where(r => !roles.Split(',').Contains(r)))
             {
                 data.Add(method, url, role);
             }
@@ -58,6 +80,7 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
             "platform" => Keys.Platform,
             "kiosk" => Keys.Kiosk,
             "auditor" => Keys.Auditor,
+            "care-worker" => _careWorker ??= await Host.CareWorkerKeyAsync("和平区"),
             _ => _reviewer ??= await ApiKeys.IssueAsync(Host, "reviewer", "Role check reviewer")
         };
         var answer = await Host.Scenario(s =>
@@ -68,6 +91,7 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
             {
                 case "GET": s.Get.Url(url); break;
                 case "DELETE": s.Delete.Url(url); break;
+                case "PUT": s.Put.Json(new { }).ToUrl(url); break;
                 default: s.Post.Json(new { }).ToUrl(url); break;
             }
             s.StatusCodeShouldBe(403);

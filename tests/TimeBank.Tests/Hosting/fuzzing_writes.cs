@@ -58,6 +58,24 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
         "guardian" => Gen.Const("null"),
         "lines" => Gen.Int[1, 3].Select(q => $"[{{\"sku\":\"RICE\",\"quantity\":{q}}}]"),
         "expiresAt" => Gen.Const("\"2030-01-01T00:00:00Z\""),
+        "visitedAt" or "performedAt" => Gen.Int[1, 400 * 24].Select(h => JsonSerializer.Serialize(
+            DateTime.Parse(now()).AddHours(-h).ToString("yyyy-MM-dd'T'HH':00:00'"))),
+        "from" or "to" or "signedOn" or "startsOn" or "endsOn" or "reviewedOn" => Gen.Int[-40, 40].Select(d => JsonSerializer.Serialize(
+            DateTime.Parse(now()).AddDays(d).ToString("yyyy-MM-dd"))),
+        "mode" => Gen.OneOf("\"home\"", "\"phone\"", "\"video\""),
+        "visitor" => Gen.OneOf("{\"role\":\"grid-worker\",\"name\":\"王网格\"}", $"{{\"role\":\"volunteer\",\"volunteerId\":\"{real[0]}\"}}"),
+        "findings" => Gen.Const(JsonSerializer.Serialize(TimeBank.Tests.Care.CareRequests.Findings())),
+        "emergency" => Gen.OneOf("null", "{\"kind\":\"fall\",\"description\":\"摔倒\",\"calledEmergencyNumber\":true}"),
+        "kind" => Gen.OneOf("\"referral\"", "\"community-help\"", "\"rescue\""),
+        "satisfaction" => Gen.OneOf("null", "\"satisfied\""),
+        "minimumVisits" => Gen.Int[0, 40].Select(i => i.ToString()),
+        "districts" => Gen.OneOf("null", "[\"和平区\"]"),
+        "abilityLevel" => Gen.OneOf("\"intact\"", "\"lost\""),
+        "livesAtRegisteredAddress" => Gen.OneOf("true", "false"),
+        "livingConditions" => Gen.Const("{\"waterSafe\":true,\"electricitySafe\":true,\"housingSafe\":true,\"monthlyIncomeYuan\":1800,\"monthlyBenefitsYuan\":600}"),
+        "emergencyContacts" => Gen.Const(() => $"[{{\"fullName\":\"李强\",\"phone\":\"{TestPeople.Phone()}\",\"relation\":\"child\"}}]"),
+        "householdMembers" or "support" or "disabilityCertificate" or "guardianConsent" => Gen.Const("null"),
+        "gridWorker" => Gen.Const("{\"name\":\"王网格\",\"phone\":\"13900001111\"}"),
         _ => Gen.OneOf("\"陪老人聊天\"", "\"和平区\"", "\"劝业场街道\"", "\"新津社区\"").Select(v => v)
             .SelectMany(v => Gen.Int[0, 1000000].Select(n => n % 3 == 0 ? JsonSerializer.Serialize($"r-{n}") : v))
     };
@@ -106,7 +124,16 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
             new("POST", $"/api/service-requests/{Guid.NewGuid()}/completions", ["volunteerId", "startedAt", "endedAt", "note"]),
             new("POST", $"/api/service-records/{Guid.NewGuid()}/rating", ["stars", "comment", "ratedBy"]),
             new("POST", "/api/complaints", ["about", "category", "description", "filedBy"]),
-            new("POST", $"/api/integrity/flags/{Guid.NewGuid()}/decision", ["decision", "note"])
+            new("POST", $"/api/integrity/flags/{Guid.NewGuid()}/decision", ["decision", "note"]),
+            new("PUT", $"/api/elders/{elder}/care-file", ["livesAtRegisteredAddress", "abilityLevel", "disabilityCertificate", "householdMembers",
+                "livingConditions", "support", "emergencyContacts", "reviewedBy", "reviewedOn"]),
+            new("POST", $"/api/elders/{elder}/visits", ["platformVisitId", "visitedAt", "timeZone", "mode", "visitor", "findings", "needs", "suggestions",
+                "emergency", "startedAt", "endedAt", "serviceType"]),
+            new("POST", $"/api/elders/{elder}/care-actions", ["kind", "performedAt", "timeZone", "performedBy", "description", "satisfaction"]),
+            new("POST", "/api/care/heightened-periods", ["from", "to", "districts", "minimumVisits", "reason"]),
+            new("POST", $"/api/care/alerts/{Guid.NewGuid()}/close", ["handling", "handledBy"]),
+            new("POST", "/api/pairings", ["volunteerId", "elderId", "programme", "gridWorker", "signedOn", "startsOn", "endsOn", "reason", "guardianConsent"]),
+            new("POST", $"/api/pairings/{Guid.NewGuid()}/end", ["reason"])
         ];
         var value = Values(real);
         string Now() => Fixture.Clock.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).LocalDateTime.ToString("yyyy-MM-ddTHH:mm:ss", null);
