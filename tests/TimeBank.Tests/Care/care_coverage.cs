@@ -143,3 +143,61 @@ public sealed class care_coverage(AppFixture fixture) : ApiTest(fixture)
         stored.Sum(m => m.Visits).ShouldBe(6);
     }
 }
+
+/// <summary>Rebuilding the coverage projections from the events, with the service's own command line, gives the same figures.</summary>
+public sealed class rebuilding_coverage(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task a_rebuild_from_the_events_gives_the_same_coverage_and_overdue_list()
+    {
+        var log = ServiceProcess.LogTo(output);
+        await using var first = await ServiceProcess.StartAsync(log, ownDatabase: true);
+        var district = CareRequests.NewDistrict();
+        var now = LocalDateTime.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var elders = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            var elder = (await first.PostAsync("/api/elders", CareRequests.ElderBody(district, community: i % 2 == 0 ? "甲社区" : "乙社区", disabled: i == 0)))
+                .GetProperty("id").GetGuid();
+            elders.Add(elder);
+            for (var v = 0; v < i; v++) await first.PostAsync($"/api/elders/{elder}/visits", CareRequests.VisitBody(now.PlusHours(-1 - v), v == 0 ? "home" : "phone"));
+        }
+        var query = $"?district={Uri.EscapeDataString(district)}";
+        var before = await CaughtUp(first, query, visited: 3);
+
+        await first.CrashAsync();
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")) { Database = first.Database }
+            .ConnectionString;
+        foreach (var projection in new[] { CareMonthProjection.ProjectionName, ElderCareSummaryProjection.ProjectionName })
+        {
+            var (exitCode, stdout, stderr) = await ServiceProcess.RunCommandAsync(connection, "projections", "rebuild", "-p", projection);
+            exitCode.ShouldBe(0, stdout + stderr);
+        }
+
+        await using var second = await ServiceProcess.StartAsync(log, ownDatabase: true, route: b =>
+        {
+            b.Database = first.Database;
+            return b;
+        });
+        var after = await CaughtUp(second, query, visited: 3);
+        after.Coverage.GetProperty("total").GetRawText().ShouldBe(before.Coverage.GetProperty("total").GetRawText());
+        after.Coverage.GetProperty("communities").GetRawText().ShouldBe(before.Coverage.GetProperty("communities").GetRawText());
+        after.Overdue.GetProperty("items").GetRawText().ShouldBe(before.Overdue.GetProperty("items").GetRawText());
+        before.Overdue.GetProperty("items")[0].GetProperty("missing").GetArrayLength().ShouldBe(3, "the impaired elder never visited misses all three");
+    }
+
+    private static async Task<(JsonElement Coverage, JsonElement Overdue)> CaughtUp(ServiceProcess service, string query, int visited)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(service.Url) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", service.AdminKey);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var coverage = JsonDocument.Parse(await http.GetStringAsync("/api/care/coverage" + query)).RootElement.Clone();
+            if (coverage.GetProperty("total").GetProperty("visited").GetInt32() == visited && coverage.GetProperty("lagSeconds").GetDouble() == 0)
+                return (coverage, JsonDocument.Parse(await http.GetStringAsync("/api/care/overdue" + query)).RootElement.Clone());
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"coverage did not catch up: {coverage}");
+            await Task.Delay(250);
+        }
+    }
+}
