@@ -24,6 +24,7 @@ public static class Telemetry
 
     private static volatile IReadOnlyList<ProjectionLagCheck.ShardProgress> _shards = [];
     private static volatile bool _leads;
+    private static volatile IReadOnlyList<(string District, string Status, long Count)> _alerts = [];
 
     static Telemetry()
     {
@@ -35,7 +36,12 @@ public static class Telemetry
             "Events an async projection or the hash chain has still to process.");
         Meter.CreateObservableGauge("timebank.node.leader", () => _leads ? 1 : 0, "{node}",
             "1 on the node that leads the cluster (places projections and durable agents), else 0.");
+        Meter.CreateObservableGauge("timebank.alerts.open", () => _alerts.Select(a => new Measurement<long>(a.Count,
+                new KeyValuePair<string, object?>("district", a.District), new KeyValuePair<string, object?>("status", a.Status))), "{alert}",
+            "Care alerts not yet closed, by district and status (open: nobody has taken it in hand; acknowledged: being handled).");
     }
+
+    public static void SampledAlerts(IReadOnlyList<(string District, string Status, long Count)> alerts) => _alerts = alerts;
 
     /// <summary>What the gauges report until the next sample.</summary>
     public static void Sampled(IReadOnlyList<ProjectionLagCheck.ShardProgress> shards, bool leads)
@@ -81,7 +87,7 @@ public static class Telemetry
     }
 }
 
-/// <summary>Samples the projections' lag and this node's leadership for the gauges, so a scrape costs no query.</summary>
+/// <summary>Samples the projections' lag, this node's leadership and the open alerts for the gauges, so a scrape costs no query.</summary>
 public sealed class ClusterSampler(IDocumentStore store, Wolverine.Runtime.IWolverineRuntime runtime, ILogger<ClusterSampler> logger)
     : BackgroundService
 {
@@ -95,6 +101,7 @@ public sealed class ClusterSampler(IDocumentStore store, Wolverine.Runtime.IWolv
             try
             {
                 Telemetry.Sampled(await ProjectionLagCheck.ReadAsync(store, stoppingToken), (runtime as Wolverine.Runtime.WolverineRuntime)?.IsLeader() == true || IsSolo());
+                Telemetry.SampledAlerts(await OpenAlertsAsync(stoppingToken));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -104,4 +111,18 @@ public sealed class ClusterSampler(IDocumentStore store, Wolverine.Runtime.IWolv
     }
 
     private bool IsSolo() => runtime.Options.Durability.Mode == DurabilityMode.Solo;
+
+    private async Task<IReadOnlyList<(string, string, long)>> OpenAlertsAsync(CancellationToken cancellation)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellation);
+        await using var command = new NpgsqlCommand($"""
+            select data->>'district', lower(data->>'status'), count(*) from {store.TableOf<Care.Alerts.CareAlert>()}
+            where lower(data->>'status') <> 'closed' group by 1, 2 order by 1, 2
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var alerts = new List<(string, string, long)>();
+        while (await reader.ReadAsync(cancellation)) alerts.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        return alerts;
+    }
 }
