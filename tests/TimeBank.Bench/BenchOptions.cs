@@ -12,11 +12,12 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
 {
     public Uri Url => Urls[0];
 
-    public static readonly string[] AllOperations = ["deposit", "transfer", "account-read", "member-lookup", "order", "claim", "complete"];
+    public static readonly string[] AllOperations =
+        ["deposit", "transfer", "account-read", "member-lookup", "order", "claim", "complete", "visit", "coverage-read"];
 
     public const string Usage =
         "usage: TimeBank.Bench --url <http://host:port[,http://host:port...]> --admin-key <key> [--seconds 20] [--clients 32] " +
-        "[--warmup 2] [--first-warmup 40] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order,claim,complete]";
+        "[--warmup 2] [--first-warmup 40] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order,claim,complete,visit,coverage-read]";
 
     public static BenchOptions? Parse(string[] args)
     {

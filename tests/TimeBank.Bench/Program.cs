@@ -68,6 +68,18 @@ try
         if (options.Operations.Contains("complete")) Console.Out.WriteLine(await Load.RunAsync(api, loop.Complete(), options));
         Console.Out.Flush();
     }
+
+    if (options.Operations.Overlaps(["visit", "coverage-read"]))
+    {
+        var care = new CareWorld(world);
+        if (options.Operations.Contains("visit"))
+        {
+            Console.Out.WriteLine(await Load.RunAsync(api, care.Visit(), options));
+            Console.Out.WriteLine(await care.LagAsync(api));
+        }
+        if (options.Operations.Contains("coverage-read")) Console.Out.WriteLine(await Load.RunAsync(api, care.CoverageRead(), options));
+        Console.Out.Flush();
+    }
     return 0;
 }
 catch (Exception e) when (e is BenchException or HttpRequestException or TaskCanceledException)
