@@ -57,7 +57,10 @@ public sealed record RecordVisitRequest(
     LocalDateTime? EndedAt,
     [property: ServiceTypeCode] string? ServiceType);
 
-public sealed record RecordVisit(Guid ElderId, RecordVisitRequest Visit, string TimeZone);
+public sealed record RecordVisit(Guid ElderId, RecordVisitRequest Visit, string TimeZone)
+{
+    public override string ToString() => $"{nameof(RecordVisit)} {{ ElderId = {ElderId} }}"; // names and findings: never printed
+}
 
 public static class VisitRules
 {
