@@ -13,10 +13,13 @@ public static class Roles
     /// <summary>Community and street staff: the care files, visits, actions and alerts of the districts its key is scoped to.</summary>
     public const string CareWorker = "care-worker";
 
-    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor, Reviewer, CareWorker];
+    /// <summary>Programme coordinators: read the statistics of the districts its key is scoped to; write nothing.</summary>
+    public const string Coordinator = "coordinator";
+
+    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor, Reviewer, CareWorker, Coordinator];
 
     /// <summary>Roles whose keys are scoped to districts (a key of theirs names at least one).</summary>
-    public static readonly string[] DistrictScoped = [CareWorker];
+    public static readonly string[] DistrictScoped = [CareWorker, Coordinator];
 
     /// <summary>Role lists for [Authorize(Roles = ...)]: who may call what.</summary>
     public const string Writers = Admin + "," + Platform;
@@ -37,6 +40,9 @@ public static class Roles
     /// <summary>Care visits (探访关爱): platforms and care workers record, auditors read; kiosks nothing.</summary>
     public const string CareWriters = Admin + "," + Platform + "," + CareWorker;
     public const string CareReaders = Admin + "," + Platform + "," + CareWorker + "," + Auditor;
+
+    /// <summary>The programme's figures: admins and auditors everywhere, coordinators in their districts.</summary>
+    public const string StatisticsReaders = Admin + "," + Auditor + "," + Coordinator;
 }
 
 /// <summary>A field or parameter that names a role: the contract lists them.</summary>

@@ -191,7 +191,8 @@ public static class OpenApiContract
         ("TimeBank.Integrity", "Integrity review"),
         ("TimeBank.Operating", "Operations"),
         ("TimeBank.Care.Pairing", "Pairings"),
-        ("TimeBank.Care", "Care visits")
+        ("TimeBank.Care", "Care visits"),
+        ("TimeBank.Statistics", "Statistics")
     ];
 
     public static string? TagOf(Type? endpoint) =>
@@ -214,6 +215,7 @@ public static class OpenApiContract
         ["Organisations"] = "Communities, social-work stations, care homes, schools and volunteer teams, with their members.",
         ["Operations"] = "The nodes serving this database: which one leads and what each runs.",
         ["Care visits"] = "Visit care (探访关爱) of elders in special difficulty: care files, visits, care actions, monthly coverage, overdue lists and alerts.",
+        ["Statistics"] = "The programme's figures per month and area, progress against targets and the liability forecast (易存难兑), from an async fold of the events.",
         ["Pairings"] = "Standing volunteer-elder pairs (结对) under a linkage agreement with the grid worker: 手足情 and 寸草心."
     };
 

@@ -9,6 +9,7 @@ using TimeBank.Auditing;
 using TimeBank.Ledger;
 using TimeBank.Markets;
 using TimeBank.Care;
+using TimeBank.Statistics;
 using TimeBank.Care.Alerts;
 using TimeBank.Complaints;
 using TimeBank.Integrity;
@@ -74,6 +75,7 @@ public static class TimeBankSetup
         services.AddIntegrity(configuration);
         services.AddAuditing(configuration);
         services.AddCare(configuration);
+        services.AddStatistics(configuration);
 
         var connectionString = builder.HasConnectionString() ? configuration.GetConnectionString(ConnectionStringName)! : Commands.NoDatabase;
 

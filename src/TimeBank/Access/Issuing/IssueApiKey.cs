@@ -5,9 +5,9 @@ using TimeBank.People;
 namespace TimeBank.Access.Issuing;
 
 /// <summary>
-/// role: admin, platform, kiosk, auditor, reviewer or care-worker. marketId: for a kiosk key, the love market it serves;
-/// a kiosk key acts on no other market. districts: for a care-worker key, the districts (区) it serves (1 to 20), and
-/// it acts in no other. expiresAt: when the key stops working (optional; within ten years).
+/// role: admin, platform, kiosk, auditor, reviewer, care-worker or coordinator. marketId: for a kiosk key, the love market
+/// it serves; a kiosk key acts on no other market. districts: for a care-worker or coordinator key, the districts (区) it
+/// serves (1 to 20), and it acts in no other. expiresAt: when the key stops working (optional; within ten years).
 /// </summary>
 public sealed record IssueApiKeyRequest([property: Required] string? Name, [property: Required] [property: RoleName] string? Role, Guid? MarketId = null,
     Instant? ExpiresAt = null, string?[]? Districts = null);
@@ -48,7 +48,7 @@ public static class IssueApiKeyEndpoint
         var scoped = Roles.DistrictScoped.Contains(role);
         if (!scoped)
         {
-            if (districts is { Length: > 0 }) errors["districts"] = ["Only a care-worker key is scoped to districts."];
+            if (districts is { Length: > 0 }) errors["districts"] = ["Only a care-worker or coordinator key is scoped to districts."];
             return;
         }
         if (districts is not { Length: > 0 and <= MaxDistricts })
