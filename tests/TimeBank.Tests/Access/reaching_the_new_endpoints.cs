@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Shouldly;
 using TimeBank.Tests.Care;
+using TimeBank.Tests.Ledger;
 
 namespace TimeBank.Tests.Access;
 
@@ -9,6 +10,7 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
 {
     private static string? _reviewer;
     private static string? _careWorker;
+    private static string? _coordinator;
 
     public static TheoryData<string, string, string> Endpoints()
     {
@@ -59,10 +61,13 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
                      ("POST", $"/api/pairings/{id}/end", "admin,platform,care-worker"),
                      ("GET", $"/api/volunteers/{id}/pairings", "admin,platform,care-worker,auditor"),
                      ("GET", $"/api/elders/{id}/pairings", "admin,platform,care-worker,auditor"),
-                     ("GET", $"/api/elders/{id}/register?year=2026", "admin,platform,care-worker,auditor")
+                     ("GET", $"/api/elders/{id}/register?year=2026", "admin,platform,care-worker,auditor"),
+                     ("GET", "/api/statistics/monthly", "admin,auditor,coordinator"),
+                     ("GET", "/api/statistics/targets", "admin,auditor,coordinator"),
+                     ("GET", "/api/statistics/liability", "admin,auditor,coordinator")
                  })
         {
-            foreach (var role in new[] { "admin", "platform", "kiosk", "auditor", "reviewer", "care-worker" }.Where(r => !roles.Split(',').Contains(r)))
+            foreach (var role in new[] { "admin", "platform", "kiosk", "auditor", "reviewer", "care-worker", "coordinator" }.Where(r => !roles.Split(',').Contains(r)))
             {
                 data.Add(method, url, role);
             }
@@ -81,6 +86,8 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
             "kiosk" => Keys.Kiosk,
             "auditor" => Keys.Auditor,
             "care-worker" => _careWorker ??= await Host.CareWorkerKeyAsync("和平区"),
+            "coordinator" => _coordinator ??= (await (await Host.PostAsync(AppFixture.AdminKey, "/api/api-keys",
+                new { name = "协调员", role = "coordinator", districts = new[] { "和平区" } }, 201)).Body<TimeBank.Access.Issuing.IssuedApiKey>()).Key,
             _ => _reviewer ??= await ApiKeys.IssueAsync(Host, "reviewer", "Role check reviewer")
         };
         var answer = await Host.Scenario(s =>
