@@ -192,7 +192,8 @@ public static class OpenApiContract
         ("TimeBank.Operating", "Operations"),
         ("TimeBank.Care.Pairing", "Pairings"),
         ("TimeBank.Care", "Care visits"),
-        ("TimeBank.Statistics", "Statistics")
+        ("TimeBank.Statistics", "Statistics"),
+        ("TimeBank.Recognition", "Recognition")
     ];
 
     public static string? TagOf(Type? endpoint) =>
@@ -216,6 +217,7 @@ public static class OpenApiContract
         ["Operations"] = "The nodes serving this database: which one leads and what each runs.",
         ["Care visits"] = "Visit care (探访关爱) of elders in special difficulty: care files, visits, care actions, monthly coverage, overdue lists and alerts.",
         ["Statistics"] = "The programme's figures per month and area, progress against targets and the liability forecast (易存难兑), from an async fold of the events.",
+        ["Recognition"] = "Star levels (星级志愿者) and service certificates (志愿服务证明) anyone can verify by their QR code.",
         ["Pairings"] = "Standing volunteer-elder pairs (结对) under a linkage agreement with the grid worker: 手足情 and 寸草心."
     };
 

@@ -10,6 +10,7 @@ using TimeBank.Ledger;
 using TimeBank.Markets;
 using TimeBank.Care;
 using TimeBank.Statistics;
+using TimeBank.Recognition;
 using TimeBank.Care.Alerts;
 using TimeBank.Complaints;
 using TimeBank.Integrity;
@@ -76,6 +77,7 @@ public static class TimeBankSetup
         services.AddAuditing(configuration);
         services.AddCare(configuration);
         services.AddStatistics(configuration);
+        services.AddRecognition(configuration);
 
         var connectionString = builder.HasConnectionString() ? configuration.GetConnectionString(ConnectionStringName)! : Commands.NoDatabase;
 

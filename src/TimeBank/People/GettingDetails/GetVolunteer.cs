@@ -25,7 +25,8 @@ public sealed record VolunteerView(
     string Community,
     GuardianView? Guardian,
     Instant RegisteredAt,
-    ServiceRecords.Rating.RatingSummary Rating)
+    ServiceRecords.Rating.RatingSummary Rating,
+    Recognition.StarLevel? StarLevel = null)
 {
     public static VolunteerView Of(Volunteer volunteer, string? memberCode, Disclosure disclosure, LocalDate today,
         ServiceRecords.Rating.VolunteerRating? rating = null) => new(
@@ -55,17 +56,18 @@ public static class GetVolunteerEndpoint
     [Authorize(Roles = Roles.PeopleReaders)]
     [ProducesResponseType<VolunteerView>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get(Guid id, IQuerySession session, PersonalData personalData, IClock clock,
-        IOptions<TimeBankOptions> options, HttpContext context)
+        IOptions<TimeBankOptions> options, IOptions<Recognition.RecognitionOptions> recognition, HttpContext context)
     {
         var batch = session.CreateBatchQuery();
         var loaded = batch.Load<Volunteer>(id);
         var code = batch.Query<MemberCard>().Where(c => c.PersonId == id).Select(c => c.Id).FirstOrDefault();
         var rating = batch.Load<ServiceRecords.Rating.VolunteerRating>(id);
+        var account = batch.Load<Ledger.Account>(id);
         var scope = PersonScope.ForRead(batch, context.Caller(), id);
         await batch.Execute(context.RequestAborted);
         if (await scope.RefusedAsync(context.Caller(), id) is { } refused) return refused;
         if (await loaded is not { } volunteer) return Problems.NotFound("Volunteer", id).ToResult();
         return Results.Ok(VolunteerView.Of(volunteer, await code, Disclosure.For(context.User, personalData), PersonFields.Today(clock, options.Value),
-            await rating));
+            await rating) with { StarLevel = Recognition.StarLevel.Of((await account)?.ServedMinutes ?? 0, recognition.Value.Thresholds) });
     }
 }

@@ -1,0 +1,114 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten.Subscriptions;
+using Microsoft.Extensions.Options;
+using TimeBank.Ledger;
+using TimeBank.ServiceRecords;
+
+namespace TimeBank.Recognition;
+
+public sealed class RecognitionOptions
+{
+    public const string Section = "TimeBank:Recognition";
+
+    /// <summary>Lifetime service hours (net of reversals) for each star, comma-separated (星级志愿者).</summary>
+    public string StarHours { get; set; } = "100,300,600,1000,1500";
+
+    /// <summary>The body named on service certificates (证明出具单位).</summary>
+    public string IssuingBody { get; set; } = "时间银行志愿服务管理中心";
+
+    public IReadOnlyList<int> Thresholds =>
+        StarHours.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(h => int.Parse(h, CultureInfo.InvariantCulture)).Order().ToList();
+}
+
+/// <param name="Level">Stars reached, 0 to 5.</param>
+/// <param name="ServedHours">Lifetime credited service in whole hours, net of reversals.</param>
+/// <param name="HoursToNext">Hours still to serve for the next star; null at the top.</param>
+public sealed record StarLevel([property: Required] int Level, [property: Required] int ServedHours, int? HoursToNext)
+{
+    public static StarLevel Of(int servedMinutes, IReadOnlyList<int> thresholds)
+    {
+        var level = thresholds.Count(h => servedMinutes >= h * 60);
+        int? toNext = level < thresholds.Count ? (int)Math.Ceiling((thresholds[level] * 60 - servedMinutes) / 60.0) : null;
+        return new StarLevel(level, servedMinutes / 60, toNext);
+    }
+}
+
+/// <summary>A volunteer reached a star level (星级志愿者).</summary>
+public sealed record StarLevelReached(Guid VolunteerId, int Level, int ServedMinutes, Instant ReachedAt);
+
+/// <summary>The levels a volunteer has reached, folded inline from a stream of their own.</summary>
+public sealed record VolunteerRecognition
+{
+    public Guid Id { get; init; }
+    public Guid VolunteerId { get; init; }
+    public int HighestLevel { get; init; }
+    public long Version { get; set; }
+
+    public VolunteerRecognition Apply(StarLevelReached e) => this with { Id = IdFor(e.VolunteerId), VolunteerId = e.VolunteerId, HighestLevel = Math.Max(HighestLevel, e.Level) };
+
+    public static Guid IdFor(Guid volunteerId) => NameBasedIds.For($"recognition:{volunteerId:N}");
+
+    /// <summary>The levels <paramref name="now"/> adds to those reached before; none when it adds none.</summary>
+    public static IEnumerable<int> NewLevels(int highestBefore, StarLevel now) => Enumerable.Range(highestBefore + 1, Math.Max(0, now.Level - highestBefore));
+}
+
+/// <summary>
+/// Watches credited service off the write path and records each star level a volunteer reaches as an event (so it is in
+/// the hash chain); a level reached stays reached, as a certificate would.
+/// </summary>
+public sealed class RecognitionSubscription : SubscriptionBase
+{
+    public const string SubscriptionName = "Recognition";
+    private readonly RecognitionOptions _options;
+
+    public RecognitionSubscription(RecognitionOptions options)
+    {
+        _options = options;
+        Name = SubscriptionName;
+        IncludeType<ServiceRecorded>();
+        Options.BatchSize = 500;
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
+        CancellationToken cancellationToken)
+    {
+        var volunteers = page.Events.Select(e => e.Data).OfType<ServiceRecorded>().Select(e => e.VolunteerId).Distinct().ToArray();
+        if (volunteers.Length == 0) return NullChangeListener.Instance;
+        await using var session = operations.DocumentStore.LightweightSession();
+        var batch = session.CreateBatchQuery();
+        var accounts = batch.LoadMany<Account>().ById(volunteers);
+        var recognitions = batch.LoadMany<VolunteerRecognition>().ById(volunteers.Select(VolunteerRecognition.IdFor).ToArray());
+        await batch.Execute(cancellationToken);
+        var reached = (await recognitions).ToDictionary(r => r.VolunteerId, r => r.HighestLevel);
+        var at = Instant.FromDateTimeOffset(page.Events[^1].Timestamp);
+        foreach (var account in await accounts)
+        {
+            var levels = VolunteerRecognition.NewLevels(reached.GetValueOrDefault(account.Id), StarLevel.Of(account.ServedMinutes, _options.Thresholds))
+                .Select(level => (object)new StarLevelReached(account.Id, level, account.ServedMinutes, at)).ToArray();
+            if (levels.Length > 0) session.Events.Append(VolunteerRecognition.IdFor(account.Id), levels);
+        }
+        await session.SaveChangesAsync(cancellationToken);
+        return NullChangeListener.Instance;
+    }
+}
+
+public static class RecognitionSetup
+{
+    public static IServiceCollection AddRecognition(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(RecognitionOptions.Section).Get<RecognitionOptions>() ?? new RecognitionOptions();
+        services.AddSingleton(Options.Create(options));
+        services.ConfigureMarten(opts =>
+        {
+            opts.Projections.Snapshot<VolunteerRecognition>(SnapshotLifecycle.Inline);
+            opts.Projections.Snapshot<Certificates.Certificate>(SnapshotLifecycle.Inline);
+            opts.Schema.For<Certificates.Certificate>().UniqueIndex(c => c.Number).UniqueIndex(c => c.VerificationCode);
+            opts.Events.Subscribe(new RecognitionSubscription(options));
+        });
+        return services;
+    }
+}
