@@ -64,7 +64,9 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
                      ("GET", $"/api/elders/{id}/register?year=2026", "admin,platform,care-worker,auditor"),
                      ("GET", "/api/statistics/monthly", "admin,auditor,coordinator"),
                      ("GET", "/api/statistics/targets", "admin,auditor,coordinator"),
-                     ("GET", "/api/statistics/liability", "admin,auditor,coordinator")
+                     ("GET", "/api/statistics/liability", "admin,auditor,coordinator"),
+                     ("POST", $"/api/volunteers/{id}/certificates", "admin,platform"),
+                     ("GET", "/api/certificates/ZM20261124-ABCDEF", "admin,platform,auditor")
                  })
         {
             foreach (var role in new[] { "admin", "platform", "kiosk", "auditor", "reviewer", "care-worker", "coordinator" }.Where(r => !roles.Split(',').Contains(r)))

@@ -133,7 +133,8 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
             new("POST", "/api/care/heightened-periods", ["from", "to", "districts", "minimumVisits", "reason"]),
             new("POST", $"/api/care/alerts/{Guid.NewGuid()}/close", ["handling", "handledBy"]),
             new("POST", "/api/pairings", ["volunteerId", "elderId", "programme", "gridWorker", "signedOn", "startsOn", "endsOn", "reason", "guardianConsent"]),
-            new("POST", $"/api/pairings/{Guid.NewGuid()}/end", ["reason"])
+            new("POST", $"/api/pairings/{Guid.NewGuid()}/end", ["reason"]),
+            new("POST", $"/api/volunteers/{volunteer}/certificates", ["from", "to", "purpose"])
         ];
         var value = Values(real);
         string Now() => Fixture.Clock.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).LocalDateTime.ToString("yyyy-MM-ddTHH:mm:ss", null);
@@ -174,14 +175,17 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
 
     /// <summary>
     /// Events and the documents a write could add: all of them equal means nothing was written. The integrity review's
-    /// flags are left out: the service raises them by itself, off the write path, for records written earlier.
+    /// flags and the star levels reached are left out: the service records them by itself, off the write path, for
+    /// records written earlier.
     /// </summary>
     private async Task<string> WrittenAsync()
     {
         await using var session = Store.QuerySession();
-        var flagged = ((Marten.Events.EventGraph)((Marten.DocumentStore)Store).Options.Events).EventMappingFor(typeof(TimeBank.Integrity.RecordFlagged)).EventTypeName;
+        var events = (Marten.Events.EventGraph)((Marten.DocumentStore)Store).Options.Events;
+        var flagged = events.EventMappingFor(typeof(TimeBank.Integrity.RecordFlagged)).EventTypeName;
+        var starred = events.EventMappingFor(typeof(TimeBank.Recognition.StarLevelReached)).EventTypeName;
         var counts = await session.QueryAsync<string>($"""
-            select concat_ws(',', (select count(*) from {TimeBank.Hosting.Storage.Schema}.mt_events where type <> '{flagged}'),
+            select concat_ws(',', (select count(*) from {TimeBank.Hosting.Storage.Schema}.mt_events where type not in ('{flagged}', '{starred}')),
               (select count(*) from {Store.TableOf<TimeBank.Access.ApiKey>()}), (select count(*) from {Store.TableOf<TimeBank.People.Volunteer>()}),
               (select count(*) from {Store.TableOf<TimeBank.People.Elder>()}), (select count(*) from {Store.TableOf<TimeBank.Hosting.IdempotencyClaim>()}))
             """);
