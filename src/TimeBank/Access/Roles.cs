@@ -41,6 +41,12 @@ public static class Roles
     public const string CareWriters = Admin + "," + Platform + "," + CareWorker;
     public const string CareReaders = Admin + "," + Platform + "," + CareWorker + "," + Auditor;
 
+    /// <summary>Monthly visit coverage and the overdue list: the care readers, and coordinators in their districts.</summary>
+    public const string CoverageReaders = CareReaders + "," + Coordinator;
+
+    /// <summary>The month's unmet needs: people readers, and coordinators in their districts.</summary>
+    public const string ShortageReaders = PeopleReaders + "," + Coordinator;
+
     /// <summary>The programme's figures: admins and auditors everywhere, coordinators in their districts.</summary>
     public const string StatisticsReaders = Admin + "," + Auditor + "," + Coordinator;
 }

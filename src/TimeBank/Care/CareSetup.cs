@@ -92,8 +92,8 @@ public static class CareAccess
 
     /// <summary>A list's area: a care worker asking for a district it does not serve is refused.</summary>
     public static Refusal? MayReadArea(Caller caller, string? district) =>
-        caller.Role == Roles.CareWorker && district is not null && !caller.ServesDistrict(district)
-            ? new NotPermitted("This key does not serve that district.", $"This care-worker key serves {string.Join(", ", caller.Districts)}, not {district}.")
+        Roles.DistrictScoped.Contains(caller.Role) && district is not null && !caller.ServesDistrict(district)
+            ? new NotPermitted("This key does not serve that district.", $"This key serves {string.Join(", ", caller.Districts)}, not {district}.")
             : null;
 
     /// <summary>The elder and whether the caller holds a grant for them, in one round trip.</summary>
@@ -130,14 +130,14 @@ public sealed record CareArea(string? District, string? Street, string? Communit
         return new CareArea(Part("district", district), Part("street", street), Part("community", community));
     }
 
-    /// <summary>Elders of the area that the caller may see: a care worker's districts, a platform's own elders.</summary>
+    /// <summary>Elders of the area that the caller may see: a district-scoped key's districts, a platform's own elders.</summary>
     public IQueryable<Elder> Elders(IQuerySession session, Caller caller)
     {
         var query = session.Query<Elder>().AsQueryable();
         if (District is { } d) query = query.Where(e => e.District == d);
         if (Street is { } s) query = query.Where(e => e.Street == s);
         if (Community is { } c) query = query.Where(e => e.Community == c);
-        if (caller.Role == Roles.CareWorker)
+        if (Roles.DistrictScoped.Contains(caller.Role))
         {
             var districts = caller.Districts.ToArray();
             query = query.Where(e => e.District.IsOneOf(districts));

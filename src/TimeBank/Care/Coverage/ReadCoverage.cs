@@ -110,7 +110,7 @@ public static class ReadCoverageEndpoint
     /// </summary>
     /// <param name="month">yyyy-MM in the programme's zone (TimeBank__Care__TimeZone); default this month.</param>
     [WolverineGet("/api/care/coverage", OperationId = "ReadCareCoverage")]
-    [Authorize(Roles = Roles.CareReaders)]
+    [Authorize(Roles = Roles.CoverageReaders)]
     [ProducesResponseType<CoverageReport>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get([FromQuery] string? month, [FromQuery] string? district, [FromQuery] string? street, [FromQuery] string? community,
         IQuerySession session, IDocumentStore store, IClock clock, IOptions<CareOptions> options, HttpContext context)
@@ -143,7 +143,7 @@ public static class ListOverdueEndpoint
     /// <param name="page">Page number, from 1.</param>
     /// <param name="pageSize">Elders per page, 1 to 200 (default 50).</param>
     [WolverineGet("/api/care/overdue", OperationId = "ListOverdueElders")]
-    [Authorize(Roles = Roles.CareReaders)]
+    [Authorize(Roles = Roles.CoverageReaders)]
     [ProducesResponseType<OverdueList>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get([FromQuery] string? month, [FromQuery] string? district, [FromQuery] string? street, [FromQuery] string? community,
         [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session, IDocumentStore store, IClock clock, IOptions<CareOptions> options,

@@ -24,10 +24,10 @@ public static class ListUnmetNeedsEndpoint
     /// <param name="month">yyyy-MM, in the service's zone (default Asia/Shanghai).</param>
     /// <param name="district">Only this district (区).</param>
     [WolverineGet("/api/service-requests/unmet", OperationId = "ListUnmetNeeds")]
-    [Authorize(Roles = Roles.PeopleReaders)]
+    [Authorize(Roles = Roles.ShortageReaders)]
     [ProducesResponseType<UnmetNeeds>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get([FromQuery] string? month, [FromQuery] string? district, IQuerySession session,
-        IOptions<TimeBankOptions> options, CancellationToken cancellation)
+        IOptions<TimeBankOptions> options, HttpContext context, CancellationToken cancellation)
     {
         if (month is null || YearMonthPattern.Iso.Parse(month) is not { Success: true } parsed || parsed.Value.Year is < 2000 or > 2200)
             return Problems.Validation("month", "month is yyyy-MM, e.g. 2026-11.").ToResult();
@@ -39,6 +39,13 @@ public static class ListUnmetNeedsEndpoint
             .Where(r => r.StartsAtUnixMs >= from && r.StartsAtUnixMs < to
                         && (r.Status == ServiceRequestStatus.Expired || r.Status == ServiceRequestStatus.PartlyServed));
         if (!string.IsNullOrWhiteSpace(district)) query = query.Where(r => r.District == district.Trim());
+        var caller = context.Caller();
+        if (Care.CareAccess.MayReadArea(caller, district?.Trim()) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Roles.DistrictScoped.Contains(caller.Role))
+        {
+            var districts = caller.Districts.ToArray();
+            query = query.Where(r => r.District.IsOneOf(districts));
+        }
         var closed = await query.OrderBy(r => r.StartsAtUnixMs).ToListAsync(cancellation);
         return Results.Ok(Summarise(month, closed));
     }
