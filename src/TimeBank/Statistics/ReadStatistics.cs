@@ -41,7 +41,9 @@ public sealed record Figures(
     }
 }
 
-public sealed record MonthFigures([property: Required] string Month, [property: Required] Figures Figures);
+/// <param name="Coverage">The month's visit coverage of the area's elders (月探访率), where elders are in the register; absent on
+/// the liability's list.</param>
+public sealed record MonthFigures([property: Required] string Month, [property: Required] Figures Figures, Care.Coverage.CoverageFigures? Coverage = null);
 
 /// <param name="AsOfSequence">The last event the statistics have folded.</param>
 /// <param name="LagSeconds">How long the oldest event not yet folded has waited (0: caught up).</param>
@@ -101,8 +103,9 @@ public static class ReadMonthlyStatisticsEndpoint
     /// <summary>
     /// The programme's figures per month (from an async fold of the ledger's events, never a scan of them): volunteers
     /// registered and active, elders served, records, minutes credited, reversed, transferred, held and redeemed, points
-    /// earned and spent, ratings, and the active volunteers' age bands with the share of low-age seniors (以老助老). By the
-    /// volunteer's (or account holder's) district, street and community; programme is youth, senior or general.
+    /// earned and spent, ratings, and the active volunteers' age bands with the share of low-age seniors (以老助老); each month
+    /// also the visit coverage of the area's elders where any are registered. By the volunteer's (or account holder's)
+    /// district, street and community; programme is youth, senior or general.
     /// </summary>
     /// <param name="from">First month, yyyy-MM (default: eleven months before to).</param>
     /// <param name="to">Last month, yyyy-MM (default: this month); at most 36 months in all.</param>
@@ -111,7 +114,7 @@ public static class ReadMonthlyStatisticsEndpoint
     [ProducesResponseType<MonthlyStatistics>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get([FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? district, [FromQuery] string? street,
         [FromQuery] string? community, [FromQuery, OneOf<Programme>] string? programme, [FromQuery] string? serviceType, IQuerySession session,
-        IDocumentStore store, IClock clock, IOptions<TimeBankOptions> options, HttpContext context)
+        IDocumentStore store, IClock clock, IOptions<TimeBankOptions> options, IOptions<Care.CareOptions> care, HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
         var thisMonth = PersonFields.Today(clock, options.Value).ToYearMonth();
@@ -132,8 +135,15 @@ public static class ReadMonthlyStatisticsEndpoint
         var cells = await StatisticsReading.Cells(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType)
             .ToListAsync(context.RequestAborted);
         var byMonth = cells.ToLookup(c => c.Month);
-        return Results.Ok(new MonthlyStatistics(months[0], months[^1], Figures.Of(cells), months.Select(m => new MonthFigures(m, Figures.Of(byMonth[m].ToList()))).ToList(),
-            progress.AsOfSequence, progress.LagSeconds));
+        var careArea = new Care.CareArea(area.District, area.Street, area.Community);
+        var results = new List<MonthFigures>();
+        foreach (var month in months)
+        {
+            var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, YearMonthPattern.Iso.Parse(month).Value, careArea, caller,
+                care.Value.Zone, context.RequestAborted);
+            results.Add(new MonthFigures(month, Figures.Of(byMonth[month].ToList()), standings.Count == 0 ? null : Care.Coverage.CoverageReading.Figures(standings)));
+        }
+        return Results.Ok(new MonthlyStatistics(months[0], months[^1], Figures.Of(cells), results, progress.AsOfSequence, progress.LagSeconds));
     }
 }
 

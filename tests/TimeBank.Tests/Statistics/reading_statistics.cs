@@ -58,6 +58,8 @@ public sealed class reading_statistics(AppFixture fixture) : ApiTest(fixture)
         total.ActiveByAgeBand["10-17"].ShouldBe(1);
         total.LowAgeSeniorShare.ShouldBe(0.5);
         all.Months.Single(m => m.Month == month).Figures.Records.ShouldBe(3);
+        var thisMonth = all.Months.Single(m => m.Month == YearMonthPattern.Iso.Format(today.ToYearMonth()));
+        (thisMonth.Coverage!.Elders, thisMonth.Coverage.Visited).ShouldBe((2, 0), "two elders in the register, none visited");
         all.AsOfSequence.ShouldBeGreaterThan(0);
         all.LagSeconds.ShouldBe(0);
 
