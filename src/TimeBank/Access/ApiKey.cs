@@ -16,6 +16,9 @@ public sealed record ApiKey(Guid Id, string Name, string Role, string KeyHash, I
     /// <summary>The districts (区) a district-scoped key (care-worker) acts in; empty for every other role.</summary>
     public IReadOnlyList<string> Districts { get; init; } = [];
 
+    /// <summary>The organisation (a school) a school key serves.</summary>
+    public Guid? OrganisationId { get; init; }
+
     public bool WorksAt(Instant now) => RevokedAt is null && (ExpiresAt is null || now < ExpiresAt);
 
     public static string NewSecret() =>
@@ -47,6 +50,9 @@ public sealed record Caller(string KeyId, string Name, string Role, Guid? Market
 {
     /// <summary>The districts a district-scoped key acts in (empty for other roles).</summary>
     public IReadOnlyList<string> Districts { get; init; } = [];
+
+    /// <summary>The organisation a school key serves.</summary>
+    public Guid? OrganisationId { get; init; }
 
     public bool ServesDistrict(string district) => Districts.Contains(district, StringComparer.Ordinal);
 }

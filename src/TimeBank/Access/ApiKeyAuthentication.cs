@@ -13,6 +13,7 @@ public static class ApiKeyAuthentication
     public const string KeyIdClaim = "timebank:key-id";
     public const string MarketIdClaim = "timebank:market-id";
     public const string DistrictClaim = "timebank:district";
+    public const string OrganisationIdClaim = "timebank:organisation-id";
     public const string BootstrapAdminKeyId = "bootstrap-admin";
 
     public static Caller Caller(this ClaimsPrincipal user) => new(
@@ -21,7 +22,8 @@ public static class ApiKeyAuthentication
         user.FindFirstValue(ClaimTypes.Role) ?? "",
         Guid.TryParse(user.FindFirstValue(MarketIdClaim), out var market) ? market : null)
     {
-        Districts = user.FindAll(DistrictClaim).Select(c => c.Value).ToList()
+        Districts = user.FindAll(DistrictClaim).Select(c => c.Value).ToList(),
+        OrganisationId = Guid.TryParse(user.FindFirstValue(OrganisationIdClaim), out var organisation) ? organisation : null
     };
 
     public static Caller Caller(this HttpContext context) => context.User.Caller();
@@ -58,7 +60,7 @@ public sealed class ApiKeyDirectory(IDocumentStore store, IConfiguration configu
                 _known.TryRemove(hash, out _);
                 return null;
             }
-            known = _known[hash] = new Known(key, new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId) { Districts = key.Districts }, now);
+            known = _known[hash] = new Known(key, new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId) { Districts = key.Districts, OrganisationId = key.OrganisationId }, now);
         }
         return known.Key.WorksAt(now) ? known.Caller : null;
     }
@@ -99,6 +101,7 @@ public sealed class ApiKeyAuthenticationHandler(
         ], ApiKeyAuthentication.Scheme);
         if (caller.MarketId is { } market) identity.AddClaim(new Claim(ApiKeyAuthentication.MarketIdClaim, market.ToString()));
         foreach (var district in caller.Districts) identity.AddClaim(new Claim(ApiKeyAuthentication.DistrictClaim, district));
+        if (caller.OrganisationId is { } organisation) identity.AddClaim(new Claim(ApiKeyAuthentication.OrganisationIdClaim, organisation.ToString()));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ApiKeyAuthentication.Scheme));
     }
 

@@ -16,7 +16,10 @@ public static class Roles
     /// <summary>Programme coordinators: read the statistics of the districts its key is scoped to; write nothing.</summary>
     public const string Coordinator = "coordinator";
 
-    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor, Reviewer, CareWorker, Coordinator];
+    /// <summary>A school (综合素质评价, 实践学分): reads its own organisation's practice records; the key names the organisation.</summary>
+    public const string School = "school";
+
+    public static readonly string[] All = [Admin, Platform, Kiosk, Auditor, Reviewer, CareWorker, Coordinator, School];
 
     /// <summary>Roles whose keys are scoped to districts (a key of theirs names at least one).</summary>
     public static readonly string[] DistrictScoped = [CareWorker, Coordinator];

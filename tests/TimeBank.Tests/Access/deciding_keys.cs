@@ -16,7 +16,7 @@ public sealed class deciding_keys
     public void a_key_is_issued_with_its_hash_expiry_and_issuer_never_the_secret()
     {
         var command = new IssueApiKey(Guid.CreateVersion7(), "平台", Roles.Platform, ApiKey.Hash("tbk_secret"), null, Now + Duration.FromDays(30), []);
-        var key = IssueApiKeyHandler.Decide(command, null, "admin-key", Now).Events;
+        var key = IssueApiKeyHandler.Decide(command, null, null, "admin-key", Now).Events;
 
         (key.KeyHash, key.IssuedBy, key.IssuedAt, key.ExpiresAt).ShouldBe((ApiKey.Hash("tbk_secret"), "admin-key", Now, Now + Duration.FromDays(30)));
         key.WorksAt(Now).ShouldBeTrue();
@@ -29,8 +29,8 @@ public sealed class deciding_keys
         var marketId = Guid.CreateVersion7();
         var command = new IssueApiKey(Guid.CreateVersion7(), "柜台", Roles.Kiosk, "hash", marketId, null, []);
 
-        IssueApiKeyHandler.Decide(command, null, "admin-key", Now).Refusal.ShouldBeOfType<UnknownReferences>().Fields.Keys.ShouldBe(["marketId"]);
-        IssueApiKeyHandler.Decide(command, new Market { Id = marketId }, "admin-key", Now).Events.MarketId.ShouldBe(marketId);
+        IssueApiKeyHandler.Decide(command, null, null, "admin-key", Now).Refusal.ShouldBeOfType<UnknownReferences>().Fields.Keys.ShouldBe(["marketId"]);
+        IssueApiKeyHandler.Decide(command, new Market { Id = marketId }, null, "admin-key", Now).Events.MarketId.ShouldBe(marketId);
     }
 
     [Fact]

@@ -11,6 +11,16 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
     private static string? _reviewer;
     private static string? _careWorker;
     private static string? _coordinator;
+    private static string? _school;
+
+    private async Task<string> SchoolKeyAsync()
+    {
+        var school = JsonDocument.Parse(await (await Host.PostAsync(Keys.Admin, "/api/organisations",
+            new { name = "角色测试学校", kind = "school", district = "和平区", street = "劝业场街道", community = "新津社区" }, 201)).ReadAsTextAsync())
+            .RootElement.GetProperty("id").GetGuid();
+        return (await (await Host.PostAsync(AppFixture.AdminKey, "/api/api-keys", new { name = "角色测试学校", role = "school", organisationId = school }, 201))
+            .Body<TimeBank.Access.Issuing.IssuedApiKey>()).Key;
+    }
 
     public static TheoryData<string, string, string> Endpoints()
     {
@@ -66,10 +76,11 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
                      ("GET", "/api/statistics/targets", "admin,auditor,coordinator"),
                      ("GET", "/api/statistics/liability", "admin,auditor,coordinator"),
                      ("POST", $"/api/volunteers/{id}/certificates", "admin,platform"),
-                     ("GET", "/api/certificates/ZM20261124-ABCDEF", "admin,platform,auditor")
+                     ("GET", "/api/certificates/ZM20261124-ABCDEF", "admin,platform,auditor"),
+                     ("GET", $"/api/organisations/{id}/practice-records?from=2026-01-01&to=2026-02-01", "admin,school")
                  })
         {
-            foreach (var role in new[] { "admin", "platform", "kiosk", "auditor", "reviewer", "care-worker", "coordinator" }.Where(r => !roles.Split(',').Contains(r)))
+            foreach (var role in new[] { "admin", "platform", "kiosk", "auditor", "reviewer", "care-worker", "coordinator", "school" }.Where(r => !roles.Split(',').Contains(r)))
             {
                 data.Add(method, url, role);
             }
@@ -88,6 +99,7 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
             "kiosk" => Keys.Kiosk,
             "auditor" => Keys.Auditor,
             "care-worker" => _careWorker ??= await Host.CareWorkerKeyAsync("和平区"),
+            "school" => _school ??= await SchoolKeyAsync(),
             "coordinator" => _coordinator ??= (await (await Host.PostAsync(AppFixture.AdminKey, "/api/api-keys",
                 new { name = "协调员", role = "coordinator", districts = new[] { "和平区" } }, 201)).Body<TimeBank.Access.Issuing.IssuedApiKey>()).Key,
             _ => _reviewer ??= await ApiKeys.IssueAsync(Host, "reviewer", "Role check reviewer")

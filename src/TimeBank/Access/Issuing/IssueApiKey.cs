@@ -7,16 +7,21 @@ namespace TimeBank.Access.Issuing;
 /// <summary>
 /// role: admin, platform, kiosk, auditor, reviewer, care-worker or coordinator. marketId: for a kiosk key, the love market
 /// it serves; a kiosk key acts on no other market. districts: for a care-worker or coordinator key, the districts (区) it
-/// serves (1 to 20), and it acts in no other. expiresAt: when the key stops working (optional; within ten years).
+/// serves (1 to 20), and it acts in no other. organisationId: for a school key, the school (an organisation of kind school)
+/// whose practice records it reads. expiresAt: when the key stops working (optional; within ten years).
 /// </summary>
 public sealed record IssueApiKeyRequest([property: Required] string? Name, [property: Required] [property: RoleName] string? Role, Guid? MarketId = null,
-    Instant? ExpiresAt = null, string?[]? Districts = null);
+    Instant? ExpiresAt = null, string?[]? Districts = null, Guid? OrganisationId = null);
 
-public sealed record IssueApiKey(Guid Id, string Name, string Role, string KeyHash, Guid? MarketId, Instant? ExpiresAt, IReadOnlyList<string> Districts);
+public sealed record IssueApiKey(Guid Id, string Name, string Role, string KeyHash, Guid? MarketId, Instant? ExpiresAt, IReadOnlyList<string> Districts,
+    Guid? OrganisationId = null);
 
 /// <summary>The only response that ever shows the key itself.</summary>
 public sealed record IssuedApiKey(Guid Id, string Name, string Role, string Key, Guid? MarketId = null, Instant? ExpiresAt = null,
-    IReadOnlyList<string>? Districts = null);
+    IReadOnlyList<string>? Districts = null)
+{
+    public Guid? OrganisationId { get; init; }
+}
 
 /// <summary>The calling key: who it is, its role, and for a kiosk key the market it serves.</summary>
 public sealed record CurrentApiKey(string Id, string Name, string Role, Guid? MarketId);
@@ -35,6 +40,8 @@ public static class IssueApiKeyEndpoint
         if (request.MarketId is not null && request.Role != Roles.Kiosk)
             errors["marketId"] = ["Only a kiosk key is scoped to a market."];
         CheckDistricts(errors, request.Role, request.Districts);
+        if ((request.OrganisationId is not null) != (request.Role == Roles.School))
+            errors["organisationId"] = ["A school key names its school (organisationId), and only a school key does."];
         var now = clock.GetCurrentInstant();
         if (request.ExpiresAt is { } expires && (expires <= now || expires > now + LongestLife))
             errors["expiresAt"] = ["expiresAt must be in the future and at most ten years away."];
@@ -73,11 +80,12 @@ public static class IssueApiKeyEndpoint
     {
         var secret = ApiKey.NewSecret();
         var command = new IssueApiKey(Guid.CreateVersion7(), request.Name!.Trim(), request.Role!, ApiKey.Hash(secret), request.MarketId, request.ExpiresAt,
-            request.Districts?.Select(d => d!.Trim()).Distinct().ToList() ?? []);
+            request.Districts?.Select(d => d!.Trim()).Distinct().ToList() ?? [], request.OrganisationId);
         var outcome = await bus.InvokeForRequestAsync(command, context);
         if (outcome.Refusal is { } refusal) return Problems.For(refusal).ToResult();
         var key = outcome.As<ApiKey>();
-        return Results.Created($"/api/api-keys/{key.Id}", new IssuedApiKey(key.Id, key.Name, key.Role, secret, key.MarketId, key.ExpiresAt, key.Districts));
+        return Results.Created($"/api/api-keys/{key.Id}",
+            new IssuedApiKey(key.Id, key.Name, key.Role, secret, key.MarketId, key.ExpiresAt, key.Districts) { OrganisationId = key.OrganisationId });
     }
 }
 
@@ -86,20 +94,26 @@ public static class IssueApiKeyHandler
     public static async Task<Outcome> Handle(IssueApiKey command, IDocumentSession session, IClock clock, Envelope envelope)
     {
         var market = command.MarketId is { } marketId ? await session.LoadAsync<Market>(marketId) : null;
-        var decision = Decide(command, market, Scopes.CallerOf(envelope).KeyId, clock.GetCurrentInstant());
+        var school = command.OrganisationId is { } organisationId ? await session.LoadAsync<Organisations.Organisation>(organisationId) : null;
+        var decision = Decide(command, market, school, Scopes.CallerOf(envelope).KeyId, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
         session.Insert(decision.Events);
         return Outcome.New(decision.Events);
     }
 
-    public static Decision<ApiKey> Decide(IssueApiKey command, Market? market, string issuedBy, Instant now)
+    public static Decision<ApiKey> Decide(IssueApiKey command, Market? market, Organisations.Organisation? school, string issuedBy, Instant now)
     {
+        if (command.OrganisationId is { } organisationId && school?.Kind != Organisations.OrganisationKind.School)
+        {
+            return new UnknownReferences("The key names no school.", $"Organisation {organisationId} is not a registered school.",
+                new Dictionary<string, string[]> { ["organisationId"] = ["Not a registered organisation of kind school."] });
+        }
         if (command.MarketId is { } marketId && market is null)
         {
             return new UnknownReferences("The key names a market that does not exist.", $"No market has id {marketId}.",
                 new Dictionary<string, string[]> { ["marketId"] = ["Unknown market."] });
         }
-        return new ApiKey(command.Id, command.Name, command.Role, command.KeyHash, now, issuedBy, command.MarketId) { ExpiresAt = command.ExpiresAt, Districts = command.Districts };
+        return new ApiKey(command.Id, command.Name, command.Role, command.KeyHash, now, issuedBy, command.MarketId) { ExpiresAt = command.ExpiresAt, Districts = command.Districts, OrganisationId = command.OrganisationId };
     }
 }
 
