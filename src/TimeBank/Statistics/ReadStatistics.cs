@@ -81,6 +81,38 @@ public static class StatisticsReading
         return query;
     }
 
+    /// <summary>The figures of each month from <paramref name="first"/> to <paramref name="last"/>, with its visit coverage, and in total.</summary>
+    public static async Task<MonthlyStatistics> MonthlyAsync(IQuerySession session, IDocumentStore store, Caller caller, YearMonth first, YearMonth last,
+        Care.CareArea area, string? programme, string? serviceType, DateTimeZone careZone, CancellationToken cancellation)
+    {
+        var months = new List<string>();
+        for (var m = first; m <= last; m = m.PlusMonths(1)) months.Add(YearMonthPattern.Iso.Format(m));
+        var progress = await ProgressAsync(store, cancellation);
+        var cells = await Cells(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType).ToListAsync(cancellation);
+        var byMonth = cells.ToLookup(c => c.Month);
+        var results = new List<MonthFigures>();
+        foreach (var month in months)
+        {
+            var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, YearMonthPattern.Iso.Parse(month).Value, area, caller, careZone, cancellation);
+            results.Add(new MonthFigures(month, Figures.Of(byMonth[month].ToList()), standings.Count == 0 ? null : Care.Coverage.CoverageReading.Figures(standings)));
+        }
+        return new MonthlyStatistics(months[0], months[^1], Figures.Of(cells), results, progress.AsOfSequence, progress.LagSeconds);
+    }
+
+    /// <summary>The year against the targets: volunteers registered by its end, hours credited net of reversals in it.</summary>
+    public static async Task<IReadOnlyList<TargetProgress>> TargetsAsync(IQuerySession session, Caller caller, int year, string? district, LocalDate today,
+        StatisticsOptions options, CancellationToken cancellation)
+    {
+        var registrationMonths = Enumerable.Range(2000, year - 2000 + 1).SelectMany(y => Enumerable.Range(1, 12).Select(m => $"{y:D4}-{m:D2}")).ToArray();
+        var registered = await Cells(session, caller, registrationMonths, district, null, null, null, null).SumAsync(c => c.VolunteersRegistered, cancellation);
+        var yearCells = await Cells(session, caller, [.. Enumerable.Range(1, 12).Select(m => $"{year:D4}-{m:D2}")], district, null, null, null, null)
+            .ToListAsync(cancellation);
+        var hours = (yearCells.Sum(c => c.MinutesCredited) - yearCells.Sum(c => c.MinutesReversed)) / 60;
+        var expected = today.Year < year ? 0 : today.Year > year ? 1 : Math.Round(today.DayOfYear / (double)new LocalDate(year, 12, 31).DayOfYear, 4);
+        TargetProgress Of(string name, long actual, long target) => new(name, actual, target, target == 0 ? 1 : Math.Round((double)actual / target, 4), expected);
+        return [Of("volunteers", registered, options.TargetVolunteers), Of("service-hours", hours, options.TargetServiceHours)];
+    }
+
     public static YearMonth? Month(Dictionary<string, string[]> errors, string field, string? value, YearMonth fallback)
     {
         if (value is null) return fallback;
@@ -129,21 +161,8 @@ public static class ReadMonthlyStatisticsEndpoint
         var caller = context.Caller();
         if (StatisticsReading.MayRead(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
 
-        var months = new List<string>();
-        for (var m = first!.Value; m <= last!.Value; m = m.PlusMonths(1)) months.Add(YearMonthPattern.Iso.Format(m));
-        var progress = await StatisticsReading.ProgressAsync(store, context.RequestAborted);
-        var cells = await StatisticsReading.Cells(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType)
-            .ToListAsync(context.RequestAborted);
-        var byMonth = cells.ToLookup(c => c.Month);
-        var careArea = new Care.CareArea(area.District, area.Street, area.Community);
-        var results = new List<MonthFigures>();
-        foreach (var month in months)
-        {
-            var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, YearMonthPattern.Iso.Parse(month).Value, careArea, caller,
-                care.Value.Zone, context.RequestAborted);
-            results.Add(new MonthFigures(month, Figures.Of(byMonth[month].ToList()), standings.Count == 0 ? null : Care.Coverage.CoverageReading.Figures(standings)));
-        }
-        return Results.Ok(new MonthlyStatistics(months[0], months[^1], Figures.Of(cells), results, progress.AsOfSequence, progress.LagSeconds));
+        return Results.Ok(await StatisticsReading.MonthlyAsync(session, store, caller, first!.Value, last!.Value,
+            new Care.CareArea(area.District, area.Street, area.Community), programme, serviceType, care.Value.Zone, context.RequestAborted));
     }
 }
 
@@ -180,21 +199,9 @@ public static class ReadTargetsEndpoint
         if (StatisticsReading.MayRead(caller, area) is { } refusal) return Problems.For(refusal).ToResult();
 
         var progress = await StatisticsReading.ProgressAsync(store, context.RequestAborted);
-        var registered = await StatisticsReading.Cells(session, caller, [.. RegistrationMonths(wanted)], area, null, null, null, null)
-            .SumAsync(c => c.VolunteersRegistered, context.RequestAborted);
-        var yearCells = await StatisticsReading.Cells(session, caller, [.. Enumerable.Range(1, 12).Select(m => $"{wanted:D4}-{m:D2}")], area, null, null, null, null)
-            .ToListAsync(context.RequestAborted);
-        var hours = (yearCells.Sum(c => c.MinutesCredited) - yearCells.Sum(c => c.MinutesReversed)) / 60;
-        var expected = today.Year < wanted ? 0 : today.Year > wanted ? 1 : Math.Round(today.DayOfYear / (double)new LocalDate(wanted, 12, 31).DayOfYear, 4);
-        TargetProgress Of(string name, long actual, long target) => new(name, actual, target, target == 0 ? 1 : Math.Round((double)actual / target, 4), expected);
-        return Results.Ok(new TargetsReport(wanted, area,
-            [Of("volunteers", registered, statistics.Value.TargetVolunteers), Of("service-hours", hours, statistics.Value.TargetServiceHours)],
-            progress.AsOfSequence, progress.LagSeconds));
+        var targets = await StatisticsReading.TargetsAsync(session, caller, wanted, area, today, statistics.Value, context.RequestAborted);
+        return Results.Ok(new TargetsReport(wanted, area, targets, progress.AsOfSequence, progress.LagSeconds));
     }
-
-    /// <summary>Every month from the programme's first year to the end of <paramref name="year"/>: registrations so far.</summary>
-    private static IEnumerable<string> RegistrationMonths(int year) =>
-        Enumerable.Range(2000, year - 2000 + 1).SelectMany(y => Enumerable.Range(1, 12).Select(m => $"{y:D4}-{m:D2}"));
 }
 
 public sealed record LiabilityYear([property: Required] int DueYear, [property: Required] long Minutes);
