@@ -75,6 +75,7 @@ public sealed class reaching_the_new_endpoints(AppFixture fixture) : ApiTest(fix
                      ("GET", "/api/statistics/monthly", "admin,auditor,coordinator"),
                      ("GET", "/api/statistics/targets", "admin,auditor,coordinator"),
                      ("GET", "/api/statistics/liability", "admin,auditor,coordinator"),
+                     ("GET", "/api/reports/annual?year=2026", "admin,auditor,coordinator"),
                      ("POST", $"/api/volunteers/{id}/certificates", "admin,platform"),
                      ("GET", "/api/certificates/ZM20261124-ABCDEF", "admin,platform,auditor"),
                      ("GET", $"/api/organisations/{id}/practice-records?from=2026-01-01&to=2026-02-01", "admin,school")
