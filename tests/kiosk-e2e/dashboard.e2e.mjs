@@ -5,29 +5,9 @@
 //   API_KEY        a coordinator (or admin, auditor) key
 //   CHROMIUM       browser executable (default /usr/bin/chromium)
 //   SCREENSHOT     PNG path of the desktop view; the tablet view goes beside it as …-tablet.png
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { env, withChromium } from "./browser.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const profile = await mkdtemp(join(tmpdir(), "dashboard-e2e-"));
-let context;
-try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    timeout: 60_000,
-    viewport: { width: 1280, height: 900 },
-    locale: "zh-CN",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+await withChromium("dashboard", { viewport: { width: 1280, height: 900 } }, async (page) => {
   page.setDefaultTimeout(30_000);
   const failures = [];
   const external = [];
@@ -63,11 +43,5 @@ try {
   await page.screenshot({ path: env("SCREENSHOT").replace(/\.png$/, "-tablet.png"), fullPage: true });
   shown.tabletOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   if (failures.length) throw new Error(failures.join("; "));
-  console.log(JSON.stringify(shown));
-} catch (error) {
-  console.error(`dashboard e2e: ${error.stack || error}`);
-  process.exitCode = 1;
-} finally {
-  await context?.close().catch(() => {});
-  await rm(profile, { recursive: true, force: true });
-}
+  return shown;
+});

@@ -9,33 +9,13 @@
 //   ORDER           JSON: [{"sku": "RICE", "quantity": 2}, ...]
 //   CHROMIUM        browser executable (default /usr/bin/chromium)
 //   SCREENSHOT      optional: PNGs of the receipt (this path), the cart (…-cart.png) and the mistyped code (…-typo.png)
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
+import { env, withChromium } from "./browser.mjs";
 
 const base = env("KIOSK_URL");
 const order = JSON.parse(env("ORDER"));
-const profile = await mkdtemp(join(tmpdir(), "kiosk-e2e-"));
 const timeout = 15_000;
-let context;
-try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    timeout: 60_000,
-    viewport: { width: 1024, height: 1366 },
-    locale: "zh-CN",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+
+await withChromium("kiosk", { viewport: { width: 1024, height: 1366 } }, async (page) => {
   page.setDefaultTimeout(timeout);
   const failures = [];
   page.on("pageerror", (e) => failures.push(`page error: ${e.message}`));
@@ -81,11 +61,5 @@ try {
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   if (failures.length) throw new Error(failures.join("; "));
 
-  console.log(JSON.stringify({ market, memberRowBeforeLookup, mistyped, memberRowAfterTypo, member, total, receipt }));
-} catch (error) {
-  console.error(`kiosk e2e: ${error.stack || error}`);
-  process.exitCode = 1;
-} finally {
-  await context?.close().catch(() => {});
-  await rm(profile, { recursive: true, force: true });
-}
+  return { market, memberRowBeforeLookup, mistyped, memberRowAfterTypo, member, total, receipt };
+});

@@ -5,31 +5,10 @@
 //   API_KEY       a key that may read the elder's care data
 //   CHROMIUM      browser executable (default /usr/bin/chromium)
 //   SCREENSHOT    the PNG of page 1;  PDF  the printed file
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { env, withChromium } from "./browser.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const profile = await mkdtemp(join(tmpdir(), "register-e2e-"));
-let context;
-try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    timeout: 60_000,
-    // An A4 sheet at 96 dpi.
-    viewport: { width: 794, height: 1123 },
-    locale: "zh-CN",
-    extraHTTPHeaders: { "X-Api-Key": env("API_KEY") },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+// An A4 sheet at 96 dpi.
+await withChromium("register", { viewport: { width: 794, height: 1123 }, extraHTTPHeaders: { "X-Api-Key": env("API_KEY") } }, async (page) => {
   const response = await page.goto(env("REGISTER_URL"));
   if (!response.ok()) throw new Error(`the register answered ${response.status()}`);
   await page.emulateMedia({ media: "print" });
@@ -38,12 +17,5 @@ try {
   // A field cut off at the page's right edge would be wider than the page.
   const overflowing = await page.evaluate(() =>
     [...document.querySelectorAll("td, th")].filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => cell.textContent.trim()));
-  const title = await page.title();
-  console.log(JSON.stringify({ title, overflowing, pageWidth: await page.evaluate(() => document.documentElement.scrollWidth) }));
-} catch (e) {
-  console.error(e);
-  process.exitCode = 1;
-} finally {
-  await context?.close();
-  await rm(profile, { recursive: true, force: true });
-}
+  return { title: await page.title(), overflowing, pageWidth: await page.evaluate(() => document.documentElement.scrollWidth) };
+});

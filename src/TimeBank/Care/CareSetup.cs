@@ -115,6 +115,22 @@ public static class CareAccess
     }
 }
 
+/// <summary>An elder's care history (visits, actions), one page at a time, for callers who may see the elder.</summary>
+public static class ElderHistory
+{
+    public static async Task<IResult> PageAsync<TDoc, TView>(Guid elderId, int? page, int? pageSize, IQuerySession session, HttpContext context,
+        Func<IQuerySession, IQueryable<TDoc>> newestFirst, Func<TDoc, TView> view)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var (number, size) = Paging.Read(page, pageSize, errors);
+        if (errors.Count > 0) return Problems.Validation(errors).ToResult();
+        var (_, refused) = await CareAccess.ElderForAsync(session, elderId, context.Caller(), context.RequestAborted);
+        if (refused is not null) return refused;
+        var found = await Marten.Pagination.PagedListQueryableExtensions.ToPagedListAsync(newestFirst(session), number, size, context.RequestAborted);
+        return Results.Ok(Page<TView>.Of(found, view));
+    }
+}
+
 /// <summary>The area filters the care lists take, checked once.</summary>
 public sealed record CareArea(string? District, string? Street, string? Community)
 {

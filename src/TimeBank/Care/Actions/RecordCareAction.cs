@@ -134,15 +134,7 @@ public static class ListCareActionsEndpoint
     [WolverineGet("/api/elders/{id}/care-actions", OperationId = "ListCareActions")]
     [Authorize(Roles = Roles.CareReaders)]
     [ProducesResponseType<Page<CareActionView>>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(Guid id, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session, HttpContext context)
-    {
-        var errors = new Dictionary<string, string[]>();
-        var (number, size) = Paging.Read(page, pageSize, errors);
-        if (errors.Count > 0) return Problems.Validation(errors).ToResult();
-        var (_, refused) = await CareAccess.ElderForAsync(session, id, context.Caller(), context.RequestAborted);
-        if (refused is not null) return refused;
-        var actions = await session.Query<CareAction>().Where(a => a.ElderId == id).OrderByDescending(a => a.PerformedAtUnixMs).ThenByDescending(a => a.Id)
-            .ToPagedListAsync(number, size, context.RequestAborted);
-        return Results.Ok(Page<CareActionView>.Of(actions, CareActionView.Of));
-    }
+    public static Task<IResult> Get(Guid id, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session, HttpContext context) =>
+        ElderHistory.PageAsync(id, page, pageSize, session, context,
+            s => s.Query<CareAction>().Where(a => a.ElderId == id).OrderByDescending(a => a.PerformedAtUnixMs).ThenByDescending(a => a.Id), CareActionView.Of);
 }

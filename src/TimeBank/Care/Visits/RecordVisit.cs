@@ -339,15 +339,7 @@ public static class ListVisitsEndpoint
     [WolverineGet("/api/elders/{id}/visits", OperationId = "ListVisits")]
     [Authorize(Roles = Roles.CareReaders)]
     [ProducesResponseType<Page<VisitView>>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(Guid id, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session, HttpContext context)
-    {
-        var errors = new Dictionary<string, string[]>();
-        var (number, size) = Paging.Read(page, pageSize, errors);
-        if (errors.Count > 0) return Problems.Validation(errors).ToResult();
-        var (_, refused) = await CareAccess.ElderForAsync(session, id, context.Caller(), context.RequestAborted);
-        if (refused is not null) return refused;
-        var visits = await session.Query<CareVisit>().Where(v => v.ElderId == id).OrderByDescending(v => v.VisitedAtUnixMs).ThenByDescending(v => v.Id)
-            .ToPagedListAsync(number, size, context.RequestAborted);
-        return Results.Ok(Page<VisitView>.Of(visits, VisitView.Of));
-    }
+    public static Task<IResult> Get(Guid id, [FromQuery] int? page, [FromQuery] int? pageSize, IQuerySession session, HttpContext context) =>
+        ElderHistory.PageAsync(id, page, pageSize, session, context,
+            s => s.Query<CareVisit>().Where(v => v.ElderId == id).OrderByDescending(v => v.VisitedAtUnixMs).ThenByDescending(v => v.Id), VisitView.Of);
 }
