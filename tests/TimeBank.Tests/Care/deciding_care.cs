@@ -138,6 +138,7 @@ public sealed class deciding_care
         AlertHandler.Close(alert, close, Platform, Now).Events.Handling.ShouldBe("已联系子女送医");
         AlertHandler.Close(alert with { Status = AlertStatus.Closed, ClosedAt = Now }, close, Platform, Now).Refusal.ShouldBeOfType<AlertClosedAlready>();
         AlertHandler.Close(alert, close, Platform with { KeyId = "another" }, Now).Refusal.ShouldBeOfType<NotPermitted>();
+        AlertHandler.Close(alert, close, new Caller("auditor-key", "", Roles.Auditor), Now).Refusal.ShouldBeOfType<NotPermitted>("auditors read alerts, they do not handle them");
     }
 
     private static Volunteer Volunteer(LocalDate birth, string street = "劝业场街道", string community = "新津社区") =>

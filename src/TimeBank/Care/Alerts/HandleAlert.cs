@@ -137,7 +137,7 @@ public static class AlertHandler
     /// <summary>A care worker handles the alerts of its districts; a platform those it raised; an admin any.</summary>
     public static Refusal? MayHandle(Caller caller, CareAlert alert) => caller.Role switch
     {
-        Roles.Admin or Scopes.SystemKeyId or Roles.Auditor => null,
+        Roles.Admin or Scopes.SystemKeyId => null,
         Roles.CareWorker when caller.ServesDistrict(alert.District) => null,
         Roles.Platform when alert.OpenedBy == caller.KeyId => null,
         _ => new NotPermitted("This key may not handle that alert.", $"Alert {alert.Id} is in {alert.District}, outside what this key serves.")
