@@ -80,7 +80,7 @@ public sealed class RecognitionSubscription : SubscriptionBase
         if (volunteers.Length == 0) return NullChangeListener.Instance;
         await using var session = operations.DocumentStore.LightweightSession();
         var batch = session.CreateBatchQuery();
-        var accounts = batch.LoadMany<Account>().ById(volunteers);
+        var accounts = batch.Query<Account>().Where(a => a.Id.IsOneOf(volunteers)).Select(a => new Served(a.Id, a.ServedMinutes)).ToList();
         var recognitions = batch.LoadMany<VolunteerRecognition>().ById(volunteers.Select(VolunteerRecognition.IdFor).ToArray());
         await batch.Execute(cancellationToken);
         var reached = (await recognitions).ToDictionary(r => r.VolunteerId, r => r.HighestLevel);
@@ -94,6 +94,8 @@ public sealed class RecognitionSubscription : SubscriptionBase
         await session.SaveChangesAsync(cancellationToken);
         return NullChangeListener.Instance;
     }
+
+    private sealed record Served(Guid Id, int ServedMinutes);
 }
 
 public static class RecognitionSetup

@@ -203,7 +203,8 @@ public sealed class StatisticsSubscription : SubscriptionBase
         IncludeType<MarketOrderPlaced>();
         IncludeType<MarketOrderRefunded>();
         IncludeType<ServiceRated>();
-        Options.BatchSize = 1000;
+        // Larger pages rewrite a month's busiest cells less often under load.
+        Options.BatchSize = 2000;
     }
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
@@ -212,15 +213,18 @@ public sealed class StatisticsSubscription : SubscriptionBase
         var zone = DateTimeZoneProviders.Tzdb[_options.DefaultTimeZone];
         var people = page.Events.Select(StatisticsFold.PersonOf).OfType<Guid>().Distinct().ToArray();
         var records = page.Events.Select(e => StatisticsFold.RecordOf(e.Data)).OfType<Guid>().Distinct().ToArray();
+        // Only the fields the figures need: a person document carries ciphertexts that are costly to read a thousand at a time.
         var batch = operations.CreateBatchQuery();
-        var volunteers = batch.LoadMany<Volunteer>().ById(people);
-        var elders = batch.LoadMany<Elder>().ById(people);
+        var volunteers = batch.Query<Volunteer>().Where(v => v.Id.IsOneOf(people))
+            .Select(v => new PersonFacts(v.Id, v.District, v.Street, v.Community, v.Programme, v.BirthDate)).ToList();
+        var elders = batch.Query<Elder>().Where(e => e.Id.IsOneOf(people))
+            .Select(e => new ElderFacts(e.Id, e.District, e.Street, e.Community)).ToList();
         var serviceTypes = batch.Query<ServiceRecord>().Where(r => r.Id.IsOneOf(records)).Select(r => new RecordType(r.Id, r.ServiceType)).ToList();
         await batch.Execute(cancellationToken);
 
         var holders = new Dictionary<Guid, Holder>();
-        foreach (var v in await volunteers) holders[v.Id] = new Holder(Area.Of(v), PersonFields.JsonName(v.Programme), v.BirthDate);
-        foreach (var e in await elders) holders.TryAdd(e.Id, new Holder(Area.Of(e), "", null));
+        foreach (var v in await volunteers) holders[v.Id] = new Holder(new Area(v.District, v.Street, v.Community), PersonFields.JsonName(v.Programme), v.BirthDate);
+        foreach (var e in await elders) holders.TryAdd(e.Id, new Holder(new Area(e.District, e.Street, e.Community), "", null));
         var typeOf = (await serviceTypes).ToDictionary(r => r.Id, r => r.ServiceType);
 
         var contributions = page.Events
@@ -266,6 +270,10 @@ public sealed class StatisticsSubscription : SubscriptionBase
     }
 
     private sealed record RecordType(Guid Id, string ServiceType);
+
+    private sealed record PersonFacts(Guid Id, string District, string Street, string Community, Programme Programme, LocalDate BirthDate);
+
+    private sealed record ElderFacts(Guid Id, string District, string Street, string Community);
 }
 
 public static class StatisticsSetup
