@@ -60,6 +60,15 @@ public static class Scopes
             : new NotPermitted("Only the platform that posted a record, or an admin, may reverse it.",
                 $"Service record {record} was posted by another platform key.");
 
+    /// <summary>A district-scoped key (care worker, coordinator) asking for a district it does not serve is refused.</summary>
+    public static Refusal? MayReadDistrict(Caller caller, string? district) =>
+        Roles.DistrictScoped.Contains(caller.Role) && district is not null && !caller.ServesDistrict(district)
+            ? new NotPermitted("This key does not serve that district.", $"This key serves {string.Join(", ", caller.Districts)}, not {district}.")
+            : null;
+
+    /// <summary>The districts a list must keep to for this caller; null when it sees every district.</summary>
+    public static string[]? DistrictsOf(Caller caller) => Roles.DistrictScoped.Contains(caller.Role) ? [.. caller.Districts] : null;
+
     private static bool IsTrusted(Caller caller) => caller.Role is Roles.Admin or SystemKeyId;
 
     private static bool ActsFor(Caller caller, PersonScope scope) => scope.RegisteredBy == caller.KeyId || scope.Granted;

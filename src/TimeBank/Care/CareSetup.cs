@@ -90,12 +90,6 @@ public static class CareAccess
             $"Elder {elder.Id} was registered by another platform and has not granted this key access (POST /api/people/{elder.Id}/grants).")
     };
 
-    /// <summary>A list's area: a care worker asking for a district it does not serve is refused.</summary>
-    public static Refusal? MayReadArea(Caller caller, string? district) =>
-        Roles.DistrictScoped.Contains(caller.Role) && district is not null && !caller.ServesDistrict(district)
-            ? new NotPermitted("This key does not serve that district.", $"This key serves {string.Join(", ", caller.Districts)}, not {district}.")
-            : null;
-
     /// <summary>The elder and whether the caller holds a grant for them, in one round trip.</summary>
     public static async Task<(Elder? Elder, bool Granted)> ReadElderAsync(IQuerySession session, Guid elderId, Caller caller, CancellationToken cancellation = default)
     {
@@ -153,11 +147,7 @@ public sealed record CareArea(string? District, string? Street, string? Communit
         if (District is { } d) query = query.Where(e => e.District == d);
         if (Street is { } s) query = query.Where(e => e.Street == s);
         if (Community is { } c) query = query.Where(e => e.Community == c);
-        if (Roles.DistrictScoped.Contains(caller.Role))
-        {
-            var districts = caller.Districts.ToArray();
-            query = query.Where(e => e.District.IsOneOf(districts));
-        }
+        if (Scopes.DistrictsOf(caller) is { } districts) query = query.Where(e => e.District.IsOneOf(districts));
         if (caller.Role == Roles.Platform)
         {
             var key = caller.KeyId;

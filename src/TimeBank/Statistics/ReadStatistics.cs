@@ -58,12 +58,6 @@ public static class StatisticsReading
         return shard is null ? (0, 0) : (shard.LastSequence, Math.Round(shard.BehindSeconds ?? 0, 1));
     }
 
-    /// <summary>A district-scoped key reads its districts only.</summary>
-    public static Refusal? MayRead(Caller caller, string? district) =>
-        Roles.DistrictScoped.Contains(caller.Role) && district is not null && !caller.ServesDistrict(district)
-            ? new NotPermitted("This key does not serve that district.", $"This key serves {string.Join(", ", caller.Districts)}, not {district}.")
-            : null;
-
     public static IQueryable<MonthlyCell> Cells(IQuerySession session, Caller caller, string[] months, string? district, string? street, string? community,
         string? programme, string? serviceType)
     {
@@ -73,11 +67,7 @@ public static class StatisticsReading
         if (community is not null) query = query.Where(c => c.Community == community);
         if (programme is not null) query = query.Where(c => c.Programme == programme);
         if (serviceType is not null) query = query.Where(c => c.ServiceType == serviceType);
-        if (Roles.DistrictScoped.Contains(caller.Role))
-        {
-            var districts = caller.Districts.ToArray();
-            query = query.Where(c => c.District.IsOneOf(districts));
-        }
+        if (Scopes.DistrictsOf(caller) is { } districts) query = query.Where(c => c.District.IsOneOf(districts));
         return query;
     }
 
@@ -159,7 +149,7 @@ public static class ReadMonthlyStatisticsEndpoint
         if (serviceType is not null && !ServiceRecords.ServiceTypes.IsKnown(serviceType)) errors["serviceType"] = ["Unknown service type; GET /api/service-types lists them."];
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
         var caller = context.Caller();
-        if (StatisticsReading.MayRead(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.MayReadDistrict(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
 
         return Results.Ok(await StatisticsReading.MonthlyAsync(session, store, caller, first!.Value, last!.Value,
             new Care.CareArea(area.District, area.Street, area.Community), programme, serviceType, care.Value.Zone, context.RequestAborted));
@@ -196,7 +186,7 @@ public static class ReadTargetsEndpoint
         var area = StatisticsReading.Text(errors, "district", district);
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
         var caller = context.Caller();
-        if (StatisticsReading.MayRead(caller, area) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.MayReadDistrict(caller, area) is { } refusal) return Problems.For(refusal).ToResult();
 
         var progress = await StatisticsReading.ProgressAsync(store, context.RequestAborted);
         var targets = await StatisticsReading.TargetsAsync(session, caller, wanted, area, today, statistics.Value, context.RequestAborted);
@@ -229,16 +219,12 @@ public static class ReadLiabilityEndpoint
         var area = StatisticsReading.Text(errors, "district", district);
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
         var caller = context.Caller();
-        if (StatisticsReading.MayRead(caller, area) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.MayReadDistrict(caller, area) is { } refusal) return Problems.For(refusal).ToResult();
 
         var progress = await StatisticsReading.ProgressAsync(store, context.RequestAborted);
         var buckets = session.Query<LiabilityBucket>().AsQueryable();
         if (area is not null) buckets = buckets.Where(b => b.District == area);
-        if (Roles.DistrictScoped.Contains(caller.Role))
-        {
-            var districts = caller.Districts.ToArray();
-            buckets = buckets.Where(b => b.District.IsOneOf(districts));
-        }
+        if (Scopes.DistrictsOf(caller) is { } districts) buckets = buckets.Where(b => b.District.IsOneOf(districts));
         var byYear = (await buckets.ToListAsync(context.RequestAborted)).GroupBy(b => b.DueYear)
             .Select(g => new LiabilityYear(g.Key, g.Sum(b => b.Minutes))).Where(y => y.Minutes != 0).OrderBy(y => y.DueYear).ToList();
         var thisMonth = PersonFields.Today(clock, options.Value).ToYearMonth();

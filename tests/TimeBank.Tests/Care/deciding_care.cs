@@ -122,8 +122,8 @@ public sealed class deciding_care
         CareAccess.MayCareFor(Platform, elder, false).ShouldBeNull();
         CareAccess.MayCareFor(Platform, elder with { RegisteredBy = "other" }, false).ShouldBeOfType<NotPermitted>();
         CareAccess.MayCareFor(Platform, elder with { RegisteredBy = "other" }, granted: true).ShouldBeNull();
-        CareAccess.MayReadArea(CareWorker, "河西区").ShouldBeOfType<NotPermitted>();
-        CareAccess.MayReadArea(CareWorker, null).ShouldBeNull();
+        Scopes.MayReadDistrict(CareWorker, "河西区").ShouldBeOfType<NotPermitted>();
+        Scopes.MayReadDistrict(CareWorker, null).ShouldBeNull();
     }
 
     [Fact]

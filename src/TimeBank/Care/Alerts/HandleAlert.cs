@@ -166,16 +166,12 @@ public static class ListAlertsEndpoint
         var (number, size) = Paging.Read(page, pageSize, errors);
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
         var caller = context.Caller();
-        if (CareAccess.MayReadArea(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.MayReadDistrict(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
 
         var query = session.Query<CareAlert>().AsQueryable();
         if (wanted is { } s) query = query.Where(a => a.Status == s);
         if (area.District is { } d) query = query.Where(a => a.District == d);
-        if (caller.Role == Roles.CareWorker)
-        {
-            var districts = caller.Districts.ToArray();
-            query = query.Where(a => a.District.IsOneOf(districts));
-        }
+        if (Scopes.DistrictsOf(caller) is { } districts) query = query.Where(a => a.District.IsOneOf(districts));
         if (caller.Role == Roles.Platform)
         {
             var key = caller.KeyId;

@@ -120,7 +120,7 @@ public static class ReadCoverageEndpoint
         if (CoverageReading.Read(month, district, street, community, clock.GetCurrentInstant().InZone(zone).Date, errors) is not var (wanted, area))
             return Problems.Validation(errors).ToResult();
         var caller = context.Caller();
-        if (CareAccess.MayReadArea(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.MayReadDistrict(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
 
         var progress = await CoverageReading.ProgressAsync(store, context.RequestAborted);
         var standings = await CoverageReading.StandingsAsync(session, wanted, area, caller, zone, context.RequestAborted);
@@ -156,7 +156,7 @@ public static class ListOverdueEndpoint
         if (CoverageReading.Read(month, district, street, community, today, errors) is not var (wanted, area))
             return Problems.Validation(errors).ToResult();
         var caller = context.Caller();
-        if (CareAccess.MayReadArea(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.MayReadDistrict(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
 
         var progress = await CoverageReading.ProgressAsync(store, context.RequestAborted);
         var overdue = (await CoverageReading.StandingsAsync(session, wanted, area, caller, zone, context.RequestAborted)).Where(s => s.Missing.Count > 0).ToList();

@@ -27,7 +27,7 @@ public static class ListReviewsDueEndpoint
         var (number, size) = Paging.Read(page, pageSize, errors);
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
         var caller = context.Caller();
-        if (CareAccess.MayReadArea(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.MayReadDistrict(caller, area.District) is { } refusal) return Problems.For(refusal).ToResult();
 
         var zone = options.Value.Zone;
         var today = clock.GetCurrentInstant().InZone(zone).Date;

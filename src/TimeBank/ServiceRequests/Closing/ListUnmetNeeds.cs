@@ -40,12 +40,8 @@ public static class ListUnmetNeedsEndpoint
                         && (r.Status == ServiceRequestStatus.Expired || r.Status == ServiceRequestStatus.PartlyServed));
         if (!string.IsNullOrWhiteSpace(district)) query = query.Where(r => r.District == district.Trim());
         var caller = context.Caller();
-        if (Care.CareAccess.MayReadArea(caller, district?.Trim()) is { } refusal) return Problems.For(refusal).ToResult();
-        if (Roles.DistrictScoped.Contains(caller.Role))
-        {
-            var districts = caller.Districts.ToArray();
-            query = query.Where(r => r.District.IsOneOf(districts));
-        }
+        if (Scopes.MayReadDistrict(caller, district?.Trim()) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.DistrictsOf(caller) is { } districts) query = query.Where(r => r.District.IsOneOf(districts));
         var closed = await query.OrderBy(r => r.StartsAtUnixMs).ToListAsync(cancellation);
         return Results.Ok(Summarise(month, closed));
     }

@@ -68,7 +68,7 @@ public static class AnnualReportEndpoint
         if (format is not (null or "json" or "xlsx" or "html")) errors["format"] = ["format is json, xlsx or html."];
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
         var caller = context.Caller();
-        if (StatisticsReading.MayRead(caller, area) is { } refusal) return Problems.For(refusal).ToResult();
+        if (Scopes.MayReadDistrict(caller, area) is { } refusal) return Problems.For(refusal).ToResult();
 
         var report = await BuildAsync(session, store, caller, wanted, area, today, statistics.Value, care.Value.Zone, clock.GetCurrentInstant(), context.RequestAborted);
         return format switch
