@@ -80,12 +80,11 @@ public static class StatisticsReading
         var progress = await ProgressAsync(store, cancellation);
         var cells = await Cells(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType).ToListAsync(cancellation);
         var byMonth = cells.ToLookup(c => c.Month);
-        var results = new List<MonthFigures>();
-        foreach (var month in months)
-        {
-            var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, YearMonthPattern.Iso.Parse(month).Value, area, caller, careZone, cancellation);
-            results.Add(new MonthFigures(month, Figures.Of(byMonth[month].ToList()), standings.Count == 0 ? null : Care.Coverage.CoverageReading.Figures(standings)));
-        }
+        var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, [.. months.Select(m => YearMonthPattern.Iso.Parse(m).Value)], area, caller,
+            careZone, cancellation);
+        var results = months.Select(month => standings[YearMonthPattern.Iso.Parse(month).Value] is { Count: > 0 } elders
+            ? new MonthFigures(month, Figures.Of(byMonth[month].ToList()), Care.Coverage.CoverageReading.Figures(elders))
+            : new MonthFigures(month, Figures.Of(byMonth[month].ToList()))).ToList();
         return new MonthlyStatistics(months[0], months[^1], Figures.Of(cells), results, progress.AsOfSequence, progress.LagSeconds);
     }
 

@@ -53,32 +53,43 @@ public static class CoverageReading
 
     /// <summary>Every elder of the area in the month with what they have had and what they still need.</summary>
     public static async Task<IReadOnlyList<ElderStanding>> StandingsAsync(IQuerySession session, YearMonth month, CareArea area, Caller caller,
-        DateTimeZone zone, CancellationToken cancellation)
-    {
-        var monthEnd = month.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
-        var elders = (await area.Elders(session, caller).ToListAsync(cancellation)).Where(e => e.RegisteredAt < monthEnd).ToList();
-        if (elders.Count == 0) return [];
+        DateTimeZone zone, CancellationToken cancellation) =>
+        (await StandingsAsync(session, [month], area, caller, zone, cancellation))[month];
 
-        var ids = elders.Select(e => e.Id).ToArray();
-        var quarter = CareRules.QuarterSoFar(month);
+    /// <summary>As for one month, for several at once: the elders, their files and the periods are read once.</summary>
+    public static async Task<IReadOnlyDictionary<YearMonth, IReadOnlyList<ElderStanding>>> StandingsAsync(IQuerySession session,
+        IReadOnlyList<YearMonth> months, CareArea area, Caller caller, DateTimeZone zone, CancellationToken cancellation)
+    {
+        var registered = await area.Elders(session, caller).ToListAsync(cancellation);
+        var standings = months.ToDictionary(m => m, _ => (IReadOnlyList<ElderStanding>)[]);
+        if (registered.Count == 0) return standings;
+
+        var ids = registered.Select(e => e.Id).ToArray();
+        var quarters = months.ToDictionary(m => m, CareRules.QuarterSoFar);
         var batch = session.CreateBatchQuery();
         var files = batch.Query<CareFile>().Where(f => f.ElderId.IsOneOf(ids)).ToList();
-        var months = batch.LoadMany<CareMonth>().ById(elders.SelectMany(e => quarter.Select(m => CareMonth.IdFor(e.Id, m))).ToArray());
+        var cells = batch.LoadMany<CareMonth>()
+            .ById(registered.SelectMany(e => quarters.Values.SelectMany(q => q).Distinct().Select(m => CareMonth.IdFor(e.Id, m))).Distinct().ToArray());
         var periods = batch.Query<HeightenedPeriod>().ToList();
         await batch.Execute(cancellation);
 
         var abilityOf = (await files).ToDictionary(f => f.ElderId, f => f.File!.AbilityLevel);
-        var monthsById = (await months).ToDictionary(m => m.Id);
+        var monthsById = (await cells).ToDictionary(m => m.Id);
         var allPeriods = await periods;
-        return elders.Select(elder =>
+        foreach (var month in months)
         {
-            var impaired = abilityOf.TryGetValue(elder.Id, out var level) ? CareFile.IsImpaired(level) : elder.Categories.Contains(ElderCategory.Disabled);
-            var thisMonth = monthsById.GetValueOrDefault(CareMonth.IdFor(elder.Id, month));
-            var helps = quarter.Sum(m => monthsById.GetValueOrDefault(CareMonth.IdFor(elder.Id, m))?.CommunityHelps ?? 0);
-            var (visits, home) = (thisMonth?.Visits ?? 0, thisMonth?.HomeVisits ?? 0);
-            return new ElderStanding(elder, impaired, visits, home,
-                CareRules.Missing(impaired, CareRules.MinimumVisits(month, elder.District, allPeriods), visits, home, helps));
-        }).ToList();
+            var monthEnd = month.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
+            standings[month] = registered.Where(e => e.RegisteredAt < monthEnd).Select(elder =>
+            {
+                var impaired = abilityOf.TryGetValue(elder.Id, out var level) ? CareFile.IsImpaired(level) : elder.Categories.Contains(ElderCategory.Disabled);
+                var thisMonth = monthsById.GetValueOrDefault(CareMonth.IdFor(elder.Id, month));
+                var helps = quarters[month].Sum(m => monthsById.GetValueOrDefault(CareMonth.IdFor(elder.Id, m))?.CommunityHelps ?? 0);
+                var (visits, home) = (thisMonth?.Visits ?? 0, thisMonth?.HomeVisits ?? 0);
+                return new ElderStanding(elder, impaired, visits, home,
+                    CareRules.Missing(impaired, CareRules.MinimumVisits(month, elder.District, allPeriods), visits, home, helps));
+            }).ToList();
+        }
+        return standings;
     }
 
     public static CoverageFigures Figures(IReadOnlyCollection<ElderStanding> standings)
