@@ -82,49 +82,112 @@ public sealed class IntegrityReview : SubscriptionBase
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
         CancellationToken cancellationToken)
     {
-        await using var session = operations.DocumentStore.LightweightSession();
+        var reviews = new List<(Guid RecordId, RuleHit? Rated, DateTimeOffset At)>();
         foreach (var e in page.Events)
         {
-            var (recordId, rated) = e.Data switch
+            switch (e.Data)
             {
-                ServiceRecorded recorded => (recorded.RecordId, null),
-                ServiceRated r => (r.RecordId, IntegrityRules.RatedLow(r.Stars, _options)),
-                _ => (Guid.Empty, null)
-            };
-            if (e.Data is ServiceRated && rated is null) continue;
-            var record = await session.LoadAsync<ServiceRecord>(recordId, cancellationToken);
-            if (record is null) continue;
-            var volunteer = await session.LoadAsync<Volunteer>(record.VolunteerId, cancellationToken);
-            var hits = rated is not null ? [rated] : await HitsAsync(session, record, volunteer, cancellationToken);
-            foreach (var hit in hits) await FlagAsync(session, record, volunteer?.District ?? "", hit, e.Timestamp, cancellationToken);
+                case ServiceRecorded recorded: reviews.Add((recorded.RecordId, null, e.Timestamp)); break;
+                case ServiceRated r when IntegrityRules.RatedLow(r.Stars, _options) is { } low: reviews.Add((r.RecordId, low, e.Timestamp)); break;
+            }
+        }
+        if (reviews.Count == 0) return NullChangeListener.Instance;
+
+        // Everything the page's rules look at is read in two round trips, however many records the page holds.
+        await using var session = operations.DocumentStore.LightweightSession();
+        var records = (await session.LoadManyAsync<ServiceRecord>(cancellationToken, reviews.Select(r => r.RecordId).Distinct()))
+            .ToDictionary(r => r.Id);
+        var checkedByRules = reviews.Where(r => r.Rated is null && records.ContainsKey(r.RecordId)).Select(r => records[r.RecordId]).ToList();
+        var facts = await PageFacts.ReadAsync(session, records.Values, checkedByRules, cancellationToken);
+
+        var flags = new List<(ServiceRecord Record, RuleHit Hit, DateTimeOffset At)>();
+        foreach (var (recordId, rated, at) in reviews)
+        {
+            if (!records.TryGetValue(recordId, out var record)) continue;
+            var hits = rated is not null ? [rated] : IntegrityRules.Check(facts.For(record), _options);
+            flags.AddRange(hits.Select(hit => (record, hit, at)));
+        }
+        if (flags.Count == 0) return NullChangeListener.Instance;
+
+        // A flag stream is written with its snapshot, so a flag document exists exactly when its stream does.
+        var raised = (await session.LoadManyAsync<IntegrityFlag>(cancellationToken, flags.Select(f => IntegrityFlag.IdFor(f.Record.Id, f.Hit.Rule)).Distinct()))
+            .Select(f => f.Id).ToHashSet();
+        foreach (var (record, hit, at) in flags)
+        {
+            var id = IntegrityFlag.IdFor(record.Id, hit.Rule);
+            if (!raised.Add(id)) continue;
+            session.Events.StartStream<IntegrityFlag>(id, new RecordFlagged(id, hit.Rule, record.Id, record.VolunteerId, record.ElderId,
+                facts.DistrictOf(record), hit.Detail, Instant.FromDateTimeOffset(at)));
         }
         await session.SaveChangesAsync(cancellationToken);
         return NullChangeListener.Instance;
     }
 
-    private async Task<IReadOnlyList<RuleHit>> HitsAsync(IDocumentSession session, ServiceRecord record, Volunteer? volunteer, CancellationToken cancellation)
+    /// <summary>The volunteers, elders, requests and same-day records of one page's records, read in one batch.</summary>
+    private sealed class PageFacts
     {
-        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(record.TimeZone) ?? DateTimeZone.Utc;
-        var dayStart = record.StartedAt.Date.AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
-        var dayEnd = record.StartedAt.Date.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
-        var sameDay = await session.Query<ServiceRecord>()
-            .Where(r => r.VolunteerId == record.VolunteerId && r.StartsAtUnixMs >= dayStart && r.StartsAtUnixMs < dayEnd && r.Status == ServiceRecordStatus.Credited)
-            .ToListAsync(cancellation);
-        // The day up to this service's start: the record that takes the day past a threshold is the one flagged, whatever
-        // order the records were posted or reviewed in.
-        sameDay = [.. sameDay.Where(r => r.Id != record.Id && r.StartsAt <= record.StartsAt), record];
-        var request = record.RequestId is { } requestId ? await session.LoadAsync<ServiceRequest>(requestId, cancellation) : null;
-        var elder = await session.LoadAsync<Elder>(record.ElderId, cancellation);
-        return IntegrityRules.Check(new RecordFacts(record, sameDay, request, volunteer?.AddressHash, elder?.AddressHash), _options).ToList();
-    }
+        private readonly Dictionary<Guid, Volunteer> _volunteers;
+        private readonly Dictionary<Guid, Elder> _elders;
+        private readonly Dictionary<Guid, ServiceRequest> _requests;
+        private readonly Dictionary<(Guid Volunteer, long DayStart), List<ServiceRecord>> _days;
 
-    private static async Task FlagAsync(IDocumentSession session, ServiceRecord record, string district, RuleHit hit, DateTimeOffset at,
-        CancellationToken cancellation)
-    {
-        var id = IntegrityFlag.IdFor(record.Id, hit.Rule);
-        if (await session.Events.FetchStreamStateAsync(id, cancellation) is not null) return;
-        session.Events.StartStream<IntegrityFlag>(id,
-            new RecordFlagged(id, hit.Rule, record.Id, record.VolunteerId, record.ElderId, district, hit.Detail, Instant.FromDateTimeOffset(at)));
+        private PageFacts(IEnumerable<Volunteer> volunteers, IEnumerable<Elder> elders, IEnumerable<ServiceRequest> requests,
+            Dictionary<(Guid, long), List<ServiceRecord>> days)
+        {
+            _volunteers = volunteers.ToDictionary(v => v.Id);
+            _elders = elders.ToDictionary(e => e.Id);
+            _requests = requests.ToDictionary(r => r.Id);
+            _days = days;
+        }
+
+        public static async Task<PageFacts> ReadAsync(IDocumentSession session, IEnumerable<ServiceRecord> all, IReadOnlyList<ServiceRecord> checkedByRules,
+            CancellationToken cancellation)
+        {
+            var batch = session.CreateBatchQuery();
+            var volunteers = batch.LoadMany<Volunteer>().ByIdList(all.Select(r => r.VolunteerId).Distinct().ToList());
+            var elders = batch.LoadMany<Elder>().ByIdList(checkedByRules.Select(r => r.ElderId).Distinct().ToList());
+            var requests = batch.LoadMany<ServiceRequest>().ByIdList(checkedByRules.Select(r => r.RequestId).OfType<Guid>().Distinct().ToList());
+            var days = checkedByRules.GroupBy(LocalDay).Select(day =>
+            {
+                var (start, end) = day.Key;
+                var volunteerIds = day.Select(r => r.VolunteerId).Distinct().ToArray();
+                return (Start: start, Records: batch.Query<ServiceRecord>()
+                    .Where(r => r.VolunteerId.IsOneOf(volunteerIds) && r.StartsAtUnixMs >= start && r.StartsAtUnixMs < end && r.Status == ServiceRecordStatus.Credited)
+                    .ToList());
+            }).ToList();
+            await batch.Execute(cancellation);
+
+            var byDay = new Dictionary<(Guid, long), List<ServiceRecord>>();
+            foreach (var (start, records) in days)
+            {
+                foreach (var record in await records)
+                {
+                    if (!byDay.TryGetValue((record.VolunteerId, start), out var list)) byDay[(record.VolunteerId, start)] = list = [];
+                    list.Add(record);
+                }
+            }
+            return new PageFacts(await volunteers, await elders, await requests, byDay);
+        }
+
+        public RecordFacts For(ServiceRecord record)
+        {
+            var sameDay = _days.GetValueOrDefault((record.VolunteerId, LocalDay(record).Start)) ?? [];
+            // The day up to this service's start: the record that takes the day past a threshold is the one flagged, whatever
+            // order the records were posted or reviewed in.
+            return new RecordFacts(record, [.. sameDay.Where(r => r.Id != record.Id && r.StartsAt <= record.StartsAt), record],
+                record.RequestId is { } requestId ? _requests.GetValueOrDefault(requestId) : null,
+                _volunteers.GetValueOrDefault(record.VolunteerId)?.AddressHash, _elders.GetValueOrDefault(record.ElderId)?.AddressHash);
+        }
+
+        public string DistrictOf(ServiceRecord record) => _volunteers.GetValueOrDefault(record.VolunteerId)?.District ?? "";
+
+        /// <summary>The record's local day in its own time zone, as Unix milliseconds [start, end).</summary>
+        private static (long Start, long End) LocalDay(ServiceRecord record)
+        {
+            var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(record.TimeZone) ?? DateTimeZone.Utc;
+            return (record.StartedAt.Date.AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds(),
+                record.StartedAt.Date.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds());
+        }
     }
 }
 

@@ -119,4 +119,20 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
         await Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/rating", new { stars = 1, ratedBy = "family" }, 201);
         (await FlagsOf(record)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.LowRating);
     }
+
+    [Fact]
+    public async Task two_low_ratings_of_one_record_open_one_review_and_the_review_goes_on()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
+        var day = Fixture.LocalNow().Date.PlusDays(-3);
+        var record = await Deposit(volunteer, elder, day.At(new LocalTime(10, 0)), 30);
+        // Sent together, so the review most often meets both in one page.
+        await Task.WhenAll(
+            Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/rating", new { stars = 1, ratedBy = "family" }, 201),
+            Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/rating", new { stars = 2, ratedBy = "elder" }, 201));
+        var later = await Deposit(volunteer, elder, day.At(new LocalTime(1, 0)).PlusDays(-1), 30);
+
+        (await FlagsOf(later)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.ServedAtNight);
+        (await FlagsOf(record)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.LowRating);
+    }
 }
