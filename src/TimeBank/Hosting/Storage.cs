@@ -5,6 +5,8 @@ public static class Storage
 {
     public const string Schema = "timebank";
 
-    public static string TableOf<T>(this IDocumentStore store) =>
-        store.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
+    public static string TableOf<T>(this IDocumentStore store) => store.TableOf(typeof(T));
+
+    public static string TableOf(this IDocumentStore store, Type document) =>
+        store.Options.FindOrResolveDocumentType(document).TableName.QualifiedName;
 }

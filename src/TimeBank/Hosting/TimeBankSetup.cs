@@ -80,6 +80,7 @@ public static class TimeBankSetup
         services.AddRecognition(configuration);
 
         var connectionString = builder.HasConnectionString() ? configuration.GetConnectionString(ConnectionStringName)! : Commands.NoDatabase;
+        services.AddSingleton(sp => new MultiplexedReads(ConnectionTuning.WithServiceDefaults(connectionString), sp.GetRequiredService<IDocumentStore>()));
 
         services.AddMarten(opts =>
             {

@@ -13,7 +13,8 @@ public static class GetAccountEndpoint
     [WolverineGet("/api/accounts/{id}", OperationId = "GetAccount")]
     [Authorize(Roles = Roles.AccountReaders)]
     [ProducesResponseType<AccountView>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, HttpContext context, CancellationToken cancellation)
+    public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, MultiplexedReads reads, HttpContext context,
+        CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
         var caller = context.Caller();
@@ -29,12 +30,8 @@ public static class GetAccountEndpoint
             return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, f.PointsBalance, cutoff));
         }
 
-        var batch = session.CreateBatchQuery();
-        var loaded = batch.Load<Account>(accountId);
-        var scope = PersonScope.ForRead(batch, caller, accountId);
-        await batch.Execute(cancellation);
-        if (await scope.RefusedAsync(caller, accountId) is { } refused) return refused;
-        var account = await loaded;
+        if (await PersonScope.ForRead(session, caller, accountId, cancellation).RefusedAsync(caller, accountId) is { } refused) return refused;
+        var account = await reads.LoadAsync<Account>(accountId, cancellation);
         if (account is null)
         {
             return accountId == SystemAccounts.PublicPool

@@ -16,7 +16,7 @@ public static class LookUpMemberEndpoint
     [WolverineGet("/api/kiosk/members/{code}", OperationId = "LookUpMember")]
     [Authorize(Roles = Roles.MarketStaff)]
     [ProducesResponseType<KioskMember>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(string code, MemberDirectory members, IQuerySession session, HttpContext context)
+    public static async Task<IResult> Get(string code, MemberDirectory members, MultiplexedReads reads, HttpContext context)
     {
         var reading = MemberCodes.Read(code);
         if (reading.Code is not { } valid) return MemberProblems.Mistyped(code, reading.Problem!, StatusCodes.Status404NotFound).ToResult();
@@ -24,7 +24,7 @@ public static class LookUpMemberEndpoint
         var card = await members.FindAsync(valid, context.RequestAborted);
         if (card is null) return MemberProblems.Unknown(valid, StatusCodes.Status404NotFound).ToResult();
 
-        var account = await session.LoadAsync<Account>(card.PersonId, context.RequestAborted);
+        var account = await reads.LoadAsync<Account>(card.PersonId, context.RequestAborted);
         return Results.Ok(new KioskMember(card.PersonId, card.Id, card.DisplayName, account?.PointsBalance ?? 0, account?.AvailableMinutes ?? 0));
     }
 }
