@@ -81,10 +81,10 @@ public static class Idempotency
 /// <summary>Applied by policy to the handlers of every <see cref="IKeyedCommand"/>.</summary>
 public static class IdempotencyMiddleware
 {
-    public static async Task<HandlerContinuation> BeforeAsync(Envelope envelope, IDocumentSession session, MessageContext context)
+    public static async Task<HandlerContinuation> BeforeAsync(Envelope envelope, MultiplexedReads reads, MessageContext context, CancellationToken cancellation)
     {
         if (ClaimId(envelope) is not { } claimId) return HandlerContinuation.Continue;
-        var claim = await session.LoadAsync<IdempotencyClaim>(claimId);
+        var claim = await reads.LoadAsync<IdempotencyClaim>(claimId, cancellation);
         if (claim is null) return HandlerContinuation.Continue;
 
         // Setting the response this way is how a middleware answers InvokeAsync<Outcome> without running the handler.

@@ -5,7 +5,8 @@ using Npgsql;
 namespace TimeBank.Hosting;
 
 /// <summary>
-/// The hottest reads, one document by id (an account's balance for the API and the kiosks), through a pool of its own
+/// The hottest reads, one document by id (an account's balance for the API and the kiosks, a keyed write's earlier
+/// claim), through a pool of its own
 /// with Npgsql's multiplexing: concurrent reads share a few connections, and many travel in one network write and
 /// come back in one read, where each of Marten's reads would pay its own. Every other read and every write goes
 /// through Marten. Committed data only, as any read outside a transaction.
@@ -15,11 +16,15 @@ public sealed class MultiplexedReads(string connectionString, IDocumentStore sto
     private readonly Lazy<NpgsqlDataSource> _source = new(() => NpgsqlDataSource.Create(WithMultiplexing(connectionString)));
     private readonly ConcurrentDictionary<Type, string> _selects = new();
 
-    public async Task<T?> LoadAsync<T>(Guid id, CancellationToken cancellation) where T : class
+    public Task<T?> LoadAsync<T>(Guid id, CancellationToken cancellation) where T : class => LoadAsync<T, Guid>(id, cancellation);
+
+    public Task<T?> LoadAsync<T>(string id, CancellationToken cancellation) where T : class => LoadAsync<T, string>(id, cancellation);
+
+    private async Task<T?> LoadAsync<T, TId>(TId id, CancellationToken cancellation) where T : class
     {
         var select = _selects.GetOrAdd(typeof(T), type => $"select data from {store.TableOf(type)} where id = $1");
         await using var command = _source.Value.CreateCommand(select);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter<TId> { TypedValue = id });
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellation);
         // The row is buffered once read: deserialising it does no I/O.
         return await reader.ReadAsync(cancellation) ? store.Options.Serializer().FromJson<T>(reader, 0) : null;
