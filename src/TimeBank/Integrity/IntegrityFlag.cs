@@ -126,12 +126,12 @@ public sealed class IntegrityReview : SubscriptionBase
     /// <summary>The volunteers, elders, requests and same-day records of one page's records, read in one batch.</summary>
     private sealed class PageFacts
     {
-        private readonly Dictionary<Guid, Volunteer> _volunteers;
-        private readonly Dictionary<Guid, Elder> _elders;
+        private readonly Dictionary<Guid, PersonFacts> _volunteers;
+        private readonly Dictionary<Guid, PersonFacts> _elders;
         private readonly Dictionary<Guid, ServiceRequest> _requests;
         private readonly Dictionary<(Guid Volunteer, long DayStart), List<ServiceRecord>> _days;
 
-        private PageFacts(IEnumerable<Volunteer> volunteers, IEnumerable<Elder> elders, IEnumerable<ServiceRequest> requests,
+        private PageFacts(IEnumerable<PersonFacts> volunteers, IEnumerable<PersonFacts> elders, IEnumerable<ServiceRequest> requests,
             Dictionary<(Guid, long), List<ServiceRecord>> days)
         {
             _volunteers = volunteers.ToDictionary(v => v.Id);
@@ -144,15 +144,18 @@ public sealed class IntegrityReview : SubscriptionBase
             CancellationToken cancellation)
         {
             var batch = session.CreateBatchQuery();
-            var volunteers = batch.LoadMany<Volunteer>().ByIdList(all.Select(r => r.VolunteerId).Distinct().ToList());
-            var elders = batch.LoadMany<Elder>().ByIdList(checkedByRules.Select(r => r.ElderId).Distinct().ToList());
+            // Only the fields the rules need: a person document carries ciphertexts that are costly to read hundreds at a time.
+            var volunteerIds = all.Select(r => r.VolunteerId).Distinct().ToArray();
+            var elderIds = checkedByRules.Select(r => r.ElderId).Distinct().ToArray();
+            var volunteers = batch.Query<Volunteer>().Where(v => v.Id.IsOneOf(volunteerIds)).Select(v => new PersonFacts(v.Id, v.District, v.AddressHash)).ToList();
+            var elders = batch.Query<Elder>().Where(e => e.Id.IsOneOf(elderIds)).Select(e => new PersonFacts(e.Id, e.District, e.AddressHash)).ToList();
             var requests = batch.LoadMany<ServiceRequest>().ByIdList(checkedByRules.Select(r => r.RequestId).OfType<Guid>().Distinct().ToList());
             var days = checkedByRules.GroupBy(LocalDay).Select(day =>
             {
                 var (start, end) = day.Key;
-                var volunteerIds = day.Select(r => r.VolunteerId).Distinct().ToArray();
+                var servedThatDay = day.Select(r => r.VolunteerId).Distinct().ToArray();
                 return (Start: start, Records: batch.Query<ServiceRecord>()
-                    .Where(r => r.VolunteerId.IsOneOf(volunteerIds) && r.StartsAtUnixMs >= start && r.StartsAtUnixMs < end && r.Status == ServiceRecordStatus.Credited)
+                    .Where(r => r.VolunteerId.IsOneOf(servedThatDay) && r.StartsAtUnixMs >= start && r.StartsAtUnixMs < end && r.Status == ServiceRecordStatus.Credited)
                     .ToList());
             }).ToList();
             await batch.Execute(cancellation);
@@ -178,6 +181,8 @@ public sealed class IntegrityReview : SubscriptionBase
                 record.RequestId is { } requestId ? _requests.GetValueOrDefault(requestId) : null,
                 _volunteers.GetValueOrDefault(record.VolunteerId)?.AddressHash, _elders.GetValueOrDefault(record.ElderId)?.AddressHash);
         }
+
+        private sealed record PersonFacts(Guid Id, string District, string? AddressHash);
 
         public string DistrictOf(ServiceRecord record) => _volunteers.GetValueOrDefault(record.VolunteerId)?.District ?? "";
 
