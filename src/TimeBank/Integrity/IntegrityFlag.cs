@@ -93,7 +93,7 @@ public sealed class IntegrityReview : SubscriptionBase
         }
         if (reviews.Count == 0) return NullChangeListener.Instance;
 
-        // Everything the page's rules look at is read in two round trips, however many records the page holds.
+        // What the page's rules look at is read in three round trips (records, their facts, earlier flags), however many records it holds.
         await using var session = operations.DocumentStore.LightweightSession();
         var records = (await session.LoadManyAsync<ServiceRecord>(cancellationToken, reviews.Select(r => r.RecordId).Distinct()))
             .ToDictionary(r => r.Id);

@@ -18,19 +18,22 @@ public static class GetAccountEndpoint
     {
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
         var caller = context.Caller();
-
+        Instant? cutoff = null;
         if (asOf is not null)
         {
-            if (Instants.TryParse(asOf) is not { } cutoff) return Problems.Validation("asOf", Instants.Expected("asOf")).ToResult();
-            if (await PersonScope.ForRead(session, caller, accountId, cancellation).RefusedAsync(caller, accountId) is { } refusedBefore) return refusedBefore;
+            if (Instants.TryParse(asOf) is not { } parsed) return Problems.Validation("asOf", Instants.Expected("asOf")).ToResult();
+            cutoff = parsed;
+        }
+        if (await PersonScope.ForRead(session, caller, accountId, cancellation).RefusedAsync(caller, accountId) is { } refused) return refused;
 
-            var history = await AccountHistory.LoadAsync(session, accountId, cutoff, cancellation);
+        if (cutoff is { } at)
+        {
+            var history = await AccountHistory.LoadAsync(session, accountId, at, cancellation);
             if (history is null) return Problems.NotFound("Account", id).ToResult();
             var f = history.Figures;
-            return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, f.PointsBalance, cutoff));
+            return Results.Ok(new AccountView(SystemAccounts.Name(accountId), f.BalanceMinutes, f.HeldMinutes, f.AvailableMinutes, f.ServedMinutes, f.PointsBalance, at));
         }
 
-        if (await PersonScope.ForRead(session, caller, accountId, cancellation).RefusedAsync(caller, accountId) is { } refused) return refused;
         var account = await reads.LoadAsync<Account>(accountId, cancellation);
         if (account is null)
         {
