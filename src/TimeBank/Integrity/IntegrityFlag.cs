@@ -190,8 +190,7 @@ public sealed class IntegrityReview : SubscriptionBase
         private static (long Start, long End) LocalDay(ServiceRecord record)
         {
             var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(record.TimeZone) ?? DateTimeZone.Utc;
-            return (record.StartedAt.Date.AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds(),
-                record.StartedAt.Date.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds());
+            return LocalDays.UnixMillis(record.StartedAt.Date, record.StartedAt.Date, zone);
         }
     }
 }

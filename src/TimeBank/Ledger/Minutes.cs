@@ -1,6 +1,8 @@
+using System.Globalization;
+
 namespace TimeBank.Ledger;
 
-/// <summary>The ledger's limit on one movement of minutes: transfers and redemptions alike.</summary>
+/// <summary>The ledger's limit on one movement of minutes (transfers and redemptions alike), and minutes shown as hours.</summary>
 public static class Minutes
 {
     public const int MaxPerMovement = 1_000_000;
@@ -12,4 +14,10 @@ public static class Minutes
     {
         if (!IsValidMovement(minutes)) errors["minutes"] = [Rule];
     }
+
+    /// <summary>Minutes as hours, rounded, for sheets and reports that hold numbers.</summary>
+    public static double InHours(long minutes, int decimals = 2) => Math.Round(minutes / 60.0, decimals);
+
+    /// <summary>Minutes as hours written for people, at most two decimals: 90 → "1.5".</summary>
+    public static string InHoursText(long minutes) => (minutes / 60.0).ToString("0.##", CultureInfo.InvariantCulture);
 }

@@ -13,14 +13,28 @@ public sealed class RecognitionOptions
 {
     public const string Section = "TimeBank:Recognition";
 
+    private const string DefaultStarHours = "100,300,600,1000,1500";
+    private string _starHours = DefaultStarHours;
+
     /// <summary>Lifetime service hours (net of reversals) for each star, comma-separated (星级志愿者).</summary>
-    public string StarHours { get; set; } = "100,300,600,1000,1500";
+    public string StarHours
+    {
+        get => _starHours;
+        set
+        {
+            _starHours = value;
+            Thresholds = Parse(value);
+        }
+    }
 
     /// <summary>The body named on service certificates (证明出具单位).</summary>
     public string IssuingBody { get; set; } = "时间银行志愿服务管理中心";
 
-    public IReadOnlyList<int> Thresholds =>
-        StarHours.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    /// <summary><see cref="StarHours"/> read once, lowest first.</summary>
+    public IReadOnlyList<int> Thresholds { get; private set; } = Parse(DefaultStarHours);
+
+    private static IReadOnlyList<int> Parse(string hours) =>
+        hours.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(h => int.Parse(h, CultureInfo.InvariantCulture)).Order().ToList();
 }
 

@@ -34,8 +34,7 @@ public static class PrintRegisterEndpoint
         var (elder, refused) = await CareAccess.ElderForAsync(session, id, caller, context.RequestAborted);
         if (refused is not null) return refused;
 
-        var from = new LocalDate(wanted, 1, 1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
-        var to = new LocalDate(wanted + 1, 1, 1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
+        var (from, to) = LocalDays.UnixMillis(new LocalDate(wanted, 1, 1), new LocalDate(wanted, 12, 31), zone);
         var batch = session.CreateBatchQuery();
         var file = batch.Load<CareFile>(CareFile.IdFor(id));
         var visits = batch.Query<CareVisit>().Where(v => v.ElderId == id && v.VisitedAtUnixMs >= from && v.VisitedAtUnixMs < to).OrderBy(v => v.VisitedAtUnixMs).ToList();

@@ -46,8 +46,7 @@ public static class GetDailySummaryEndpoint
             if (!parsed.Success) return Problems.Validation("date", "date must be a local date, e.g. 2026-11-24.").ToResult();
             day = parsed.Value;
         }
-        var from = day.AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
-        var to = day.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
+        var (from, to) = LocalDays.UnixMillis(day, day, zone);
 
         var batch = session.CreateBatchQuery();
         var market = batch.Load<Market>(id);

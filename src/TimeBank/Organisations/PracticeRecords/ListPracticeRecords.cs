@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Options;
 using MiniExcelLibs;
+using TimeBank.Ledger;
 using TimeBank.People;
 using TimeBank.ServiceRecords;
 
@@ -32,16 +33,14 @@ public static class PracticeSheet
     public static IReadOnlyList<(string Code, string Header)> Columns(IReadOnlyList<PracticeRecord> rows) =>
         ServiceTypes.All.Where(t => rows.Any(r => r.MinutesByType.ContainsKey(t.Code))).Select(t => (t.Code, $"{t.NameZh}（小时）")).ToList();
 
-    private static string Hours(int minutes) => (minutes / 60.0).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
-
     public static IReadOnlyList<Dictionary<string, object>> Table(IReadOnlyList<PracticeRecord> rows)
     {
         var columns = Columns(rows);
         return rows.Select(r =>
         {
             var row = new Dictionary<string, object> { [NameColumn] = r.FullName, [IdColumn] = r.MaskedIdNumber };
-            foreach (var (code, header) in columns) row[header] = Math.Round(r.MinutesByType.GetValueOrDefault(code) / 60.0, 2);
-            row[TotalColumn] = Math.Round(r.TotalMinutes / 60.0, 2);
+            foreach (var (code, header) in columns) row[header] = Minutes.InHours(r.MinutesByType.GetValueOrDefault(code));
+            row[TotalColumn] = Minutes.InHours(r.TotalMinutes);
             return row;
         }).ToList();
     }
@@ -59,8 +58,8 @@ public static class PracticeSheet
         csv.AppendLine(string.Join(',', new[] { NameColumn, IdColumn }.Concat(columns.Select(c => c.Header)).Append(TotalColumn).Select(Cell)));
         foreach (var r in rows)
         {
-            csv.AppendLine(string.Join(',', new[] { r.FullName, r.MaskedIdNumber }.Concat(columns.Select(c => Hours(r.MinutesByType.GetValueOrDefault(c.Code))))
-                .Append(Hours(r.TotalMinutes)).Select(Cell)));
+            csv.AppendLine(string.Join(',', new[] { r.FullName, r.MaskedIdNumber }.Concat(columns.Select(c => Minutes.InHoursText(r.MinutesByType.GetValueOrDefault(c.Code))))
+                .Append(Minutes.InHoursText(r.TotalMinutes)).Select(Cell)));
         }
         return csv.ToString();
     }
@@ -96,8 +95,7 @@ public static class ListPracticeRecordsEndpoint
         var organisation = await session.LoadAsync<Organisation>(id, context.RequestAborted);
         if (organisation is null) return Problems.NotFound("Organisation", id).ToResult();
         var zone = DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone];
-        var (start, end) = (first!.Value.AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds(),
-            last!.Value.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds());
+        var (start, end) = LocalDays.UnixMillis(first!.Value, last!.Value, zone);
         var memberIds = organisation.Members.Select(m => m.VolunteerId).ToArray();
         var batch = session.CreateBatchQuery();
         var volunteers = batch.LoadMany<Volunteer>().ById(memberIds);

@@ -87,8 +87,6 @@ public static class Certificates
         .OrderByDescending(h => h.Minutes).ThenBy(h => h.ServiceType)
         .ToList();
 
-    public static string Hours(int minutes) => (minutes / 60.0).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
-
     public static string QrSvg(string url)
     {
         using var generator = new QRCodeGenerator();
@@ -135,8 +133,7 @@ public static class IssueCertificateHandler
     {
         var caller = Scopes.CallerOf(envelope);
         var zone = DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone];
-        var (from, to) = (command.From.AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds(),
-            command.To.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds());
+        var (from, to) = LocalDays.UnixMillis(command.From, command.To, zone);
         var batch = session.CreateBatchQuery();
         var volunteer = batch.Load<Volunteer>(command.VolunteerId);
         var grant = batch.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));
@@ -178,14 +175,15 @@ public static class PrintCertificateEndpoint
     [WolverineGet("/api/certificates/{number}", OperationId = "PrintCertificate")]
     [Authorize(Roles = Roles.PeopleReaders)]
     [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/html")]
-    public static async Task<IResult> Get(string number, IQuerySession session, HttpContext context)
+    public static async Task<IResult> Get(string number, IQuerySession session, IOptions<TimeBankOptions> options, HttpContext context)
     {
         var certificate = await session.Query<Certificate>().FirstOrDefaultAsync(c => c.Number == number, context.RequestAborted);
         if (certificate is null) return Problems.NotFound("Certificate", number).ToResult();
         var caller = context.Caller();
         if (await PersonScope.ForRead(session, caller, certificate.VolunteerId, context.RequestAborted).RefusedAsync(caller, certificate.VolunteerId) is { } refused)
             return refused;
-        return Results.Content(CertificatePage.Printable(certificate, Certificates.VerifyUrl(context.Request, certificate.VerificationCode)), "text/html; charset=utf-8");
+        return Results.Content(CertificatePage.Printable(certificate, Certificates.VerifyUrl(context.Request, certificate.VerificationCode),
+            DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone]), "text/html; charset=utf-8");
     }
 }
 
@@ -195,14 +193,15 @@ public static class VerifyCertificateEndpoint
     [WolverineGet("/verify/{code}", OperationId = "VerifyCertificate")]
     [AllowAnonymous]
     [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/html")]
-    public static async Task<IResult> Get(string code, IQuerySession session, HttpContext context)
+    public static async Task<IResult> Get(string code, IQuerySession session, IOptions<TimeBankOptions> options, HttpContext context)
     {
         var certificate = code.Length == 16 ? await session.Query<Certificate>().FirstOrDefaultAsync(c => c.VerificationCode == code, context.RequestAborted) : null;
         if (certificate is null) return Results.Content(CertificatePage.Unknown(), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
         var ids = certificate.RecordIds.ToArray();
         var reversed = await session.Query<ServiceRecord>().Where(r => r.Id.IsOneOf(ids) && r.Status == ServiceRecordStatus.Reversed)
             .Select(r => r.CreditedMinutes).ToListAsync(context.RequestAborted);
-        return Results.Content(CertificatePage.Verification(certificate, reversed.Count, reversed.Sum()), "text/html; charset=utf-8");
+        return Results.Content(CertificatePage.Verification(certificate, reversed.Count, reversed.Sum(),
+            DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone]), "text/html; charset=utf-8");
     }
 }
 
@@ -228,30 +227,31 @@ public static class CertificatePage
         </style>
         """;
 
-    public static string Printable(Certificate c, string verifyUrl)
+    /// <summary>One row per service type: its name and hours.</summary>
+    private static string HoursRows(Certificate c) => string.Concat(c.Hours.Select(h => $"<tr><td>{E(h.Name)}</td><td>{Minutes.InHoursText(h.Minutes)}</td></tr>"));
+
+    public static string Printable(Certificate c, string verifyUrl, DateTimeZone zone)
     {
-        var rows = string.Concat(c.Hours.Select(h => $"<tr><td>{E(h.Name)}</td><td>{Certificates.Hours(h.Minutes)}</td></tr>"));
         return $"""
             <!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>志愿服务证明 {E(c.Number)}</title>{Style}</head><body>
             <div class="number">证明编号：{E(c.Number)}</div>
             <h1>志愿服务证明</h1>
             <p>兹证明 <strong>{E(c.FullName)}</strong>（居民身份证号码 {E(c.MaskedIdNumber)}）于 {Date(c.From)} 至 {Date(c.To)} 期间参加为老志愿服务，
-            经时间银行记录的服务时长共计 <strong>{Certificates.Hours(c.TotalMinutes)} 小时</strong>，当前星级 {c.StarLevel} 星。</p>
-            <table><tr><th>服务类型</th><th>时长（小时）</th></tr>{rows}<tr><th>合计</th><th>{Certificates.Hours(c.TotalMinutes)}</th></tr></table>
+            经时间银行记录的服务时长共计 <strong>{Minutes.InHoursText(c.TotalMinutes)} 小时</strong>，当前星级 {c.StarLevel} 星。</p>
+            <table><tr><th>服务类型</th><th>时长（小时）</th></tr>{HoursRows(c)}<tr><th>合计</th><th>{Minutes.InHoursText(c.TotalMinutes)}</th></tr></table>
             <p>用途：{E(c.Purpose)}</p>
             <div class="qr">{Certificates.QrSvg(verifyUrl)}</div>
             <p style="font-size:9pt">扫码或访问 {E(verifyUrl)} 核验本证明。</p>
-            <div class="seal">{E(c.IssuingBody)}（盖章）<br>{Date(c.IssuedAt.InZone(DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).Date)}</div>
+            <div class="seal">{E(c.IssuingBody)}（盖章）<br>{Date(c.IssuedAt.InZone(zone).Date)}</div>
             </body></html>
             """;
     }
 
-    public static string Verification(Certificate c, int reversedRecords, int reversedMinutes)
+    public static string Verification(Certificate c, int reversedRecords, int reversedMinutes, DateTimeZone zone)
     {
         var status = reversedRecords == 0
             ? "<p class=\"ok\">本证明真实有效，所列服务记录均未被撤销。</p>"
-            : $"<p class=\"warn\">注意：本证明所含服务记录中有 {reversedRecords} 条（{Certificates.Hours(reversedMinutes)} 小时）已于开具后被撤销。</p>";
-        var rows = string.Concat(c.Hours.Select(h => $"<tr><td>{E(h.Name)}</td><td>{Certificates.Hours(h.Minutes)}</td></tr>"));
+            : $"<p class=\"warn\">注意：本证明所含服务记录中有 {reversedRecords} 条（{Minutes.InHoursText(reversedMinutes)} 小时）已于开具后被撤销。</p>";
         return $"""
             <!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>志愿服务证明核验 {E(c.Number)}</title>{Style}</head><body>
             <h1>证明核验</h1>
@@ -260,12 +260,12 @@ public static class CertificatePage
               <tr><th>证明编号</th><td>{E(c.Number)}</td></tr>
               <tr><th>志愿者</th><td>{E(Masking.Name(c.FullName))}（{E(c.MaskedIdNumber)}）</td></tr>
               <tr><th>服务期间</th><td>{Date(c.From)} 至 {Date(c.To)}</td></tr>
-              <tr><th>服务时长</th><td>{Certificates.Hours(c.TotalMinutes)} 小时</td></tr>
+              <tr><th>服务时长</th><td>{Minutes.InHoursText(c.TotalMinutes)} 小时</td></tr>
               <tr><th>星级</th><td>{c.StarLevel} 星</td></tr>
               <tr><th>出具单位</th><td>{E(c.IssuingBody)}</td></tr>
-              <tr><th>开具时间</th><td>{Date(c.IssuedAt.InZone(DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).Date)}</td></tr>
+              <tr><th>开具时间</th><td>{Date(c.IssuedAt.InZone(zone).Date)}</td></tr>
             </table>
-            <table><tr><th>服务类型</th><th>时长（小时）</th></tr>{rows}</table>
+            <table><tr><th>服务类型</th><th>时长（小时）</th></tr>{HoursRows(c)}</table>
             </body></html>
             """;
     }

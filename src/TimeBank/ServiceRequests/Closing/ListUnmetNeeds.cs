@@ -32,8 +32,8 @@ public static class ListUnmetNeedsEndpoint
         if (month is null || YearMonthPattern.Iso.Parse(month) is not { Success: true } parsed || parsed.Value.Year is < 2000 or > 2200)
             return Problems.Validation("month", "month is yyyy-MM, e.g. 2026-11.").ToResult();
         var zone = DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone];
-        var from = parsed.Value.OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
-        var to = parsed.Value.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
+        var days = parsed.Value.ToDateInterval();
+        var (from, to) = LocalDays.UnixMillis(days.Start, days.End, zone);
 
         var query = session.Query<ServiceRequest>()
             .Where(r => r.StartsAtUnixMs >= from && r.StartsAtUnixMs < to

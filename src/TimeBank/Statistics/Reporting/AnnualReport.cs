@@ -121,7 +121,7 @@ public static class AnnualReportEndpoint
 
 public static class AnnualReportFiles
 {
-    private static double Hours(long minutes) => Math.Round(minutes / 60.0, 1);
+    private static double Hours(long minutes) => Ledger.Minutes.InHours(minutes, 1);
 
     public static async Task<byte[]> XlsxAsync(AnnualReport r, CancellationToken cancellation)
     {
