@@ -130,6 +130,7 @@ public static class TimeBankSetup
             opts.RetryLostRaces();
             opts.RetryNotifications((configuration.GetSection(NotificationOptions.Section).Get<NotificationOptions>() ?? new()).RetryDelays);
             opts.UseSystemTextJsonForSerialization(ConfigureJson);
+            opts.Services.AddSingleton<JasperFx.CodeGeneration.IAssemblyGenerator, OptimisedCodeCompiler>();
         });
         services.AddWolverineHttp();
         return builder;
