@@ -23,17 +23,19 @@ public static class Operations
 {
     private const int ServiceMinutes = 10;
     private static readonly TimeSpan SlotLength = TimeSpan.FromMinutes(15);
+    private const int PostingDays = 28;
 
     /// <summary>
-    /// Request n credits volunteer n % V for slot n / V: slots step back 15 minutes from 22:00 yesterday, so no two
-    /// records of one volunteer overlap, and concurrent requests name different accounts. Each slot pairs the volunteer
-    /// with another elder, and the slots stay in the day's waking hours: honest records, which the integrity review passes
-    /// without a flag (one pair every slot, or night service, would flag most deposits and measure the flags).
+    /// Request n credits volunteer n % V for slot n / V: slot s falls on day s % 28 before yesterday, at 09:00 plus a
+    /// quarter-hour for every 28 slots, so no two records of one volunteer overlap and concurrent requests name different
+    /// accounts. Each slot pairs the volunteer with another elder: honest records, a service or two a day within the posting
+    /// window, which the integrity review passes without a flag (one pair every slot, dozens of services a day or night
+    /// service would flag most deposits and measure the flags).
     /// </summary>
     public static Operation Deposit(World world)
     {
         // Shanghai has kept UTC+8 without daylight saving since 1991.
-        var latest = DateTime.SpecifyKind(DateTime.UtcNow.AddHours(8).Date.AddDays(-1).AddHours(22), DateTimeKind.Unspecified);
+        var yesterday = DateTime.SpecifyKind(DateTime.UtcNow.AddHours(8).Date.AddDays(-1).AddHours(9), DateTimeKind.Unspecified);
         var run = Guid.NewGuid().ToString("N")[..8];
         var volunteers = world.Volunteers.Length;
 
@@ -41,7 +43,7 @@ public static class Operations
         {
             var volunteer = (int)(n % volunteers);
             var slot = n / volunteers;
-            var start = latest - SlotLength * slot;
+            var start = yesterday.AddDays(-(slot % PostingDays)) + SlotLength * (slot / PostingDays);
             var body = new ServiceRecordRequest($"bench-{run}-{n}", world.Volunteers[volunteer], world.Elders[(volunteer + slot) % world.Elders.Length],
                 "home-visit", LocalTime(start), LocalTime(start.AddMinutes(ServiceMinutes)));
             return new Step(Api.Post("/api/service-records", world.PlatformKey, body),

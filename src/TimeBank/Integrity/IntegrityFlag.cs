@@ -156,6 +156,8 @@ public sealed class IntegrityReview : SubscriptionBase
                 var servedThatDay = day.Select(r => r.VolunteerId).Distinct().ToArray();
                 return (Start: start, Records: batch.Query<ServiceRecord>()
                     .Where(r => r.VolunteerId.IsOneOf(servedThatDay) && r.StartsAtUnixMs >= start && r.StartsAtUnixMs < end && r.Status == ServiceRecordStatus.Credited)
+                    // Only what the day's rules read: a busy day holds many records, and whole documents cost the database dear.
+                    .Select(r => new ServiceRecord { Id = r.Id, VolunteerId = r.VolunteerId, ElderId = r.ElderId, StartsAt = r.StartsAt, CreditedMinutes = r.CreditedMinutes })
                     .ToList());
             }).ToList();
             await batch.Execute(cancellation);

@@ -72,6 +72,7 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
         (await FlagsOf(late)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.PostedLate);
         var hours = await FlagsOf(second);
         hours.Select(f => f.Rule).ShouldContain(IntegrityRules.TooManyHoursInADay);
+        hours.Select(f => f.Rule).ShouldContain(IntegrityRules.TooManyRecordsForOnePair);
         hours.ShouldAllBe(f => f.VolunteerId == volunteer && f.District == "和平区");
         (await FlagsOf(first, 0)).ShouldBeEmpty();
         (await FlagsOf(emergency, 0)).ShouldBeEmpty();
