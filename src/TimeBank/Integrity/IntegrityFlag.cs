@@ -83,20 +83,29 @@ public sealed class IntegrityReview : SubscriptionBase
         CancellationToken cancellationToken)
     {
         var reviews = new List<(Guid RecordId, RuleHit? Rated, DateTimeOffset At)>();
+        // A record as its deposit wrote it is the event itself; only records rated in this page but credited earlier are read.
+        var records = new Dictionary<Guid, ServiceRecord>();
         foreach (var e in page.Events)
         {
             switch (e.Data)
             {
-                case ServiceRecorded recorded: reviews.Add((recorded.RecordId, null, e.Timestamp)); break;
+                case ServiceRecorded recorded:
+                    reviews.Add((recorded.RecordId, null, e.Timestamp));
+                    records[recorded.RecordId] = ServiceRecordProjection.RecordOf(recorded);
+                    break;
                 case ServiceRated r when IntegrityRules.RatedLow(r.Stars, _options) is { } low: reviews.Add((r.RecordId, low, e.Timestamp)); break;
             }
         }
         if (reviews.Count == 0) return NullChangeListener.Instance;
 
-        // What the page's rules look at is read in three round trips (records, their facts, earlier flags), however many records it holds.
+        // What the page's rules look at is read in at most four round trips (earlier rated records, their facts, earlier
+        // flags), however many records it holds.
         await using var session = operations.DocumentStore.LightweightSession();
-        var records = (await session.LoadManyAsync<ServiceRecord>(cancellationToken, reviews.Select(r => r.RecordId).Distinct()))
-            .ToDictionary(r => r.Id);
+        var ratedEarlier = reviews.Select(r => r.RecordId).Where(id => !records.ContainsKey(id)).Distinct().ToList();
+        if (ratedEarlier.Count > 0)
+        {
+            foreach (var record in await session.LoadManyAsync<ServiceRecord>(cancellationToken, ratedEarlier)) records[record.Id] = record;
+        }
         var checkedByRules = reviews.Where(r => r.Rated is null && records.ContainsKey(r.RecordId)).Select(r => records[r.RecordId]).ToList();
         var facts = await PageFacts.ReadAsync(session, records.Values, checkedByRules, cancellationToken);
 
