@@ -61,6 +61,9 @@ public static class Idempotency
         if (problem is not null) errors[Header] = [problem];
     }
 
+    /// <summary>Keys are the client's own, so they are scoped to the calling API key and the kind of command.</summary>
+    public static string ClaimId(string command, string apiKeyId, string clientKey) => $"{command}:{apiKeyId}:{clientKey}";
+
     /// <summary>The answer to a request whose key or natural key was claimed before: the first answer again, or a refusal.</summary>
     public static Outcome Replay(IClaim claim, string fingerprint, string clientKey) =>
         claim.Fingerprint == fingerprint ? Outcome.Existing(claim.FirstAnswer) : new KeyReused(clientKey);
@@ -100,9 +103,8 @@ public static class IdempotencyMiddleware
             JsonSerializer.SerializeToElement(value, Idempotency.Canonical), clock.GetCurrentInstant()));
     }
 
-    /// <summary>Keys are the client's own, so they are scoped to the calling API key and the kind of command.</summary>
     private static string? ClaimId(Envelope envelope) =>
         envelope.Headers.TryGetValue(Idempotency.EnvelopeHeader, out var key) && key is not null
-            ? $"{envelope.Message!.GetType().Name}:{Scopes.CallerOf(envelope).KeyId}:{key}"
+            ? Idempotency.ClaimId(envelope.Message!.GetType().Name, Scopes.CallerOf(envelope).KeyId, key)
             : null;
 }

@@ -59,6 +59,7 @@ public static class TimeBankSetup
 
         services.AddSingleton<ApiKeyDirectory>();
         services.AddSingleton<AccountLocks>();
+        services.AddLedger();
         services.AddAuthentication(ApiKeyAuthentication.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.Scheme, null);
         services.AddAuthorization();

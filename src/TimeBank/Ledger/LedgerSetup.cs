@@ -5,6 +5,13 @@ namespace TimeBank.Ledger;
 
 public static class LedgerSetup
 {
+    public static IServiceCollection AddLedger(this IServiceCollection services)
+    {
+        services.AddSingleton<Transferring.TransferQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<Transferring.TransferQueue>());
+        return services;
+    }
+
     public static StoreOptions AddLedger(this StoreOptions opts)
     {
         opts.Projections.Snapshot<Account>(SnapshotLifecycle.Inline);

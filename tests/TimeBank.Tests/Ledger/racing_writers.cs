@@ -5,6 +5,7 @@ using Shouldly;
 using TimeBank.Ledger;
 using TimeBank.Ledger.CheckingTrialBalance;
 using TimeBank.Ledger.Transferring;
+using TimeBank.Access;
 using TimeBank.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
@@ -51,7 +52,7 @@ public sealed class racing_writers(AppFixture fixture) : ApiTest(fixture)
     [Fact]
     public async Task without_the_in_process_queue_the_version_check_alone_prevents_overdraft()
     {
-        // As if each request arrived on a different API node: straight to the handler, no AccountLocks.
+        // As if each request arrived on a different API node: straight to the handler, no group commit, no AccountLocks.
         var (giver, _) = await Fixture.VolunteerWithBalance(100);
         var receiver = await Host.RegisterElderAsync(Keys.Platform);
 
@@ -59,7 +60,9 @@ public sealed class racing_writers(AppFixture fixture) : ApiTest(fixture)
         {
             await using var scope = Host.Services.CreateAsyncScope();
             var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-            return await bus.InvokeAsync<Outcome>(new Transfer(giver, receiver, 30, "并发"));
+            var stamp = new AuditStamp(Scopes.SystemKeyId, Scopes.SystemKeyId, Guid.NewGuid().ToString(), "test");
+            var made = await bus.InvokeAsync<TransfersMade>(new MakeTransfers([new PendingTransfer(new Transfer(giver, receiver, 30, "并发"), Guid.NewGuid().ToString(), stamp)]));
+            return made.Outcomes.ShouldHaveSingleItem();
         }));
 
         outcomes.Count(o => o.Created).ShouldBe(3);

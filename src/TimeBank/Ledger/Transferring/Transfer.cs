@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using JasperFx.Events;
 
 namespace TimeBank.Ledger.Transferring;
@@ -6,7 +7,7 @@ namespace TimeBank.Ledger.Transferring;
 /// <summary>Moves available minutes between two accounts. <c>from</c>/<c>to</c>: a person's id or <c>public-pool</c> (公益时间池).</summary>
 public sealed record TransferRequest([property: Required] string? From, [property: Required] string? To, [property: Required] int? Minutes, [property: Required] string? Reason);
 
-public sealed record Transfer(Guid From, Guid To, int Minutes, string Reason) : IKeyedCommand;
+public sealed record Transfer(Guid From, Guid To, int Minutes, string Reason);
 
 public sealed record TransferResult(Guid Id, string Status, string From, string To, int Minutes, string Reason, Instant TransferredAt, int FromBalanceMinutes);
 
@@ -32,40 +33,109 @@ public static class TransferEndpoint
     [ProducesResponseType<TransferResult>(StatusCodes.Status201Created)]
     [Refuses(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity)]
     public static async Task<IResult> Post(TransferRequest request, [FromHeader(Name = Idempotency.Header)] string? idempotencyKey,
-        IMessageBus bus, HttpContext context)
+        TransferQueue transfers, HttpContext context)
     {
         SystemAccounts.TryParse(request.From, out var from);
         SystemAccounts.TryParse(request.To, out var to);
         var transfer = new Transfer(from, to, request.Minutes!.Value, request.Reason!.Trim());
-        var outcome = await bus.InvokeForRequestAsync(transfer, context, from, to);
+        var outcome = await transfers.SubmitAsync(new PendingTransfer(transfer, idempotencyKey!, context.StampOf()), context.RequestAborted);
         return outcome.ToResult<TransferResult>();
     }
 }
 
+/// <summary>A transfer waiting for its group commit, with its client's Idempotency-Key and its request's audit stamp.</summary>
+public sealed record PendingTransfer(Transfer Transfer, string IdempotencyKey, AuditStamp Stamp)
+{
+    public string ClaimId { get; } = Idempotency.ClaimId(nameof(Transfer), Stamp.ActorKeyId, IdempotencyKey);
+
+    public string Fingerprint { get; } = Idempotency.Fingerprint<object>(Transfer);
+}
+
+/// <summary>
+/// Group commit for transfers, a lane per debited account. A transfer's credit may land on an account another lane is
+/// committing: the batch takes this process's turn on every account it touches first (<see cref="AccountLocks"/>), and
+/// the streams' version check still guards against other nodes.
+/// </summary>
+public sealed class TransferQueue(IServiceScopeFactory scopes, AccountLocks locks, ILogger<TransferQueue> logger)
+    : GroupCommit<PendingTransfer>(scopes, logger)
+{
+    protected override Guid LaneKey(PendingTransfer pending) => pending.Transfer.From;
+
+    protected override async Task<IReadOnlyList<Outcome>> CommitAsync(IServiceProvider services, IReadOnlyList<PendingTransfer> batch,
+        CancellationToken cancellation)
+    {
+        using var turn = await locks.AcquireAsync(cancellation, [.. batch.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To })]);
+        return (await services.GetRequiredService<IMessageBus>().InvokeAsync<TransfersMade>(new MakeTransfers(batch), cancellation)).Outcomes;
+    }
+}
+
+/// <summary>Transfers that arrived together, decided and committed in one transaction (group commit).</summary>
+public sealed record MakeTransfers(IReadOnlyList<PendingTransfer> Transfers) : IStampsEachEvent;
+
+public sealed record TransfersMade(IReadOnlyList<Outcome> Outcomes);
+
 public static class TransferHandler
 {
-    public static async Task<Outcome> Handle(Transfer transfer, IDocumentSession session, IClock clock, Envelope envelope)
+    /// <summary>
+    /// Decides a batch's transfers in order, each seeing the accounts as the earlier ones left them, and appends them to
+    /// their streams; every stream is version-checked and the whole batch committed together, with a claim per
+    /// Idempotency-Key (inserted, never upserted: of two racing requests under one key exactly one commits, and the other
+    /// batch is re-run and finds the claim).
+    /// </summary>
+    public static async Task<TransfersMade> Handle(MakeTransfers batch, IDocumentSession session, IClock clock)
     {
-        var batch = session.CreateBatchQuery();
-        var fromStream = batch.Events.FetchForWriting<Account>(transfer.From);
-        var toStream = batch.Events.FetchForWriting<Account>(transfer.To);
-        var giver = People.Granting.PersonScope.ForDebit(batch, Scopes.CallerOf(envelope), transfer.From);
-        await batch.Execute();
-        var (from, to) = (await fromStream, await toStream);
+        var reads = session.CreateBatchQuery();
+        var claims = reads.LoadMany<IdempotencyClaim>().ById(batch.Transfers.Select(p => p.ClaimId).Distinct().ToArray());
+        var streams = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct()
+            .ToDictionary(id => id, id => reads.Events.FetchForWriting<Account>(id));
+        var givers = batch.Transfers.Select(p => People.Granting.PersonScope.ForDebit(reads, CallerOf(p.Stamp), p.Transfer.From)).ToList();
+        await reads.Execute();
 
-        var now = clock.GetCurrentInstant();
-        var decision = Decide(transfer, Scopes.CallerOf(envelope), await giver, from.Aggregate, to.Aggregate, Guid.CreateVersion7(), now);
-        if (decision.Refusal is { } refusal) return refusal;
-
-        var (sent, received) = decision.Events;
-        // Both streams are version-checked and committed together: all of the transfer or none.
-        foreach (var (stream, e) in new (IEventStream<Account> Stream, object Event)[] { (from, sent), (to, received) }.OrderBy(x => x.Stream.Id))
+        var claimed = (await claims).ToDictionary(c => c.Id);
+        var accounts = new Dictionary<Guid, Account?>();
+        foreach (var (id, fetching) in streams)
         {
-            stream.AppendOne(e);
+            var stream = await fetching;
+            accounts[id] = stream.Aggregate ?? (id == SystemAccounts.PublicPool ? new Account { Id = id } : null);
         }
-        return Outcome.New(new TransferResult(sent.TransferId, "completed", SystemAccounts.Name(transfer.From), SystemAccounts.Name(transfer.To),
-            transfer.Minutes, transfer.Reason, now, (from.Aggregate?.BalanceMinutes ?? 0) - transfer.Minutes));
+        var now = clock.GetCurrentInstant();
+
+        var outcomes = new List<Outcome>(batch.Transfers.Count);
+        for (var i = 0; i < batch.Transfers.Count; i++)
+        {
+            var (transfer, key, stamp) = batch.Transfers[i];
+            var pending = batch.Transfers[i];
+            if (claimed.TryGetValue(pending.ClaimId, out var claim))
+            {
+                outcomes.Add(Idempotency.Replay(claim, pending.Fingerprint, key));
+                continue;
+            }
+
+            var decision = Decide(transfer, CallerOf(stamp), await givers[i], accounts[transfer.From], accounts[transfer.To], Guid.CreateVersion7(), now);
+            if (decision.Refusal is { } refusal)
+            {
+                outcomes.Add(refusal);
+                continue;
+            }
+
+            var (sent, received) = decision.Events;
+            var fromBalance = (accounts[transfer.From]?.BalanceMinutes ?? 0) - transfer.Minutes;
+            accounts[transfer.From] = accounts[transfer.From]!.Apply(sent);
+            accounts[transfer.To] = accounts[transfer.To]!.Apply(received);
+            (await streams[transfer.From]).AppendOne(stamp.On(sent));
+            (await streams[transfer.To]).AppendOne(stamp.On(received));
+
+            var result = new TransferResult(sent.TransferId, "completed", SystemAccounts.Name(transfer.From), SystemAccounts.Name(transfer.To),
+                transfer.Minutes, transfer.Reason, now, fromBalance);
+            claim = new IdempotencyClaim(pending.ClaimId, pending.Fingerprint, JsonSerializer.SerializeToElement(result, Idempotency.Canonical), now);
+            session.Insert(claim);
+            claimed[claim.Id] = claim;
+            outcomes.Add(Outcome.New(result));
+        }
+        return new TransfersMade(outcomes);
     }
+
+    private static Caller CallerOf(AuditStamp stamp) => new(stamp.ActorKeyId, "", stamp.ActorRole);
 
     /// <summary>
     /// The public pool exists before its first event; a person's account exists once opened. <paramref name="giver"/>

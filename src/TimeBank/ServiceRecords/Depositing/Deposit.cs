@@ -1,7 +1,6 @@
 using TimeBank.People.Granting;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using TimeBank.Ledger;
 using TimeBank.People;
@@ -123,91 +122,21 @@ public static class ServicePeriod
             : null;
 }
 
-/// <summary>
-/// Group commit for deposits. Requests queue per lane (a volunteer always maps to the same lane, so
-/// one volunteer's deposits never race each other in this process); each lane takes whatever has
-/// queued while its previous commit ran and commits it as one transaction. Under load that turns
-/// many small commits into few larger ones; when idle, a deposit is committed alone at once.
-/// </summary>
-public sealed class DepositQueue(IServiceScopeFactory scopes, ILogger<DepositQueue> logger) : IHostedService
+/// <summary>Group commit for deposits, a lane per volunteer: one volunteer's deposits never race each other in this process.</summary>
+public sealed class DepositQueue(IServiceScopeFactory scopes, ILogger<DepositQueue> logger) : GroupCommit<PendingDeposit>(scopes, logger)
 {
-    private const int Lanes = 4;
-    private const int MaxBatch = 64;
+    public Task<Outcome> SubmitAsync(RecordService command, AuditStamp stamp, CancellationToken cancellation) =>
+        SubmitAsync(new PendingDeposit(command, stamp), cancellation);
 
-    private readonly Channel<Waiting>[] _lanes = Enumerable.Range(0, Lanes)
-        .Select(_ => Channel.CreateUnbounded<Waiting>(new UnboundedChannelOptions { SingleReader = true }))
-        .ToArray();
-    private readonly CancellationTokenSource _stopping = new();
-    private Task[] _workers = [];
+    protected override Guid LaneKey(PendingDeposit pending) => pending.Command.VolunteerId;
 
-    private sealed record Waiting(PendingDeposit Deposit, TaskCompletionSource<Outcome> Answer);
+    protected override async Task<IReadOnlyList<Outcome>> CommitAsync(IServiceProvider services, IReadOnlyList<PendingDeposit> batch,
+        CancellationToken cancellation) =>
+        (await services.GetRequiredService<IMessageBus>().InvokeAsync<RecordedServices>(new RecordServices(batch), cancellation)).Outcomes;
 
-    public Task<Outcome> SubmitAsync(RecordService command, AuditStamp stamp, CancellationToken cancellation)
+    protected override void Committed(Outcome outcome)
     {
-        var answer = new TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var lane = _lanes[(command.VolunteerId.GetHashCode() & int.MaxValue) % Lanes];
-        if (!lane.Writer.TryWrite(new Waiting(new PendingDeposit(command, stamp), answer)))
-        {
-            throw new InvalidOperationException("The service is shutting down.");
-        }
-        return answer.Task.WaitAsync(cancellation);
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _workers = _lanes.Select(lane => Task.Run(() => Drain(lane.Reader))).ToArray();
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        foreach (var lane in _lanes) lane.Writer.TryComplete();
-        // Queued deposits still commit; only when the host stops waiting are the commits in flight cancelled.
-        await using var giveUp = cancellationToken.Register(_stopping.Cancel);
-        try
-        {
-            await Task.WhenAll(_workers).WaitAsync(cancellationToken);
-        }
-        finally
-        {
-            _stopping.Cancel();
-        }
-    }
-
-    private async Task Drain(ChannelReader<Waiting> reader)
-    {
-        var batch = new List<Waiting>(MaxBatch);
-        while (await reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var waiting)) batch.Add(waiting);
-            await Commit(batch);
-        }
-    }
-
-    private async Task Commit(IReadOnlyList<Waiting> batch)
-    {
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-            var recorded = await bus.InvokeAsync<RecordedServices>(new RecordServices(batch.Select(w => w.Deposit).ToList()), _stopping.Token);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (recorded.Outcomes[i] is { Created: true, Value: ServiceRecordResult credited }) Telemetry.Credited(credited.CreditedMinutes);
-                batch[i].Answer.TrySetResult(recorded.Outcomes[i]);
-            }
-        }
-        catch (Exception e) when (batch.Count > 1)
-        {
-            // Something other than a lost race (those Wolverine re-runs): commit each alone so only the faulty deposit fails.
-            logger.LogWarning(e, "A batch of {Count} deposits failed; committing them one by one", batch.Count);
-            foreach (var waiting in batch) await Commit([waiting]);
-        }
-        catch (Exception e)
-        {
-            batch[0].Answer.TrySetException(e);
-        }
+        if (outcome is { Created: true, Value: ServiceRecordResult credited }) Telemetry.Credited(credited.CreditedMinutes);
     }
 }
 
