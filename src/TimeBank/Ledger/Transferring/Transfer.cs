@@ -86,7 +86,7 @@ public static class TransferHandler
     {
         var reads = session.CreateBatchQuery();
         var claims = reads.LoadMany<IdempotencyClaim>().ById(batch.Transfers.Select(p => p.ClaimId).Distinct().ToArray());
-        var streams = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct()
+        var streams = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct().Order()
             .ToDictionary(id => id, id => reads.Events.FetchForWriting<Account>(id));
         var givers = batch.Transfers.Select(p => People.Granting.PersonScope.ForDebit(reads, CallerOf(p.Stamp), p.Transfer.From)).ToList();
         await reads.Execute();
@@ -101,10 +101,11 @@ public static class TransferHandler
         var now = clock.GetCurrentInstant();
 
         var outcomes = new List<Outcome>(batch.Transfers.Count);
+        var appends = new List<(Guid Stream, IEvent Event)>();
         for (var i = 0; i < batch.Transfers.Count; i++)
         {
-            var (transfer, key, stamp) = batch.Transfers[i];
             var pending = batch.Transfers[i];
+            var (transfer, key, stamp) = pending;
             if (claimed.TryGetValue(pending.ClaimId, out var claim))
             {
                 outcomes.Add(Idempotency.Replay(claim, pending.Fingerprint, key));
@@ -122,8 +123,8 @@ public static class TransferHandler
             var fromBalance = (accounts[transfer.From]?.BalanceMinutes ?? 0) - transfer.Minutes;
             accounts[transfer.From] = accounts[transfer.From]!.Apply(sent);
             accounts[transfer.To] = accounts[transfer.To]!.Apply(received);
-            (await streams[transfer.From]).AppendOne(stamp.On(sent));
-            (await streams[transfer.To]).AppendOne(stamp.On(received));
+            appends.Add((transfer.From, stamp.On(sent)));
+            appends.Add((transfer.To, stamp.On(received)));
 
             var result = new TransferResult(sent.TransferId, "completed", SystemAccounts.Name(transfer.From), SystemAccounts.Name(transfer.To),
                 transfer.Minutes, transfer.Reason, now, fromBalance);
@@ -132,6 +133,9 @@ public static class TransferHandler
             claimed[claim.Id] = claim;
             outcomes.Add(Outcome.New(result));
         }
+
+        // Streams are written in the order of their ids, so that two batches on different nodes lock them in one order.
+        foreach (var (id, e) in appends.OrderBy(a => a.Stream)) (await streams[id]).AppendOne(e);
         return new TransfersMade(outcomes);
     }
 
