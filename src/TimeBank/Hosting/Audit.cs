@@ -56,6 +56,9 @@ public static class Audit
 /// <summary>Who asked and why, for one request's events.</summary>
 public sealed record AuditStamp(string ActorKeyId, string ActorRole, string CorrelationId, string CausationId)
 {
+    /// <summary>Who asked, as a handler of many requests' commands checks it (the roles that write carry no districts).</summary>
+    public Caller Caller => new(ActorKeyId, "", ActorRole);
+
     public IEvent On<T>(T data) where T : notnull
     {
         var e = Event.AsEvent(data);

@@ -26,6 +26,10 @@ public interface IClaim
 public sealed record IdempotencyClaim(string Id, string Fingerprint, JsonElement FirstResult, Instant ClaimedAt) : IClaim
 {
     object IClaim.FirstAnswer => FirstResult;
+
+    /// <summary>The claim of a key whose command has just been answered with <paramref name="firstAnswer"/>.</summary>
+    public static IdempotencyClaim Of(string id, string fingerprint, object firstAnswer, Instant claimedAt) =>
+        new(id, fingerprint, JsonSerializer.SerializeToElement(firstAnswer, Idempotency.Canonical), claimedAt);
 }
 
 public static class Idempotency
@@ -99,8 +103,7 @@ public static class IdempotencyMiddleware
     public static void After(Envelope envelope, Outcome outcome, IDocumentSession session, IClock clock)
     {
         if (outcome is not { Created: true, Value: { } value } || ClaimId(envelope) is not { } claimId) return;
-        session.Insert(new IdempotencyClaim(claimId, Idempotency.Fingerprint<object>(envelope.Message!),
-            JsonSerializer.SerializeToElement(value, Idempotency.Canonical), clock.GetCurrentInstant()));
+        session.Insert(IdempotencyClaim.Of(claimId, Idempotency.Fingerprint<object>(envelope.Message!), value, clock.GetCurrentInstant()));
     }
 
     private static string? ClaimId(Envelope envelope) =>

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.Json;
 using JasperFx.Events;
 
 namespace TimeBank.Ledger.Transferring;
@@ -88,7 +87,7 @@ public static class TransferHandler
         var claims = reads.LoadMany<IdempotencyClaim>().ById(batch.Transfers.Select(p => p.ClaimId).Distinct().ToArray());
         var streams = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct().Order()
             .ToDictionary(id => id, id => reads.Events.FetchForWriting<Account>(id));
-        var givers = batch.Transfers.Select(p => People.Granting.PersonScope.ForDebit(reads, CallerOf(p.Stamp), p.Transfer.From)).ToList();
+        var givers = batch.Transfers.Select(p => People.Granting.PersonScope.ForDebit(reads, p.Stamp.Caller, p.Transfer.From)).ToList();
         await reads.Execute();
 
         var claimed = (await claims).ToDictionary(c => c.Id);
@@ -112,7 +111,7 @@ public static class TransferHandler
                 continue;
             }
 
-            var decision = Decide(transfer, CallerOf(stamp), await givers[i], accounts[transfer.From], accounts[transfer.To], Guid.CreateVersion7(), now);
+            var decision = Decide(transfer, stamp.Caller, await givers[i], accounts[transfer.From], accounts[transfer.To], Guid.CreateVersion7(), now);
             if (decision.Refusal is { } refusal)
             {
                 outcomes.Add(refusal);
@@ -120,15 +119,14 @@ public static class TransferHandler
             }
 
             var (sent, received) = decision.Events;
-            var fromBalance = (accounts[transfer.From]?.BalanceMinutes ?? 0) - transfer.Minutes;
-            accounts[transfer.From] = accounts[transfer.From]!.Apply(sent);
+            var giverAfter = accounts[transfer.From] = accounts[transfer.From]!.Apply(sent);
             accounts[transfer.To] = accounts[transfer.To]!.Apply(received);
             appends.Add((transfer.From, stamp.On(sent)));
             appends.Add((transfer.To, stamp.On(received)));
 
             var result = new TransferResult(sent.TransferId, "completed", SystemAccounts.Name(transfer.From), SystemAccounts.Name(transfer.To),
-                transfer.Minutes, transfer.Reason, now, fromBalance);
-            claim = new IdempotencyClaim(pending.ClaimId, pending.Fingerprint, JsonSerializer.SerializeToElement(result, Idempotency.Canonical), now);
+                transfer.Minutes, transfer.Reason, now, giverAfter.BalanceMinutes);
+            claim = IdempotencyClaim.Of(pending.ClaimId, pending.Fingerprint, result, now);
             session.Insert(claim);
             claimed[claim.Id] = claim;
             outcomes.Add(Outcome.New(result));
@@ -138,8 +136,6 @@ public static class TransferHandler
         foreach (var (id, e) in appends.OrderBy(a => a.Stream)) (await streams[id]).AppendOne(e);
         return new TransfersMade(outcomes);
     }
-
-    private static Caller CallerOf(AuditStamp stamp) => new(stamp.ActorKeyId, "", stamp.ActorRole);
 
     /// <summary>
     /// The public pool exists before its first event; a person's account exists once opened. <paramref name="giver"/>

@@ -192,8 +192,7 @@ public static class RecordServicesHandler
             var balance = balances.TryGetValue(command.VolunteerId, out var left)
                 ? left
                 : (stream.Aggregate?.BalanceMinutes ?? 0, stream.Aggregate?.PointsBalance ?? 0);
-            var caller = new Caller(stamp.ActorKeyId, "", stamp.ActorRole);
-            var decision = Decide(command, caller, granted.Contains((command.VolunteerId, command.PlatformKeyId)), fingerprint,
+            var decision = Decide(command, stamp.Caller, granted.Contains((command.VolunteerId, command.PlatformKeyId)), fingerprint,
                 volunteersById.GetValueOrDefault(command.VolunteerId),
                 eldersById.GetValueOrDefault(command.ElderId), credited, balance, points.Value, now);
             if (decision.Refusal is { } refusal)
