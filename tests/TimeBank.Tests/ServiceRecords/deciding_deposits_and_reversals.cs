@@ -80,6 +80,34 @@ public sealed class deciding_deposits_and_reversals
     }
 
     [Fact]
+    public void a_batch_reads_the_credited_records_near_each_volunteers_own_services_only()
+    {
+        var other = Guid.CreateVersion7();
+        RecordService At(Guid volunteer, int day, int fromHour, int toHour) =>
+            new("platform-key", $"{volunteer:N}-{day}-{fromHour}", volunteer, Elder.Id, "companionship", new LocalDateTime(2026, 11, day, fromHour, 0),
+                new LocalDateTime(2026, 11, day, toHour, 0), "Asia/Shanghai", null);
+        ServiceRecord Record(RecordService service, ServiceRecordStatus status = ServiceRecordStatus.Credited) =>
+            ServiceRecordProjection.RecordOf(Deposit(service).Events) with { Status = status };
+
+        var windows = ServiceWindow.Of([At(Volunteer.Id, 20, 9, 11), At(other, 2, 9, 10), At(other, 3, 14, 15)]);
+        windows.ShouldBe([
+            new ServiceWindow(Volunteer.Id, Instant.FromUtc(2026, 11, 20, 1, 0), Instant.FromUtc(2026, 11, 20, 3, 0)),
+            new ServiceWindow(other, Instant.FromUtc(2026, 11, 2, 1, 0), Instant.FromUtc(2026, 11, 3, 7, 0))
+        ], ignoreOrder: true);
+        var near = RecordServicesHandler.CreditedWithin(windows).Compile();
+
+        near(Record(At(Volunteer.Id, 20, 10, 12))).ShouldBeTrue();
+        near(Record(new RecordService("platform-key", "overnight", Volunteer.Id, Elder.Id, "companionship", new LocalDateTime(2026, 11, 19, 22, 0),
+            new LocalDateTime(2026, 11, 20, 9, 30), "Asia/Shanghai", null))).ShouldBeTrue();
+        near(Record(At(Volunteer.Id, 20, 11, 12))).ShouldBeFalse("back to back is no overlap");
+        near(Record(At(Volunteer.Id, 20, 7, 9))).ShouldBeFalse();
+        near(Record(At(Volunteer.Id, 20, 10, 12), ServiceRecordStatus.Reversed)).ShouldBeFalse();
+        near(Record(At(Volunteer.Id, 2, 9, 10))).ShouldBeFalse("another volunteer's window is not this one's");
+        near(Record(At(other, 2, 12, 13))).ShouldBeTrue();
+        near(Record(At(other, 10, 9, 10))).ShouldBeFalse();
+    }
+
+    [Fact]
     public void a_record_another_node_committed_between_the_batchs_reads_counts_as_recorded_not_as_an_overlap()
     {
         var mine = ServiceRecordProjection.RecordOf(Deposit(Service("r-1")).Events);
