@@ -10,7 +10,9 @@ namespace TimeBank.Hosting;
 /// </summary>
 public abstract class GroupCommit<TPending>(IServiceScopeFactory scopes, ILogger logger) : IHostedService where TPending : class
 {
-    private const int Lanes = 4;
+    // A lane commits one batch at a time, on one connection: lanes beyond the cores only split the queue into smaller
+    // batches, and each batch costs the same round trips and commit however few requests it carries.
+    private static readonly int Lanes = Math.Max(2, Environment.ProcessorCount);
     private const int MaxBatch = 64;
 
     private readonly Channel<Waiting>[] _lanes = Enumerable.Range(0, Lanes)

@@ -1,4 +1,6 @@
+using System.Linq.Expressions;
 using System.Text.Json.Serialization;
+using Marten.Linq;
 using Marten.Events.Projections;
 using Marten.Patching;
 using TimeBank.Ledger;
@@ -152,6 +154,36 @@ public sealed partial class ServiceRecordProjection : EventProjection
             .Set(r => r.Status, ServiceRecordStatus.Reversed)
             .Set(r => r.ReversedAt, e.ReversedAt)
             .Set(r => r.ReversalReason, e.Reason);
+}
+
+/// <summary>
+/// A volunteer's credited services that may overlap the period [from, to). A service lasts at most 12 hours, so anything
+/// overlapping starts within 12 hours before the period: a bounded range of the (volunteer, start) index. Compiled, so a
+/// look-up parses no LINQ and reuses one prepared statement.
+/// </summary>
+public sealed class CreditedOverlapping : ICompiledListQuery<ServiceRecord>
+{
+    public Guid VolunteerId { get; set; }
+    public long StartsAfter { get; set; }
+    public long StartsBefore { get; set; }
+    public long EndsAfter { get; set; }
+
+    public Expression<Func<IMartenQueryable<ServiceRecord>, IEnumerable<ServiceRecord>>> QueryIs() =>
+        records => records.Where(r => r.VolunteerId == VolunteerId && r.StartsAtUnixMs > StartsAfter && r.StartsAtUnixMs < StartsBefore
+                                      && r.EndsAtUnixMs > EndsAfter && r.Status == ServiceRecordStatus.Credited);
+
+    public static CreditedOverlapping Period(Guid volunteerId, Instant from, Instant to) => new()
+    {
+        VolunteerId = volunteerId,
+        StartsAfter = (from - ServicePeriod.Longest).ToUnixTimeMilliseconds(),
+        StartsBefore = to.ToUnixTimeMilliseconds(),
+        EndsAfter = from.ToUnixTimeMilliseconds()
+    };
+
+    /// <summary>One look-up per volunteer, spanning that volunteer's own services only, however far apart the others lie.</summary>
+    public static IReadOnlyList<CreditedOverlapping> Services(IEnumerable<RecordService> services) => services.GroupBy(s => s.VolunteerId)
+        .Select(g => Period(g.Key, g.Min(s => s.StartsAt), g.Max(s => s.EndsAt)))
+        .ToList();
 }
 
 public static class ServiceRecordsSetup

@@ -243,16 +243,11 @@ public static class RecordVisitHandler
         var volunteer = visit.Visitor!.VolunteerId is { } volunteerId ? reads.Load<Volunteer>(volunteerId) : Task.FromResult<Volunteer?>(null);
         var volunteerGrant = visit.Visitor.VolunteerId is { } v ? reads.Load<AccessGrant>(AccessGrant.IdFor(v, caller.KeyId)) : Task.FromResult<AccessGrant?>(null);
         var recordedBefore = deposit is null ? Task.FromResult<ServiceRecord?>(null) : reads.Load<ServiceRecord>(deposit.RecordId);
-        Task<IReadOnlyList<ServiceRecord>> nearby = Task.FromResult<IReadOnlyList<ServiceRecord>>([]);
+        Task<IEnumerable<ServiceRecord>> nearby = Task.FromResult<IEnumerable<ServiceRecord>>([]);
         Task<IEventStream<Account>>? account = null;
         if (deposit is not null)
         {
-            var (earliest, latest) = (deposit.StartsAt.ToUnixTimeMilliseconds(), deposit.EndsAt.ToUnixTimeMilliseconds());
-            var earliestOverlappingStart = earliest - (long)ServicePeriod.Longest.TotalMilliseconds;
-            nearby = reads.Query<ServiceRecord>()
-                .Where(r => r.VolunteerId == deposit.VolunteerId && r.StartsAtUnixMs > earliestOverlappingStart
-                            && r.StartsAtUnixMs < latest && r.EndsAtUnixMs > earliest && r.Status == ServiceRecordStatus.Credited)
-                .ToList();
+            nearby = reads.Query(CreditedOverlapping.Period(deposit.VolunteerId, deposit.StartsAt, deposit.EndsAt));
             account = reads.Events.FetchForWriting<Account>(deposit.VolunteerId);
         }
         await reads.Execute();

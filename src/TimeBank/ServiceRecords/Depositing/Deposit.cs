@@ -1,6 +1,5 @@
 using TimeBank.People.Granting;
 using System.ComponentModel.DataAnnotations;
-using System.Linq.Expressions;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using TimeBank.Ledger;
@@ -143,13 +142,6 @@ public sealed class DepositQueue(IServiceScopeFactory scopes, ILogger<DepositQue
 
 public sealed record PendingDeposit(RecordService Command, AuditStamp Stamp);
 
-/// <summary>The span a volunteer's services of one batch cover, from the earliest start to the latest end.</summary>
-public sealed record ServiceWindow(Guid VolunteerId, Instant From, Instant To)
-{
-    public static IReadOnlyList<ServiceWindow> Of(IEnumerable<RecordService> commands) => commands.GroupBy(c => c.VolunteerId)
-        .Select(g => new ServiceWindow(g.Key, g.Min(c => c.StartsAt), g.Max(c => c.EndsAt)))
-        .ToList();
-}
 
 /// <summary>Deposits that arrived together, decided and committed in one transaction (group commit).</summary>
 public sealed record RecordServices(IReadOnlyList<PendingDeposit> Deposits) : IStampsEachEvent;
@@ -167,12 +159,12 @@ public static class RecordServicesHandler
         var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
         var volunteers = reads.LoadMany<Volunteer>().ById(volunteerIds);
         var elders = reads.LoadMany<Elder>().ById(commands.Select(c => c.ElderId).Distinct().ToArray());
-        var nearby = reads.Query<ServiceRecord>().Where(CreditedWithin(ServiceWindow.Of(commands))).ToList();
+        var nearby = CreditedOverlapping.Services(commands).Select(reads.Query).ToList();
         var streams = volunteerIds.ToDictionary(id => id, id => reads.Events.FetchForWriting<Account>(id));
         await reads.Execute();
 
         // What earlier deposits of this batch did counts for the later ones: their records, periods and balances.
-        var credited = (await nearby).ToList();
+        var credited = (await Task.WhenAll(nearby)).SelectMany(records => records).ToList();
         var recorded = RecordedBefore(await recordedBefore, credited);
         var volunteersById = (await volunteers).ToDictionary(v => v.Id);
         var eldersById = (await elders).ToDictionary(e => e.Id);
@@ -212,26 +204,6 @@ public static class RecordServicesHandler
             outcomes.Add(Outcome.New(record.FirstResult));
         }
         return new RecordedServices(outcomes);
-    }
-
-    /// <summary>
-    /// Credited records that may overlap one of the windows: one window per volunteer, so a batch whose services lie
-    /// days apart reads only the records near each volunteer's own services, not every record between them.
-    /// </summary>
-    public static Expression<Func<ServiceRecord, bool>> CreditedWithin(IEnumerable<ServiceWindow> windows)
-    {
-        Expression<Func<ServiceRecord, bool>> credited = r => r.Status == ServiceRecordStatus.Credited;
-        var record = credited.Parameters[0];
-        Expression Field(string name) => Expression.Property(record, name);
-        Expression Millis(Instant at) => Expression.Constant(at.ToUnixTimeMilliseconds());
-        // A credited service overlaps [from, to) when it starts before `to` and ends after `from`; none lasts longer than the
-        // longest service, which bounds its start from below so that the (volunteer, start) index serves each window.
-        var near = windows.Select(w => Expression.AndAlso(Expression.AndAlso(Expression.AndAlso(
-                Expression.Equal(Field(nameof(ServiceRecord.VolunteerId)), Expression.Constant(w.VolunteerId)),
-                Expression.GreaterThan(Field(nameof(ServiceRecord.StartsAtUnixMs)), Millis(w.From - ServicePeriod.Longest))),
-                Expression.LessThan(Field(nameof(ServiceRecord.StartsAtUnixMs)), Millis(w.To))),
-            Expression.GreaterThan(Field(nameof(ServiceRecord.EndsAtUnixMs)), Millis(w.From))));
-        return Expression.Lambda<Func<ServiceRecord, bool>>(Expression.AndAlso(credited.Body, near.Aggregate(Expression.OrElse)), record);
     }
 
     /// <summary>

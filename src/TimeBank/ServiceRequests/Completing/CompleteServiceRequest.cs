@@ -73,18 +73,13 @@ public static class CompleteServiceRequestHandler
         if (known is null) return new NotFound("Service request", command.RequestId.ToString());
         var deposit = DepositFor(command, known, caller);
 
-        var (earliest, latest) = (deposit.StartsAt.ToUnixTimeMilliseconds(), deposit.EndsAt.ToUnixTimeMilliseconds());
-        var earliestOverlappingStart = earliest - (long)ServicePeriod.Longest.TotalMilliseconds;
         var reads = session.CreateBatchQuery();
         var requestStream = reads.Events.FetchForWriting<ServiceRequest>(command.RequestId);
         var recordedBefore = reads.Load<ServiceRecord>(deposit.RecordId);
         var volunteer = reads.Load<Volunteer>(command.VolunteerId);
         var elder = reads.Load<Elder>(known.ElderId);
         var grant = reads.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));
-        var nearby = reads.Query<ServiceRecord>()
-            .Where(r => r.VolunteerId == command.VolunteerId && r.StartsAtUnixMs > earliestOverlappingStart
-                        && r.StartsAtUnixMs < latest && r.EndsAtUnixMs > earliest && r.Status == ServiceRecordStatus.Credited)
-            .ToList();
+        var nearby = reads.Query(CreditedOverlapping.Period(command.VolunteerId, deposit.StartsAt, deposit.EndsAt));
         var account = reads.Events.FetchForWriting<Account>(command.VolunteerId);
         await reads.Execute();
 
