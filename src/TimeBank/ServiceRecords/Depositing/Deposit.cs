@@ -142,7 +142,6 @@ public sealed class DepositQueue(IServiceScopeFactory scopes, ILogger<DepositQue
 
 public sealed record PendingDeposit(RecordService Command, AuditStamp Stamp);
 
-
 /// <summary>Deposits that arrived together, decided and committed in one transaction (group commit).</summary>
 public sealed record RecordServices(IReadOnlyList<PendingDeposit> Deposits) : IStampsEachEvent;
 
