@@ -200,8 +200,7 @@ public static class ServiceRecordsSetup
     public static StoreOptions AddServiceRecords(this StoreOptions opts)
     {
         opts.Projections.Add<ServiceRecordProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);
-        // The overlap check looks a volunteer's records up by start: a service lasts at most 12 hours, so
-        // anything overlapping a period starts within 12 hours before it, a bounded range of one index.
+        // CreditedOverlapping reads one bounded range of this index per volunteer.
         opts.Schema.For<ServiceRecord>()
             .Index([r => r.VolunteerId, r => r.StartsAtUnixMs]);
         return opts;
