@@ -1,12 +1,10 @@
 using System.Text.Json;
 using Marten;
-using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 using TimeBank.Access;
 using TimeBank.Hosting;
 using TimeBank.Ledger;
 using TimeBank.Ledger.Transferring;
-using Wolverine;
 
 namespace TimeBank.Tests.Ledger;
 
@@ -68,12 +66,8 @@ public sealed class committing_transfers_together(AppFixture fixture) : ApiTest(
 
     private static PendingTransfer Pending(Guid from, Guid to, int minutes, string? key = null) =>
         new(new Transfer(from, to, minutes, "互助"), key ?? Guid.NewGuid().ToString(),
-            new AuditStamp(Scopes.SystemKeyId, Scopes.SystemKeyId, Guid.NewGuid().ToString(), "test"));
+            GroupCommits.SystemStamp());
 
-    private async Task<IReadOnlyList<Outcome>> Commit(params PendingTransfer[] transfers)
-    {
-        await using var scope = Host.Services.CreateAsyncScope();
-        var made = await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<TransfersMade>(new MakeTransfers(transfers));
-        return made.Outcomes;
-    }
+    private async Task<IReadOnlyList<Outcome>> Commit(params PendingTransfer[] transfers) =>
+        (await Host.CommitAsync<TransfersMade>(new MakeTransfers(transfers))).Outcomes;
 }

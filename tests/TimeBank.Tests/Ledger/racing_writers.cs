@@ -5,10 +5,7 @@ using Shouldly;
 using TimeBank.Ledger;
 using TimeBank.Ledger.CheckingTrialBalance;
 using TimeBank.Ledger.Transferring;
-using TimeBank.Access;
 using TimeBank.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Wolverine;
 
 namespace TimeBank.Tests.Ledger;
 
@@ -58,11 +55,8 @@ public sealed class racing_writers(AppFixture fixture) : ApiTest(fixture)
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
         {
-            await using var scope = Host.Services.CreateAsyncScope();
-            var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-            var stamp = new AuditStamp(Scopes.SystemKeyId, Scopes.SystemKeyId, Guid.NewGuid().ToString(), "test");
-            var made = await bus.InvokeAsync<TransfersMade>(new MakeTransfers([new PendingTransfer(new Transfer(giver, receiver, 30, "并发"), Guid.NewGuid().ToString(), stamp)]));
-            return made.Outcomes.ShouldHaveSingleItem();
+            var transfer = new PendingTransfer(new Transfer(giver, receiver, 30, "并发"), Guid.NewGuid().ToString(), GroupCommits.SystemStamp());
+            return (await Host.CommitAsync<TransfersMade>(new MakeTransfers([transfer]))).Outcomes.ShouldHaveSingleItem();
         }));
 
         outcomes.Count(o => o.Created).ShouldBe(3);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Shouldly;
 using TimeBank.Access;
@@ -6,7 +5,6 @@ using TimeBank.Hosting;
 using TimeBank.ServiceRecords;
 using TimeBank.ServiceRecords.Depositing;
 using TimeBank.Tests.Ledger;
-using Wolverine;
 
 namespace TimeBank.Tests.ServiceRecords;
 
@@ -56,12 +54,8 @@ public sealed class committing_deposits_together(AppFixture fixture) : ApiTest(f
     private static PendingDeposit Pending(Guid volunteer, Guid elder, LocalDateTime startedAt, int minutes) =>
         new(new RecordService(Scopes.SystemKeyId, Guid.NewGuid().ToString("N"), volunteer, elder, "home-visit", startedAt, startedAt.PlusMinutes(minutes),
                 "Asia/Shanghai", null),
-            new AuditStamp(Scopes.SystemKeyId, Scopes.SystemKeyId, Guid.NewGuid().ToString(), "test"));
+            GroupCommits.SystemStamp());
 
-    private async Task<IReadOnlyList<Outcome>> Commit(params PendingDeposit[] deposits)
-    {
-        await using var scope = Host.Services.CreateAsyncScope();
-        var recorded = await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<RecordedServices>(new RecordServices(deposits));
-        return recorded.Outcomes;
-    }
+    private async Task<IReadOnlyList<Outcome>> Commit(params PendingDeposit[] deposits) =>
+        (await Host.CommitAsync<RecordedServices>(new RecordServices(deposits))).Outcomes;
 }

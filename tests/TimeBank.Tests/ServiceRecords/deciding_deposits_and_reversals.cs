@@ -19,9 +19,9 @@ public sealed class deciding_deposits_and_reversals
     private static readonly Elder Elder = new(Guid.CreateVersion7(), "hash-of-elder");
     private static readonly PointsOptions Points = new() { PointsPerHour = 10 };
 
-    private static RecordService Service(string id = "r-1", int fromHour = 9, int toHour = 11) =>
-        new("platform-key", id, Volunteer.Id, Elder.Id, "companionship", new LocalDateTime(2026, 11, 20, fromHour, 0),
-            new LocalDateTime(2026, 11, 20, toHour, 0), "Asia/Shanghai", null);
+    private static RecordService Service(string id = "r-1", int fromHour = 9, int toHour = 11, Guid? volunteer = null, int day = 20) =>
+        new("platform-key", id, volunteer ?? Volunteer.Id, Elder.Id, "companionship", new LocalDateTime(2026, 11, day, fromHour, 0),
+            new LocalDateTime(2026, 11, day, toHour, 0), "Asia/Shanghai", null);
 
     private static Decision<ServiceRecorded> Deposit(RecordService command, IEnumerable<ServiceRecord>? credited = null,
         Volunteer? volunteer = null, Elder? elder = null, (int, int)? balance = null) =>
@@ -83,12 +83,9 @@ public sealed class deciding_deposits_and_reversals
     public void a_batch_looks_up_each_volunteers_credited_services_around_that_volunteers_own_services_only()
     {
         var other = Guid.CreateVersion7();
-        RecordService At(Guid volunteer, int day, int fromHour, int toHour) =>
-            new("platform-key", $"{volunteer:N}-{day}-{fromHour}", volunteer, Elder.Id, "companionship", new LocalDateTime(2026, 11, day, fromHour, 0),
-                new LocalDateTime(2026, 11, day, toHour, 0), "Asia/Shanghai", null);
         long Millis(int day, int hour) => Instant.FromUtc(2026, 11, day, hour, 0).ToUnixTimeMilliseconds();
 
-        var lookUps = CreditedOverlapping.Services([At(Volunteer.Id, 20, 9, 11), At(other, 2, 9, 10), At(other, 3, 14, 15)]);
+        var lookUps = CreditedOverlapping.Services([Service("r-1"), Service("r-2", 9, 10, other, day: 2), Service("r-3", 14, 15, other, day: 3)]);
 
         // Shanghai is UTC+8; a service starting up to 12 hours before a period may still overlap it.
         lookUps.Select(q => (q.VolunteerId, q.StartsAfter, q.StartsBefore, q.EndsAfter)).ShouldBe([
