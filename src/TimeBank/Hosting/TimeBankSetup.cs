@@ -94,6 +94,10 @@ public static class TimeBankSetup
                 // existing account stream goes through FetchForWriting, so the expected version is checked.
                 opts.Events.AppendMode = EventAppendMode.Quick;
                 opts.Projections.UseIdentityMapForAggregates = true;
+                // The daemon's high-water agent waits its slow interval (1 s) whenever its mark reached the newest event, even
+                // when that mark had just moved a long way: under steady writes the folds then take a second of events at once,
+                // a burst that stalls the requests beside it. Polling at the fast interval keeps the pages small.
+                opts.Projections.SlowPollingTime = opts.Projections.FastPollingTime;
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
                 opts.Events.MetadataConfig.CausationIdEnabled = true;
                 opts.Events.MetadataConfig.HeadersEnabled = true;

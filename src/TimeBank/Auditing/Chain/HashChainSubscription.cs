@@ -28,7 +28,12 @@ public sealed class HashChainSubscription : SubscriptionBase
     {
         Name = SubscriptionName;
         Options.BatchSize = 2000;
+        // The chain reads the stored rows itself; filtering on a type no event has keeps the daemon from loading and
+        // deserialising every event a second time only to hand over the page's ceiling.
+        IncludeType<NoEventIsOfThisType>();
     }
+
+    private sealed record NoEventIsOfThisType;
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, CancellationToken cancellationToken)
