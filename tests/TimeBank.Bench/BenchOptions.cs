@@ -8,7 +8,7 @@ namespace TimeBank.Bench;
 /// </param>
 /// <param name="Urls">Every node to send to (round-robin); the first also sets the world up.</param>
 public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int Seconds, int Clients, int WarmupSeconds, int FirstWarmupSeconds,
-    int Volunteers, int Elders, IReadOnlySet<string> Operations)
+    int Volunteers, int Elders, IReadOnlySet<string> Operations, string? TimelineDirectory = null)
 {
     public Uri Url => Urls[0];
 
@@ -17,7 +17,7 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
 
     public const string Usage =
         "usage: TimeBank.Bench --url <http://host:port[,http://host:port...]> --admin-key <key> [--seconds 20] [--clients 32] " +
-        "[--warmup 2] [--first-warmup 40] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order,claim,complete,visit,coverage-read]";
+        "[--warmup 2] [--first-warmup 40] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order,claim,complete,visit,coverage-read] [--timelines <dir>]";
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -43,7 +43,7 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
             : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min ? n
             : null;
 
-        var known = new[] { "url", "admin-key", "seconds", "clients", "warmup", "first-warmup", "volunteers", "elders", "operations" };
+        var known = new[] { "url", "admin-key", "seconds", "clients", "warmup", "first-warmup", "volunteers", "elders", "operations", "timelines" };
         if (values.Keys.Except(known).Any()) return null;
 
         var operations = values.TryGetValue("operations", out var list)
@@ -56,7 +56,7 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
         return (Number("seconds", 20, 1), Number("clients", 32, 1), Number("warmup", 2, 0), Number("first-warmup", 40, 0),
                 Number("volunteers", 3000, 2), Number("elders", 100, 1))
             is ({ } seconds, { } clients, { } warmup, { } firstWarmup, { } volunteers, { } elders)
-            ? new BenchOptions(urls, adminKey, seconds, clients, warmup, firstWarmup, volunteers, elders, operations)
+            ? new BenchOptions(urls, adminKey, seconds, clients, warmup, firstWarmup, volunteers, elders, operations, values.GetValueOrDefault("timelines"))
             : null;
     }
 }

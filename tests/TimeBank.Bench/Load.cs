@@ -24,13 +24,19 @@ public static class Load
         {
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));
         }
-        var (latencies, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
+        var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
 
-        latencies.Sort();
         var name = options.Urls.Count > 1 ? $"{operation.Name}-{options.Urls.Count}-nodes" : operation.Name;
+        if (options.TimelineDirectory is { } directory) await WriteTimelineAsync(Path.Combine(directory, $"{name}-timeline.txt"), latencies, answeredAt);
+        latencies.Sort();
         return new Measurement(name, latencies.Count / elapsed.TotalSeconds,
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors);
     }
+
+    /// <summary>One line per answer in the order they came: seconds into the phase, latency in ms (stalls show as runs of slow answers).</summary>
+    private static Task WriteTimelineAsync(string path, List<long> latencies, List<long> answeredAt) =>
+        File.WriteAllLinesAsync(path, Enumerable.Range(0, latencies.Count).OrderBy(i => answeredAt[i]).Select(i => string.Create(CultureInfo.InvariantCulture,
+            $"{answeredAt[i] / (double)Stopwatch.Frequency:0.000} {latencies[i] * 1000.0 / Stopwatch.Frequency:0.0}")));
 
     private static double Percentile(List<long> sorted, double quantile)
     {
@@ -44,21 +50,30 @@ public static class Load
         private long _sequence = -1;
         private int _reported;
 
-        /// <summary>Latencies (Stopwatch ticks) of expected answers, the number of other outcomes, and the wall time.</summary>
-        public async Task<(List<long> Latencies, long Errors, TimeSpan Elapsed)> PhaseAsync(int clients, TimeSpan duration)
+        /// <summary>
+        /// Latencies (Stopwatch ticks) of expected answers and when each came (ticks into the phase), the number of other
+        /// outcomes, and the wall time.
+        /// </summary>
+        public async Task<(List<long> Latencies, List<long> AnsweredAt, long Errors, TimeSpan Elapsed)> PhaseAsync(int clients, TimeSpan duration)
         {
             var started = Stopwatch.StartNew();
             var results = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(() => ClientAsync(started, duration))));
             var elapsed = started.Elapsed;
 
             var latencies = new List<long>(results.Sum(r => r.Latencies.Count));
-            foreach (var result in results) latencies.AddRange(result.Latencies);
-            return (latencies, results.Sum(r => r.Errors), elapsed);
+            var answeredAt = new List<long>(latencies.Capacity);
+            foreach (var result in results)
+            {
+                latencies.AddRange(result.Latencies);
+                answeredAt.AddRange(result.AnsweredAt);
+            }
+            return (latencies, answeredAt, results.Sum(r => r.Errors), elapsed);
         }
 
-        private async Task<(List<long> Latencies, long Errors)> ClientAsync(Stopwatch clock, TimeSpan duration)
+        private async Task<(List<long> Latencies, List<long> AnsweredAt, long Errors)> ClientAsync(Stopwatch clock, TimeSpan duration)
         {
             var latencies = new List<long>(capacity: 16_384);
+            var answeredAt = new List<long>(capacity: 16_384);
             long errors = 0;
             while (clock.Elapsed < duration)
             {
@@ -88,6 +103,7 @@ public static class Load
                 if (failure is null)
                 {
                     latencies.Add(latency);
+                    answeredAt.Add(clock.ElapsedTicks);
                 }
                 else
                 {
@@ -98,7 +114,7 @@ public static class Load
                     }
                 }
             }
-            return (latencies, errors);
+            return (latencies, answeredAt, errors);
         }
     }
 }
