@@ -31,6 +31,21 @@ public static class AuditScenarios
     public static Task<long> LastEventAsync(this NpgsqlConnection connection) =>
         connection.ScalarAsync<long>($"select coalesce(max(seq_id), 0) from {StoredEvents.Schema}.mt_events");
 
+    /// <summary>
+    /// Reads two views of the chain until they agree (at most 20 times, then returns the last pair for the assertions to
+    /// fail on): the chain moves on between two requests whenever an event lands, e.g. one a fold of an earlier test appends.
+    /// </summary>
+    public static async Task<(TFirst, TSecond)> ReadAsOfOneChainHeadAsync<TFirst, TSecond>(Func<Task<TFirst>> first, Func<TFirst, Task<TSecond>> second,
+        Func<TFirst, TSecond, bool> agree)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var a = await first();
+            var b = await second(a);
+            if (agree(a, b) || attempt == 20) return (a, b);
+        }
+    }
+
     /// <summary>Waits until the async daemon has chained every event stored so far.</summary>
     public static async Task WaitForChainAsync(this AppFixture fixture, TimeSpan? timeout = null)
     {
