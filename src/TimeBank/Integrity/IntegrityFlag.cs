@@ -65,7 +65,7 @@ public sealed record FlagView([property: Required] Guid Id, [property: Required]
 /// Runs the integrity rules over every credited record and every rating, off the write path (the async daemon, on the
 /// node the leader chose): a platform's honest data flows at once, and what looks wrong waits in the reviewer's queue.
 /// </summary>
-public sealed class IntegrityReview : SubscriptionBase
+public sealed class IntegrityReview : FoldingSubscription
 {
     public const string SubscriptionName = "IntegrityReview";
     private readonly IntegrityOptions _options;
@@ -79,8 +79,7 @@ public sealed class IntegrityReview : SubscriptionBase
         Options.BatchSize = 500;
     }
 
-    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
-        CancellationToken cancellationToken)
+    protected override async Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellationToken)
     {
         var reviews = new List<(Guid RecordId, RuleHit? Rated, DateTimeOffset At)>();
         // A record as its deposit wrote it is the event itself; only records rated in this page but credited earlier are read.

@@ -74,7 +74,7 @@ public sealed record VolunteerRecognition
 /// Watches credited service off the write path and records each star level a volunteer reaches as an event (so it is in
 /// the hash chain); a level reached stays reached, as a certificate would.
 /// </summary>
-public sealed class RecognitionSubscription : SubscriptionBase
+public sealed class RecognitionSubscription : FoldingSubscription
 {
     public const string SubscriptionName = "Recognition";
     private readonly RecognitionOptions _options;
@@ -87,8 +87,7 @@ public sealed class RecognitionSubscription : SubscriptionBase
         Options.BatchSize = 500;
     }
 
-    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
-        CancellationToken cancellationToken)
+    protected override async Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellationToken)
     {
         var volunteers = page.Events.Select(e => e.Data).OfType<ServiceRecorded>().Select(e => e.VolunteerId).Distinct().ToArray();
         if (volunteers.Length == 0) return NullChangeListener.Instance;

@@ -182,7 +182,7 @@ public static class StatisticsFold
 /// async daemon, placed by the leader): each page of events is folded and written in the transaction that records the
 /// subscription's progress, so no event is counted twice.
 /// </summary>
-public sealed class StatisticsSubscription : SubscriptionBase
+public sealed class StatisticsSubscription : FoldingSubscription
 {
     public const string SubscriptionName = "Statistics";
     private readonly TimeBankOptions _options;
@@ -207,8 +207,7 @@ public sealed class StatisticsSubscription : SubscriptionBase
         Options.BatchSize = 2000;
     }
 
-    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
-        CancellationToken cancellationToken)
+    protected override async Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellationToken)
     {
         var zone = DateTimeZoneProviders.Tzdb[_options.DefaultTimeZone];
         var people = page.Events.Select(StatisticsFold.PersonOf).OfType<Guid>().Distinct().ToArray();

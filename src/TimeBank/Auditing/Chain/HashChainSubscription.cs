@@ -19,7 +19,7 @@ public sealed record ChainExtension(IReadOnlyList<ChainLink> Links, IReadOnlyLis
 /// cursor (its last link), so it writes in transactions of its own, a bounded number of events each: a page
 /// that is redone finds nothing left to chain, and a large backlog never sits in memory at once.
 /// </summary>
-public sealed class HashChainSubscription : SubscriptionBase
+public sealed class HashChainSubscription : FoldingSubscription
 {
     public const string SubscriptionName = "AuditHashChain";
     public const int EventsPerTransaction = 5000;
@@ -35,8 +35,7 @@ public sealed class HashChainSubscription : SubscriptionBase
 
     private sealed record NoEventIsOfThisType;
 
-    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
-        IDocumentOperations operations, CancellationToken cancellationToken)
+    protected override async Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellationToken)
     {
         await using var connection = operations.DocumentStore.Storage.Database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
