@@ -15,6 +15,16 @@ public sealed class folding_in_turns
     public void folds_take_half_the_cores_and_at_least_one(int cores, int slots) => FoldTurns.SlotsFor(cores).ShouldBe(slots);
 
     [Fact]
+    public void every_subscription_of_the_service_folds_in_turn()
+    {
+        var subscriptions = typeof(FoldTurns).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Marten.Subscriptions.SubscriptionBase).IsAssignableFrom(t)).ToList();
+        subscriptions.Select(t => t.Name).ShouldBe(["HashChainSubscription", "IntegrityReview", "RecognitionSubscription", "StatisticsSubscription"],
+            ignoreOrder: true);
+        subscriptions.ShouldAllBe(t => typeof(FoldingSubscription).IsAssignableFrom(t));
+    }
+
+    [Fact]
     public async Task a_fold_waits_while_the_slots_are_taken_and_runs_when_one_is_free()
     {
         var turns = new FoldTurns(1);
