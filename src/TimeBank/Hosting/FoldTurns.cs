@@ -6,7 +6,7 @@ namespace TimeBank.Hosting;
 
 /// <summary>
 /// How many of the subscriptions that fold events off the write path may work on a page at once in this process: half
-/// the cores, at least one. Under steady writes each of them gets a page every quarter second; folding them all at once
+/// the cores, at least one. Under steady writes each of them gets a page every half second; folding them all at once
 /// held every core for tens of milliseconds, and the requests that came meanwhile waited. Taking turns spreads the same
 /// work, so the folds keep up while the write path always has a core.
 /// </summary>
