@@ -33,13 +33,11 @@ public sealed class FoldTurns(int slots)
 }
 
 /// <summary>A subscription whose pages are folded in turn with the others' (<see cref="FoldTurns"/>).</summary>
-public abstract class FoldingSubscription(FoldTurns? turns = null) : SubscriptionBase
+public abstract class FoldingSubscription : SubscriptionBase
 {
-    private readonly FoldTurns _turns = turns ?? FoldTurns.OfThisProcess;
-
     public sealed override Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
         CancellationToken cancellationToken) =>
-        _turns.TakeAsync(() => FoldAsync(page, operations, cancellationToken), cancellationToken);
+        FoldTurns.OfThisProcess.TakeAsync(() => FoldAsync(page, operations, cancellationToken), cancellationToken);
 
     protected abstract Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellation);
 }
