@@ -52,7 +52,7 @@ public static class OpenApi
         return services;
     }
 
-    public static WebApplication UseTimeBankOpenApi(this WebApplication app)
+    public static IApplicationBuilder UseTimeBankOpenApi(this IApplicationBuilder app)
     {
         // The server is wherever the document was fetched from.
         app.UseSwagger(o => o.PreSerializeFilters.Add((document, request) =>

@@ -15,6 +15,13 @@ public static class Telemetry
     public const string MeterName = "TimeBank";
 
     private static readonly Meter Meter = new(MeterName);
+
+    /// <summary>
+    /// ASP.NET Core's requests, connections and unhandled exceptions. Its other meters (memory pool, routing,
+    /// authentication, authorisation, rate limiting) each record on every request what the requests' status codes show.
+    /// </summary>
+    public static readonly string[] AspNetCoreMeters =
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics"];
     private static readonly Counter<long> DepositsCredited = Meter.CreateCounter<long>("timebank.deposits.credited", "{deposit}",
         "Service records credited to volunteers.");
     private static readonly Counter<long> MinutesCredited = Meter.CreateCounter<long>("timebank.minutes.credited", "min",
@@ -67,7 +74,7 @@ public static class Telemetry
             .ConfigureResource(resource => resource.AddService("TimeBank"))
             .WithMetrics(metrics =>
             {
-                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddNpgsqlInstrumentation()
+                metrics.AddMeter(AspNetCoreMeters).AddRuntimeInstrumentation().AddNpgsqlInstrumentation()
                     .AddMeter(MeterName, "Wolverine:*", "Marten*")
                     .AddPrometheusExporter();
                 if (otlp) metrics.AddOtlpExporter();

@@ -27,6 +27,7 @@ namespace TimeBank.Hosting;
 public static class TimeBankSetup
 {
     public const string ConnectionStringName = "TimeBank";
+    public const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     public static void ConfigureJson(JsonSerializerOptions json)
     {
@@ -47,7 +48,13 @@ public static class TimeBankSetup
 
         foreach (var category in UnreadableBody.RequestBodyCategories()) builder.Logging.AddFilter(category, LogLevel.None);
         // Every request at Information is noise at the rates a kiosk or platform calls; warnings and errors stay.
-        if (configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null) builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // While this category is enabled at any level, ASP.NET Core starts an activity and a log scope for every
+            // request. It writes only the per-request lines and start-up failures, which end the process anyway.
+            builder.Logging.AddFilter(RequestLogCategory, LogLevel.None);
+        }
         services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -149,14 +156,13 @@ public static class TimeBankSetup
         app.UseStatusCodePages();
         app.UseCorrelationIds();
         app.UseNulRefusal();
-        // The kiosk page (/kiosk): static files that call the public API with the key the counter enters. API calls skip
-        // the file look-up (a disk probe per request).
-        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages => pages.UseDefaultFiles().UseStaticFiles());
+        // The kiosk page (/kiosk) and Swagger UI: pages that call the public API. API calls skip the file look-up (a disk
+        // probe per request) and Swagger's path matching.
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages => pages.UseDefaultFiles().UseStaticFiles().UseTimeBankOpenApi());
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.UseTimeBankOpenApi();
         // live: the process answers; ready: the database answers and the async projections keep up (for a load balancer).
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = DatabaseHealthCheck.WriteResponse });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(Health.Ready), ResponseWriter = DatabaseHealthCheck.WriteResponse });

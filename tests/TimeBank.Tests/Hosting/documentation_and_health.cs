@@ -122,6 +122,10 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
         text.ShouldContain("timebank_refusals");
         text.ShouldContain("problem_type=\"validation\"");
         text.ShouldContain("http_server_request_duration_seconds");
+        // ASP.NET Core's other per-request meters repeat what the status codes show, at a cost on every request.
+        text.ShouldNotContain("aspnetcore_routing_match_attempts");
+        text.ShouldNotContain("aspnetcore_authorization_attempts");
+        text.ShouldNotContain("aspnetcore_memory_pool");
     }
 
     [Fact]

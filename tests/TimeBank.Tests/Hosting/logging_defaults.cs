@@ -10,7 +10,10 @@ public sealed class logging_defaults(AppFixture fixture) : ApiTest(fixture)
     [Theory]
     [InlineData("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information, false)]
     [InlineData("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Information, false)]
-    [InlineData("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning, true)]
+    // Enabled at any level, this category makes ASP.NET Core start an activity and a log scope for every request.
+    [InlineData("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Critical, false)]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Warning, true)]
+    [InlineData("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", LogLevel.Error, true)]
     [InlineData("Marten.IDocumentStore", LogLevel.Debug, false)]
     [InlineData("TimeBank.Ledger.Transferring.TransferRequest", LogLevel.Error, false)]
     [InlineData("TimeBank.Hosting.UnreadableBody", LogLevel.Information, true)]
