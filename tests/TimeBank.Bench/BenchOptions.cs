@@ -62,3 +62,6 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
 }
 
 public sealed class BenchException(string message) : Exception(message);
+
+/// <summary>An operation has used up what the set-up prepared for it (claims to complete, say).</summary>
+public sealed class OutOfWork(string message) : Exception(message);

@@ -92,6 +92,13 @@ public static class Load
                     failure = operation.Accepts(answer.Status) ? null : answer.Describe();
                     expected = answer.Status == operation.ExpectedStatus;
                 }
+                catch (OutOfWork e)
+                {
+                    // Nothing left to send: this client's phase ends here, counted once, instead of failing at once forever.
+                    errors++;
+                    if (Interlocked.Increment(ref _reported) <= ReportedFailures) Console.Error.WriteLine($"[bench] {operation.Name}: {e.Message}");
+                    break;
+                }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or BenchException)
                 {
                     failure = $"{e.GetType().Name}: {e.Message}";

@@ -15,6 +15,7 @@ public sealed class LoopWorld
     private const int ClaimRequests = 200;
     private const int ClaimSlots = 3;
     private const int CompletionSlots = 20;
+    private const int CompletionsPerSecond = 600;
 
     private readonly ConcurrentDictionary<Guid, int> _claimed = new();
 
@@ -43,8 +44,9 @@ public sealed class LoopWorld
         var claimRequests = await Publish(api, world, organisation, ClaimRequests, i => (tomorrow.AddMinutes(15 * i), tomorrow.AddMinutes(15 * i + 10)), ClaimSlots);
 
         // Completions need claims whose window has begun: windows from a month ago to two hours ahead, one claim per
-        // volunteer (their windows overlap), enough volunteers that none is completed twice within the measurement.
-        var completers = options.Operations.Contains("complete") ? Math.Max(options.Volunteers, 400 * (options.Seconds + options.WarmupSeconds)) : 0;
+        // volunteer (their windows overlap), enough volunteers that none is completed twice within the measurement
+        // (completions have run at up to 400/s here).
+        var completers = options.Operations.Contains("complete") ? Math.Max(options.Volunteers, CompletionsPerSecond * (options.Seconds + options.WarmupSeconds)) : 0;
         var fresh = completers > 0 ? await World.RegisterVolunteersAsync(api, options, completers, world.PlatformKey) : [];
         var completionRequests = await Publish(api, world, organisation, (fresh.Length + CompletionSlots - 1) / CompletionSlots,
             _ => (now.AddDays(-30), now.AddHours(2)), CompletionSlots);
@@ -89,7 +91,7 @@ public sealed class LoopWorld
         var day = DateTime.UtcNow.AddHours(8).Date.AddDays(-2).AddHours(10);
         return new Operation("complete", 201, n =>
         {
-            if (n >= Claims.Length) throw new BenchException("every claim is completed; raise BENCH_VOLUNTEERS");
+            if (n >= Claims.Length) throw new OutOfWork("every claim is completed; the phase ends early");
             var (request, volunteer) = Claims[n];
             return new Step(Api.Post($"/api/service-requests/{request}/completions", PlatformKey,
                 new { volunteerId = volunteer, startedAt = Local(day), endedAt = Local(day.AddMinutes(30)) }));
