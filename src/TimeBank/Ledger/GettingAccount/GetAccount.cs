@@ -13,7 +13,7 @@ public static class GetAccountEndpoint
     [WolverineGet("/api/accounts/{id}", OperationId = "GetAccount")]
     [Authorize(Roles = Roles.AccountReaders)]
     [ProducesResponseType<AccountView>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IQuerySession session, MultiplexedReads reads, HttpContext context,
+    public static async Task<IResult> Get(string id, [FromQuery] string? asOf, IDocumentStore store, MultiplexedReads reads, HttpContext context,
         CancellationToken cancellation)
     {
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
@@ -24,10 +24,11 @@ public static class GetAccountEndpoint
             if (Instants.TryParse(asOf) is not { } parsed) return Problems.Validation("asOf", Instants.Expected("asOf")).ToResult();
             cutoff = parsed;
         }
-        if (await PersonScope.ForRead(session, caller, accountId, cancellation).RefusedAsync(caller, accountId) is { } refused) return refused;
+        if (await PersonScope.ForRead(store, caller, accountId, cancellation).RefusedAsync(caller, accountId) is { } refused) return refused;
 
         if (cutoff is { } at)
         {
+            await using var session = store.QuerySession();
             var history = await AccountHistory.LoadAsync(session, accountId, at, cancellation);
             if (history is null) return Problems.NotFound("Account", id).ToResult();
             var f = history.Figures;

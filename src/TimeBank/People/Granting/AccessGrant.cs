@@ -95,6 +95,19 @@ public sealed record PersonScope(string? RegisteredBy, bool Granted)
     public static Task<PersonScope>? ForRead(IQuerySession session, Caller caller, Guid person, CancellationToken cancellation) =>
         !Scopes.ReadIsScoped(caller, person) || IsRegistrar(person, caller.KeyId) ? null : Remembered(ReadAsync(session, person, caller.KeyId, cancellation), person);
 
+    /// <summary>
+    /// As <see cref="ForRead(IQuerySession, Caller, Guid, CancellationToken)"/>, opening a session only when the scope must
+    /// be read: the hottest reads otherwise need none.
+    /// </summary>
+    public static Task<PersonScope>? ForRead(IDocumentStore store, Caller caller, Guid person, CancellationToken cancellation) =>
+        !Scopes.ReadIsScoped(caller, person) || IsRegistrar(person, caller.KeyId) ? null : Remembered(ReadAsync(store, person, caller.KeyId, cancellation), person);
+
+    private static async Task<PersonScope> ReadAsync(IDocumentStore store, Guid person, string callerKeyId, CancellationToken cancellation)
+    {
+        await using var session = store.QuerySession();
+        return await ReadAsync(session, person, callerKeyId, cancellation);
+    }
+
     /// <summary>Who may move minutes out of <paramref name="person"/>'s account, read in <paramref name="batch"/> unless already known.</summary>
     public static Task<PersonScope> ForDebit(Marten.Services.BatchQuerying.IBatchedQuery batch, Caller caller, Guid person) =>
         IsRegistrar(person, caller.KeyId) ? Task.FromResult(new PersonScope(caller.KeyId, false)) : Remembered(ReadAsync(batch, person, caller.KeyId), person);
