@@ -45,7 +45,7 @@ public sealed class LoopWorld
 
         // Completions need claims whose window has begun: windows from a month ago to two hours ahead, one claim per
         // volunteer (their windows overlap), enough volunteers that none is completed twice within the measurement
-        // (completions have run at up to 400/s here).
+        // (completions have run at up to 470/s here).
         var completers = options.Operations.Contains("complete") ? Math.Max(options.Volunteers, CompletionsPerSecond * (options.Seconds + options.WarmupSeconds)) : 0;
         var fresh = completers > 0 ? await World.RegisterVolunteersAsync(api, options, completers, world.PlatformKey) : [];
         var completionRequests = await Publish(api, world, organisation, (fresh.Length + CompletionSlots - 1) / CompletionSlots,

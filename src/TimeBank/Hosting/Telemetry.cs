@@ -20,7 +20,7 @@ public static class Telemetry
     /// ASP.NET Core's requests, connections and unhandled exceptions. Its other meters (memory pool, routing,
     /// authentication, authorisation, rate limiting) each record on every request what the requests' status codes show.
     /// </summary>
-    public static readonly string[] AspNetCoreMeters =
+    private static readonly string[] AspNetCoreMeters =
         ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics"];
     private static readonly Counter<long> DepositsCredited = Meter.CreateCounter<long>("timebank.deposits.credited", "{deposit}",
         "Service records credited to volunteers.");

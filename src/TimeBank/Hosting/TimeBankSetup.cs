@@ -27,7 +27,7 @@ namespace TimeBank.Hosting;
 public static class TimeBankSetup
 {
     public const string ConnectionStringName = "TimeBank";
-    public const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+    private const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     public static void ConfigureJson(JsonSerializerOptions json)
     {
