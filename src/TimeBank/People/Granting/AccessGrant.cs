@@ -89,18 +89,18 @@ public sealed record PersonScope(string? RegisteredBy, bool Granted)
 
     /// <summary>A platform's read of a person, checked in the same batch as the read; other readers' cost nothing (null).</summary>
     public static Task<PersonScope>? ForRead(Marten.Services.BatchQuerying.IBatchedQuery batch, Caller caller, Guid person) =>
-        !Scopes.ReadIsScoped(caller, person) || IsRegistrar(person, caller.KeyId) ? null : Remembered(ReadAsync(batch, person, caller.KeyId), person);
+        MustReadScope(caller, person) ? Remembered(ReadAsync(batch, person, caller.KeyId), person) : null;
 
     /// <summary>As <see cref="ForRead(Marten.Services.BatchQuerying.IBatchedQuery, Caller, Guid)"/>, on its own round trip.</summary>
     public static Task<PersonScope>? ForRead(IQuerySession session, Caller caller, Guid person, CancellationToken cancellation) =>
-        !Scopes.ReadIsScoped(caller, person) || IsRegistrar(person, caller.KeyId) ? null : Remembered(ReadAsync(session, person, caller.KeyId, cancellation), person);
+        MustReadScope(caller, person) ? Remembered(ReadAsync(session, person, caller.KeyId, cancellation), person) : null;
 
     /// <summary>
     /// As <see cref="ForRead(IQuerySession, Caller, Guid, CancellationToken)"/>, opening a session only when the scope must
     /// be read: the hottest reads otherwise need none.
     /// </summary>
     public static Task<PersonScope>? ForRead(IDocumentStore store, Caller caller, Guid person, CancellationToken cancellation) =>
-        !Scopes.ReadIsScoped(caller, person) || IsRegistrar(person, caller.KeyId) ? null : Remembered(ReadAsync(store, person, caller.KeyId, cancellation), person);
+        MustReadScope(caller, person) ? Remembered(ReadAsync(store, person, caller.KeyId, cancellation), person) : null;
 
     private static async Task<PersonScope> ReadAsync(IDocumentStore store, Guid person, string callerKeyId, CancellationToken cancellation)
     {
@@ -111,6 +111,9 @@ public sealed record PersonScope(string? RegisteredBy, bool Granted)
     /// <summary>Who may move minutes out of <paramref name="person"/>'s account, read in <paramref name="batch"/> unless already known.</summary>
     public static Task<PersonScope> ForDebit(Marten.Services.BatchQuerying.IBatchedQuery batch, Caller caller, Guid person) =>
         IsRegistrar(person, caller.KeyId) ? Task.FromResult(new PersonScope(caller.KeyId, false)) : Remembered(ReadAsync(batch, person, caller.KeyId), person);
+
+    /// <summary>Whether a read by <paramref name="caller"/> of <paramref name="person"/> needs the scope read first.</summary>
+    private static bool MustReadScope(Caller caller, Guid person) => Scopes.ReadIsScoped(caller, person) && !IsRegistrar(person, caller.KeyId);
 
     private static bool IsRegistrar(Guid person, string keyId) => KnownRegistrars.TryGetValue(person, out var registrar) && registrar == keyId;
 
