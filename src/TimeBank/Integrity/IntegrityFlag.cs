@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using JasperFx.Events.Daemon;
+using JasperFx.Events;
 using JasperFx.Events.Projections;
-using Marten.Subscriptions;
 using Microsoft.Extensions.Options;
 using TimeBank.People;
 using TimeBank.ServiceRecords;
@@ -62,29 +61,22 @@ public sealed record FlagView([property: Required] Guid Id, [property: Required]
 }
 
 /// <summary>
-/// Runs the integrity rules over every credited record and every rating, off the write path (the async daemon, on the
-/// node the leader chose): a platform's honest data flows at once, and what looks wrong waits in the reviewer's queue.
+/// Runs the integrity rules over every credited record and every rating, off the write path (a <see cref="LedgerFolds"/>
+/// fold, on the node the leader chose): a platform's honest data flows at once, and what looks wrong waits in the
+/// reviewer's queue.
 /// </summary>
-public sealed class IntegrityReview : FoldingSubscription
+public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
 {
-    public const string SubscriptionName = "IntegrityReview";
-    private readonly IntegrityOptions _options;
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(ServiceRecorded), typeof(ServiceRated)];
 
-    public IntegrityReview(IntegrityOptions options)
-    {
-        _options = options;
-        Name = SubscriptionName;
-        IncludeType<ServiceRecorded>();
-        IncludeType<ServiceRated>();
-        Options.BatchSize = 500;
-    }
+    public string FormerShard => "IntegrityReview:All";
 
-    protected override async Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellationToken)
+    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken cancellationToken)
     {
         var reviews = new List<(Guid RecordId, RuleHit? Rated, DateTimeOffset At)>();
         // A record as its deposit wrote it is the event itself; only records rated in this page but credited earlier are read.
         var records = new Dictionary<Guid, ServiceRecord>();
-        foreach (var e in page.Events)
+        foreach (var e in events)
         {
             switch (e.Data)
             {
@@ -92,10 +84,10 @@ public sealed class IntegrityReview : FoldingSubscription
                     reviews.Add((recorded.RecordId, null, e.Timestamp));
                     records[recorded.RecordId] = ServiceRecordProjection.RecordOf(recorded);
                     break;
-                case ServiceRated r when IntegrityRules.RatedLow(r.Stars, _options) is { } low: reviews.Add((r.RecordId, low, e.Timestamp)); break;
+                case ServiceRated r when IntegrityRules.RatedLow(r.Stars, options) is { } low: reviews.Add((r.RecordId, low, e.Timestamp)); break;
             }
         }
-        if (reviews.Count == 0) return NullChangeListener.Instance;
+        if (reviews.Count == 0) return;
 
         // What the page's rules look at is read in at most four round trips (earlier rated records, their facts, earlier
         // flags), however many records it holds.
@@ -112,10 +104,10 @@ public sealed class IntegrityReview : FoldingSubscription
         foreach (var (recordId, rated, at) in reviews)
         {
             if (!records.TryGetValue(recordId, out var record)) continue;
-            var hits = rated is not null ? [rated] : IntegrityRules.Check(facts.For(record), _options);
+            var hits = rated is not null ? [rated] : IntegrityRules.Check(facts.For(record), options);
             flags.AddRange(hits.Select(hit => (record, hit, at)));
         }
-        if (flags.Count == 0) return NullChangeListener.Instance;
+        if (flags.Count == 0) return;
 
         // A flag stream is written with its snapshot, so a flag document exists exactly when its stream does.
         var raised = (await session.LoadManyAsync<IntegrityFlag>(cancellationToken, flags.Select(f => IntegrityFlag.IdFor(f.Record.Id, f.Hit.Rule)).Distinct()))
@@ -128,7 +120,6 @@ public sealed class IntegrityReview : FoldingSubscription
                 facts.DistrictOf(record), hit.Detail, Instant.FromDateTimeOffset(at)));
         }
         await session.SaveChangesAsync(cancellationToken);
-        return NullChangeListener.Instance;
     }
 
     /// <summary>The volunteers, elders, requests and same-day records of one page's records, read in one batch.</summary>
@@ -214,8 +205,7 @@ public static class IntegritySetup
         services.ConfigureMarten(opts =>
         {
             opts.Projections.Snapshot<IntegrityFlag>(SnapshotLifecycle.Inline);
-            opts.Events.Subscribe(new IntegrityReview(options));
         });
-        return services;
+        return services.AddLedgerFold(new IntegrityReview(options));
     }
 }

@@ -1,8 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using JasperFx.Events.Daemon;
+using JasperFx.Events;
 using JasperFx.Events.Projections;
-using Marten.Subscriptions;
 using Microsoft.Extensions.Options;
 using TimeBank.Ledger;
 using TimeBank.ServiceRecords;
@@ -71,41 +70,32 @@ public sealed record VolunteerRecognition
 }
 
 /// <summary>
-/// Watches credited service off the write path and records each star level a volunteer reaches as an event (so it is in
-/// the hash chain); a level reached stays reached, as a certificate would.
+/// Watches credited service off the write path (a <see cref="LedgerFolds"/> fold) and records each star level a volunteer
+/// reaches as an event (so it is in the hash chain); a level reached stays reached, as a certificate would.
 /// </summary>
-public sealed class RecognitionSubscription : FoldingSubscription
+public sealed class RecognitionFold(RecognitionOptions options) : ILedgerFold
 {
-    public const string SubscriptionName = "Recognition";
-    private readonly RecognitionOptions _options;
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(ServiceRecorded)];
 
-    public RecognitionSubscription(RecognitionOptions options)
-    {
-        _options = options;
-        Name = SubscriptionName;
-        IncludeType<ServiceRecorded>();
-        Options.BatchSize = 500;
-    }
+    public string FormerShard => "Recognition:All";
 
-    protected override async Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellationToken)
+    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken cancellationToken)
     {
-        var volunteers = page.Events.Select(e => e.Data).OfType<ServiceRecorded>().Select(e => e.VolunteerId).Distinct().ToArray();
-        if (volunteers.Length == 0) return NullChangeListener.Instance;
+        var volunteers = events.Select(e => e.Data).OfType<ServiceRecorded>().Select(e => e.VolunteerId).Distinct().ToArray();
         await using var session = operations.DocumentStore.LightweightSession();
         var batch = session.CreateBatchQuery();
         var accounts = batch.Query<Account>().Where(a => a.Id.IsOneOf(volunteers)).Select(a => new Served(a.Id, a.ServedMinutes)).ToList();
         var recognitions = batch.LoadMany<VolunteerRecognition>().ById(volunteers.Select(VolunteerRecognition.IdFor).ToArray());
         await batch.Execute(cancellationToken);
         var reached = (await recognitions).ToDictionary(r => r.VolunteerId, r => r.HighestLevel);
-        var at = Instant.FromDateTimeOffset(page.Events[^1].Timestamp);
+        var at = Instant.FromDateTimeOffset(events[^1].Timestamp);
         foreach (var account in await accounts)
         {
-            var levels = VolunteerRecognition.NewLevels(reached.GetValueOrDefault(account.Id), StarLevel.Of(account.ServedMinutes, _options.Thresholds))
+            var levels = VolunteerRecognition.NewLevels(reached.GetValueOrDefault(account.Id), StarLevel.Of(account.ServedMinutes, options.Thresholds))
                 .Select(level => (object)new StarLevelReached(account.Id, level, account.ServedMinutes, at)).ToArray();
             if (levels.Length > 0) session.Events.Append(VolunteerRecognition.IdFor(account.Id), levels);
         }
         await session.SaveChangesAsync(cancellationToken);
-        return NullChangeListener.Instance;
     }
 
     private sealed record Served(Guid Id, int ServedMinutes);
@@ -122,8 +112,7 @@ public static class RecognitionSetup
             opts.Projections.Snapshot<VolunteerRecognition>(SnapshotLifecycle.Inline);
             opts.Projections.Snapshot<Certificates.Certificate>(SnapshotLifecycle.Inline);
             opts.Schema.For<Certificates.Certificate>().UniqueIndex(c => c.Number).UniqueIndex(c => c.VerificationCode);
-            opts.Events.Subscribe(new RecognitionSubscription(options));
         });
-        return services;
+        return services.AddLedgerFold(new RecognitionFold(options));
     }
 }

@@ -1,7 +1,4 @@
 using JasperFx.Events;
-using JasperFx.Events.Daemon;
-using JasperFx.Events.Projections;
-using Marten.Subscriptions;
 using Microsoft.Extensions.Options;
 using NodaTime.Text;
 using TimeBank.Ledger;
@@ -178,40 +175,25 @@ public static class StatisticsFold
 }
 
 /// <summary>
-/// Keeps <see cref="MonthlyCell"/> and <see cref="LiabilityBucket"/> from the ledger's events, off the write path (the
-/// async daemon, placed by the leader): each page of events is folded and written in the transaction that records the
-/// subscription's progress, so no event is counted twice.
+/// Keeps <see cref="MonthlyCell"/> and <see cref="LiabilityBucket"/> from the ledger's events, off the write path (a
+/// <see cref="LedgerFolds"/> fold): each page of events is folded and written in the transaction that records the page's
+/// progress, so no event is counted twice.
 /// </summary>
-public sealed class StatisticsSubscription : FoldingSubscription
+public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions statistics) : ILedgerFold
 {
-    public const string SubscriptionName = "Statistics";
-    private readonly TimeBankOptions _options;
-    private readonly StatisticsOptions _statistics;
+    public IReadOnlyCollection<Type> EventTypes { get; } =
+    [
+        typeof(AccountOpened), typeof(ServiceRecorded), typeof(ServiceRecordReversed), typeof(TransferSent), typeof(TransferReceived),
+        typeof(RedemptionHeld), typeof(RedemptionSettled), typeof(MarketOrderPlaced), typeof(MarketOrderRefunded), typeof(ServiceRated)
+    ];
 
-    public StatisticsSubscription(TimeBankOptions options, StatisticsOptions statistics)
-    {
-        _options = options;
-        _statistics = statistics;
-        Name = SubscriptionName;
-        IncludeType<AccountOpened>();
-        IncludeType<ServiceRecorded>();
-        IncludeType<ServiceRecordReversed>();
-        IncludeType<TransferSent>();
-        IncludeType<TransferReceived>();
-        IncludeType<RedemptionHeld>();
-        IncludeType<RedemptionSettled>();
-        IncludeType<MarketOrderPlaced>();
-        IncludeType<MarketOrderRefunded>();
-        IncludeType<ServiceRated>();
-        // Larger pages rewrite a month's busiest cells less often under load.
-        Options.BatchSize = 2000;
-    }
+    public string FormerShard => "Statistics:All";
 
-    protected override async Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellationToken)
+    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken cancellationToken)
     {
-        var zone = DateTimeZoneProviders.Tzdb[_options.DefaultTimeZone];
-        var people = page.Events.Select(StatisticsFold.PersonOf).OfType<Guid>().Distinct().ToArray();
-        var records = page.Events.Select(e => StatisticsFold.RecordOf(e.Data)).OfType<Guid>().Distinct().ToArray();
+        var zone = DateTimeZoneProviders.Tzdb[options.DefaultTimeZone];
+        var people = events.Select(StatisticsFold.PersonOf).OfType<Guid>().Distinct().ToArray();
+        var records = events.Select(e => StatisticsFold.RecordOf(e.Data)).OfType<Guid>().Distinct().ToArray();
         // Only the fields the figures need: a person document carries ciphertexts that are costly to read a thousand at a time.
         var batch = operations.CreateBatchQuery();
         var volunteers = batch.Query<Volunteer>().Where(v => v.Id.IsOneOf(people))
@@ -226,17 +208,17 @@ public sealed class StatisticsSubscription : FoldingSubscription
         foreach (var e in await elders) holders.TryAdd(e.Id, new Holder(new Area(e.District, e.Street, e.Community), "", null));
         var typeOf = (await serviceTypes).ToDictionary(r => r.Id, r => r.ServiceType);
 
-        var contributions = page.Events
+        var contributions = events
             .Select(e => StatisticsFold.PersonOf(e) is { } person && holders.TryGetValue(person, out var holder)
-                ? StatisticsFold.Of(e.Data, holder, StatisticsFold.RecordOf(e.Data) is { } r ? typeOf.GetValueOrDefault(r) : null, zone, _statistics.RedemptionAge)
+                ? StatisticsFold.Of(e.Data, holder, StatisticsFold.RecordOf(e.Data) is { } r ? typeOf.GetValueOrDefault(r) : null, zone, statistics.RedemptionAge)
                 : null)
             .OfType<Contribution>()
             .ToList();
-        if (contributions.Count == 0) return NullChangeListener.Instance;
+        if (contributions.Count == 0) return;
 
         var cellIds = contributions.Select(c => MonthlyCell.IdFor(c.Month, c.Holder.Area, c.Holder.Programme, c.ServiceType)).Distinct().ToArray();
         var bucketIds = contributions.Where(c => c.LiabilityMinutes != 0)
-            .Select(c => LiabilityBucket.IdFor(c.Holder.Area, c.Holder.BirthDate!.Value.Year + _statistics.RedemptionAge)).Distinct().ToArray();
+            .Select(c => LiabilityBucket.IdFor(c.Holder.Area, c.Holder.BirthDate!.Value.Year + statistics.RedemptionAge)).Distinct().ToArray();
         var cells = (await operations.LoadManyAsync<MonthlyCell>(cancellationToken, cellIds)).ToDictionary(c => c.Id);
         var buckets = (await operations.LoadManyAsync<LiabilityBucket>(cancellationToken, bucketIds)).ToDictionary(b => b.Id);
         foreach (var c in contributions)
@@ -252,7 +234,7 @@ public sealed class StatisticsSubscription : FoldingSubscription
             }
             c.Apply(cell);
             if (c.LiabilityMinutes == 0) continue;
-            var dueYear = c.Holder.BirthDate!.Value.Year + _statistics.RedemptionAge;
+            var dueYear = c.Holder.BirthDate!.Value.Year + statistics.RedemptionAge;
             var bucketId = LiabilityBucket.IdFor(c.Holder.Area, dueYear);
             if (!buckets.TryGetValue(bucketId, out var bucket))
             {
@@ -265,7 +247,6 @@ public sealed class StatisticsSubscription : FoldingSubscription
         }
         operations.Store(cells.Values.ToArray());
         if (buckets.Count > 0) operations.Store(buckets.Values.ToArray());
-        return NullChangeListener.Instance;
     }
 
     private sealed record RecordType(Guid Id, string ServiceType);
@@ -286,8 +267,7 @@ public static class StatisticsSetup
         {
             opts.Schema.For<MonthlyCell>().Duplicate(c => c.Month).Duplicate(c => c.District);
             opts.Schema.For<LiabilityBucket>().Duplicate(b => b.District);
-            opts.Events.Subscribe(new StatisticsSubscription(options, statistics));
         });
-        return services;
+        return services.AddLedgerFold(new StatisticsTally(options, statistics));
     }
 }

@@ -54,7 +54,7 @@ public static class StatisticsReading
 {
     public static async Task<(long AsOfSequence, double LagSeconds)> ProgressAsync(IDocumentStore store, CancellationToken cancellation)
     {
-        var shard = (await ProjectionLagCheck.ReadAsync(store, cancellation)).FirstOrDefault(s => s.Name.StartsWith(StatisticsSubscription.SubscriptionName + ":"));
+        var shard = (await ProjectionLagCheck.ReadAsync(store, cancellation)).FirstOrDefault(s => s.Name.StartsWith(LedgerFolds.SubscriptionName + ":"));
         return shard is null ? (0, 0) : (shard.LastSequence, Math.Round(shard.BehindSeconds ?? 0, 1));
     }
 

@@ -22,7 +22,7 @@ public sealed class annual_report(AppFixture fixture) : ApiTest(fixture)
         var elder = await CareRequests.RegisterElderAsync(Host, Keys.Platform, district);
         await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, today.PlusDays(-1).At(new LocalTime(9, 0)), 150), 201);
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await TimeBank.Hosting.ProjectionLagCheck.ReadAsync(Store, CancellationToken.None)).FirstOrDefault(s => s.Name == "Statistics:All") is not { BehindEvents: 0 }
+        while ((await TimeBank.Hosting.ProjectionLagCheck.ReadAsync(Store, CancellationToken.None)).FirstOrDefault(s => s.Name == "LedgerFolds:All") is not { BehindEvents: 0 }
                && DateTime.UtcNow < deadline) await Task.Delay(100);
 
         var q = $"year={today.Year}&district={Uri.EscapeDataString(district)}";

@@ -28,7 +28,7 @@ public sealed class dashboard_page(AppFixture fixture, ITestOutputHelper output)
         await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(senior, elder, day, 120), 201);
         await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(student, elder, day.PlusHours(3), 90), 201);
         await Host.PostAsync(Keys.Platform, $"/api/elders/{elder}/visits", CareRequests.VisitBody(Fixture.ShanghaiNow().PlusHours(-2)), 201);
-        await WaitForAsync("Statistics:All", "CareCoverage:All", "ElderCareSummary:All");
+        await WaitForAsync("LedgerFolds:All", "CareCoverage:All", "ElderCareSummary:All");
 
         var coordinator = (await (await Host.PostAsync(AppFixture.AdminKey, "/api/api-keys",
             new { name = "看板协调员", role = "coordinator", districts = new[] { district } }, 201)).Body<IssuedApiKey>()).Key;

@@ -18,7 +18,7 @@ public sealed class reading_statistics(AppFixture fixture) : ApiTest(fixture)
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            var shard = (await TimeBank.Hosting.ProjectionLagCheck.ReadAsync(Store, CancellationToken.None)).FirstOrDefault(s => s.Name == "Statistics:All");
+            var shard = (await TimeBank.Hosting.ProjectionLagCheck.ReadAsync(Store, CancellationToken.None)).FirstOrDefault(s => s.Name == "LedgerFolds:All");
             if (shard is { BehindEvents: 0 }) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"statistics did not catch up: {shard}");
             await Task.Delay(100);
