@@ -2,6 +2,7 @@ using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Npgsql;
+using TimeBank.People;
 
 namespace TimeBank.Hosting;
 
@@ -18,7 +19,7 @@ public interface ILedgerFold
     /// Folds a page's events of <see cref="EventTypes"/>, in sequence order. Writes through <paramref name="operations"/>
     /// commit with the page's progress; a fold that commits on its own must be idempotent, since a failed page is folded again.
     /// </summary>
-    Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken cancellation);
+    Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellation);
 }
 
 /// <summary>
@@ -29,6 +30,7 @@ public sealed class LedgerFolds : FoldingSubscription
 {
     public const string SubscriptionName = "LedgerFolds";
     private readonly List<ILedgerFold> _folds = [];
+    private readonly KnownPeople _people = new();
 
     public LedgerFolds()
     {
@@ -53,7 +55,7 @@ public sealed class LedgerFolds : FoldingSubscription
     {
         _former ??= await FormerProgress.ReadAsync(operations.DocumentStore, _folds.Select(f => f.FormerShard).ToArray(), cancellation);
         _former = _former.Before(page);
-        foreach (var (fold, events) in Split(page.Events, _folds, _former)) await fold.FoldAsync(events, operations, cancellation);
+        foreach (var (fold, events) in Split(page.Events, _folds, _former)) await fold.FoldAsync(events, operations, _people, cancellation);
         if (_former.PassedBy(page))
         {
             operations.QueueSqlCommand($"delete from {Storage.Schema}.mt_event_progression where name = any(?)", (object)_former.Shards.Keys.ToArray());

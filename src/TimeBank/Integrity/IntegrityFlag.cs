@@ -71,7 +71,7 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
 
     public string FormerShard => "IntegrityReview:All";
 
-    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken cancellationToken)
+    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)
     {
         var reviews = new List<(Guid RecordId, RuleHit? Rated, DateTimeOffset At)>();
         // A record as its deposit wrote it is the event itself; only records rated in this page but credited earlier are read.
@@ -98,7 +98,7 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
             foreach (var record in await session.LoadManyAsync<ServiceRecord>(cancellationToken, ratedEarlier)) records[record.Id] = record;
         }
         var checkedByRules = reviews.Where(r => r.Rated is null && records.ContainsKey(r.RecordId)).Select(r => records[r.RecordId]).ToList();
-        var facts = await PageFacts.ReadAsync(session, records.Values, checkedByRules, cancellationToken);
+        var facts = await PageFacts.ReadAsync(session, people, records.Values, checkedByRules, cancellationToken);
 
         var flags = new List<(ServiceRecord Record, RuleHit Hit, DateTimeOffset At)>();
         foreach (var (recordId, rated, at) in reviews)
@@ -125,29 +125,22 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
     /// <summary>The volunteers, elders, requests and same-day records of one page's records, read in one batch.</summary>
     private sealed class PageFacts
     {
-        private readonly Dictionary<Guid, PersonFacts> _volunteers;
-        private readonly Dictionary<Guid, PersonFacts> _elders;
+        private readonly IReadOnlyDictionary<Guid, PersonFacts> _people;
         private readonly Dictionary<Guid, ServiceRequest> _requests;
         private readonly Dictionary<(Guid Volunteer, long DayStart), List<ServiceRecord>> _days;
 
-        private PageFacts(IEnumerable<PersonFacts> volunteers, IEnumerable<PersonFacts> elders, IEnumerable<ServiceRequest> requests,
-            Dictionary<(Guid, long), List<ServiceRecord>> days)
+        private PageFacts(IReadOnlyDictionary<Guid, PersonFacts> people, IEnumerable<ServiceRequest> requests, Dictionary<(Guid, long), List<ServiceRecord>> days)
         {
-            _volunteers = volunteers.ToDictionary(v => v.Id);
-            _elders = elders.ToDictionary(e => e.Id);
+            _people = people;
             _requests = requests.ToDictionary(r => r.Id);
             _days = days;
         }
 
-        public static async Task<PageFacts> ReadAsync(IDocumentSession session, IEnumerable<ServiceRecord> all, IReadOnlyList<ServiceRecord> checkedByRules,
-            CancellationToken cancellation)
+        public static async Task<PageFacts> ReadAsync(IDocumentSession session, KnownPeople known, IEnumerable<ServiceRecord> all,
+            IReadOnlyList<ServiceRecord> checkedByRules, CancellationToken cancellation)
         {
+            var people = await known.ReadAsync(session, all.Select(r => r.VolunteerId).Concat(checkedByRules.Select(r => r.ElderId)), cancellation);
             var batch = session.CreateBatchQuery();
-            // Only the fields the rules need: a person document carries ciphertexts that are costly to read hundreds at a time.
-            var volunteerIds = all.Select(r => r.VolunteerId).Distinct().ToArray();
-            var elderIds = checkedByRules.Select(r => r.ElderId).Distinct().ToArray();
-            var volunteers = batch.Query<Volunteer>().Where(v => v.Id.IsOneOf(volunteerIds)).Select(v => new PersonFacts(v.Id, v.District, v.AddressHash)).ToList();
-            var elders = batch.Query<Elder>().Where(e => e.Id.IsOneOf(elderIds)).Select(e => new PersonFacts(e.Id, e.District, e.AddressHash)).ToList();
             var requests = batch.LoadMany<ServiceRequest>().ByIdList(checkedByRules.Select(r => r.RequestId).OfType<Guid>().Distinct().ToList());
             var days = checkedByRules.GroupBy(LocalDay).Select(day =>
             {
@@ -170,7 +163,7 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
                     list.Add(record);
                 }
             }
-            return new PageFacts(await volunteers, await elders, await requests, byDay);
+            return new PageFacts(people, await requests, byDay);
         }
 
         public RecordFacts For(ServiceRecord record)
@@ -180,12 +173,14 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
             // order the records were posted or reviewed in.
             return new RecordFacts(record, [.. sameDay.Where(r => r.Id != record.Id && r.StartsAt <= record.StartsAt), record],
                 record.RequestId is { } requestId ? _requests.GetValueOrDefault(requestId) : null,
-                _volunteers.GetValueOrDefault(record.VolunteerId)?.AddressHash, _elders.GetValueOrDefault(record.ElderId)?.AddressHash);
+                Volunteer(record.VolunteerId)?.AddressHash, Elder(record.ElderId)?.AddressHash);
         }
 
-        private sealed record PersonFacts(Guid Id, string District, string? AddressHash);
+        private PersonFacts? Volunteer(Guid id) => _people.GetValueOrDefault(id) is { IsVolunteer: true } volunteer ? volunteer : null;
 
-        public string DistrictOf(ServiceRecord record) => _volunteers.GetValueOrDefault(record.VolunteerId)?.District ?? "";
+        private PersonFacts? Elder(Guid id) => _people.GetValueOrDefault(id) is { IsVolunteer: false } elder ? elder : null;
+
+        public string DistrictOf(ServiceRecord record) => Volunteer(record.VolunteerId)?.District ?? "";
 
         /// <summary>The record's local day in its own time zone, as Unix milliseconds [start, end).</summary>
         private static (long Start, long End) LocalDay(ServiceRecord record)

@@ -4,6 +4,7 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Microsoft.Extensions.Options;
 using TimeBank.Ledger;
+using TimeBank.People;
 using TimeBank.ServiceRecords;
 
 namespace TimeBank.Recognition;
@@ -79,7 +80,7 @@ public sealed class RecognitionFold(RecognitionOptions options) : ILedgerFold
 
     public string FormerShard => "Recognition:All";
 
-    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken cancellationToken)
+    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)
     {
         var volunteers = events.Select(e => e.Data).OfType<ServiceRecorded>().Select(e => e.VolunteerId).Distinct().ToArray();
         await using var session = operations.DocumentStore.LightweightSession();

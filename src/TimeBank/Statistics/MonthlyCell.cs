@@ -189,24 +189,18 @@ public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions s
 
     public string FormerShard => "Statistics:All";
 
-    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken cancellationToken)
+    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)
     {
         var zone = DateTimeZoneProviders.Tzdb[options.DefaultTimeZone];
-        var people = events.Select(StatisticsFold.PersonOf).OfType<Guid>().Distinct().ToArray();
+        var known = await people.ReadAsync(operations, events.Select(StatisticsFold.PersonOf).OfType<Guid>(), cancellationToken);
         var records = events.Select(e => StatisticsFold.RecordOf(e.Data)).OfType<Guid>().Distinct().ToArray();
-        // Only the fields the figures need: a person document carries ciphertexts that are costly to read a thousand at a time.
-        var batch = operations.CreateBatchQuery();
-        var volunteers = batch.Query<Volunteer>().Where(v => v.Id.IsOneOf(people))
-            .Select(v => new PersonFacts(v.Id, v.District, v.Street, v.Community, v.Programme, v.BirthDate)).ToList();
-        var elders = batch.Query<Elder>().Where(e => e.Id.IsOneOf(people))
-            .Select(e => new ElderFacts(e.Id, e.District, e.Street, e.Community)).ToList();
-        var serviceTypes = batch.Query<ServiceRecord>().Where(r => r.Id.IsOneOf(records)).Select(r => new RecordType(r.Id, r.ServiceType)).ToList();
-        await batch.Execute(cancellationToken);
-
-        var holders = new Dictionary<Guid, Holder>();
-        foreach (var v in await volunteers) holders[v.Id] = new Holder(new Area(v.District, v.Street, v.Community), PersonFields.JsonName(v.Programme), v.BirthDate);
-        foreach (var e in await elders) holders.TryAdd(e.Id, new Holder(new Area(e.District, e.Street, e.Community), "", null));
-        var typeOf = (await serviceTypes).ToDictionary(r => r.Id, r => r.ServiceType);
+        var typeOf = records.Length == 0
+            ? []
+            : (await operations.Query<ServiceRecord>().Where(r => r.Id.IsOneOf(records)).Select(r => new RecordType(r.Id, r.ServiceType)).ToListAsync(cancellationToken))
+            .ToDictionary(r => r.Id, r => r.ServiceType);
+        var holders = known.Values.ToDictionary(p => p.Id, p => p.IsVolunteer
+            ? new Holder(new Area(p.District, p.Street, p.Community), PersonFields.JsonName(p.Programme), p.BirthDate)
+            : new Holder(new Area(p.District, p.Street, p.Community), "", null));
 
         var contributions = events
             .Select(e => StatisticsFold.PersonOf(e) is { } person && holders.TryGetValue(person, out var holder)
@@ -250,10 +244,6 @@ public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions s
     }
 
     private sealed record RecordType(Guid Id, string ServiceType);
-
-    private sealed record PersonFacts(Guid Id, string District, string Street, string Community, Programme Programme, LocalDate BirthDate);
-
-    private sealed record ElderFacts(Guid Id, string District, string Street, string Community);
 }
 
 public static class StatisticsSetup

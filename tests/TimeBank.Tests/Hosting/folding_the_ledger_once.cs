@@ -8,6 +8,7 @@ using Npgsql;
 using Shouldly;
 using TimeBank.Hosting;
 using TimeBank.Integrity;
+using TimeBank.People;
 using TimeBank.Ledger;
 using TimeBank.Recognition;
 using TimeBank.ServiceRecords;
@@ -34,7 +35,7 @@ public sealed class folding_the_ledger_once(AppFixture fixture) : ApiTest(fixtur
         public IReadOnlyCollection<Type> EventTypes { get; } = types;
         public string FormerShard => formerShard;
 
-        public Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken cancellation)
+        public Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellation)
         {
             Pages++;
             Folded.AddRange(events.Select(e => e.Sequence));
