@@ -30,10 +30,12 @@ public sealed class LedgerFolds : FoldingSubscription
 {
     public const string SubscriptionName = "LedgerFolds";
     private readonly List<ILedgerFold> _folds = [];
-    private readonly KnownPeople _people = new();
 
-    public LedgerFolds()
+    private readonly KnownPeople _people;
+
+    public LedgerFolds(KnownPeople people)
     {
+        _people = people;
         Name = SubscriptionName;
         // Larger pages rewrite a month's busiest statistics cells less often under load.
         Options.BatchSize = 1000;
@@ -113,7 +115,7 @@ public static class LedgerFoldsSetup
         var folds = services.Select(d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<LedgerFolds>().SingleOrDefault();
         if (folds is null)
         {
-            folds = new LedgerFolds();
+            folds = new LedgerFolds(services.KnownPeople());
             services.AddSingleton(folds);
             services.ConfigureMarten(opts => opts.Events.Subscribe(folds));
         }

@@ -1,12 +1,27 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace TimeBank.People;
 
-/// <summary>What the folds off the write path need of a person: their area, and for a volunteer programme and birth date.</summary>
-public sealed record PersonFacts(Guid Id, bool IsVolunteer, string District, string Street, string Community, Programme Programme, LocalDate BirthDate,
-    string? AddressHash);
+/// <summary>
+/// What deposits and the folds off the write path need of a person: who registered them, their identity and address
+/// hashes, their area, birth date and (a volunteer's) programme.
+/// </summary>
+public sealed record PersonFacts(Guid Id, bool IsVolunteer, string RegisteredBy, string IdNumberHash, string District, string Street, string Community,
+    Programme Programme, LocalDate BirthDate, string? AddressHash)
+{
+    [return: NotNullIfNotNull(nameof(v))]
+    public static PersonFacts? Of(Volunteer? v) =>
+        v is null ? null : new(v.Id, true, v.RegisteredBy, v.IdNumberHash, v.District, v.Street, v.Community, v.Programme, v.BirthDate, v.AddressHash);
+
+    [return: NotNullIfNotNull(nameof(e))]
+    public static PersonFacts? Of(Elder? e) =>
+        e is null ? null : new(e.Id, false, e.RegisteredBy, e.IdNumberHash, e.District, e.Street, e.Community, default, e.BirthDate, e.AddressHash);
+}
 
 /// <summary>
 /// The facts of people already read, kept in memory. A person document is written once, at registration, and never
-/// changed, so what was read once stays true; the folds then read only people they have not met yet.
+/// changed, so what was read once stays true; deposits and the folds then read only people they have not met yet. One
+/// per process (<see cref="KnownPeopleSetup.KnownPeople"/>).
 /// </summary>
 public sealed class KnownPeople(int capacity = KnownPeople.DefaultCapacity)
 {
@@ -37,16 +52,15 @@ public sealed class KnownPeople(int capacity = KnownPeople.DefaultCapacity)
         }
         if (unmet.Count == 0) return found;
 
-        // Only the fields the folds need: a person document carries ciphertexts that are costly to read hundreds at a time.
+        // Only the fields needed: a person document carries ciphertexts that are costly to read hundreds at a time.
         var batch = session.CreateBatchQuery();
         var volunteers = batch.Query<Volunteer>().Where(v => v.Id.IsOneOf(unmet))
-            .Select(v => new VolunteerRow(v.Id, v.District, v.Street, v.Community, v.Programme, v.BirthDate, v.AddressHash)).ToList();
+            .Select(v => new VolunteerRow(v.Id, v.RegisteredBy, v.IdNumberHash, v.District, v.Street, v.Community, v.Programme, v.BirthDate, v.AddressHash))
+            .ToList();
         var elders = batch.Query<Elder>().Where(e => e.Id.IsOneOf(unmet))
-            .Select(e => new ElderRow(e.Id, e.District, e.Street, e.Community, e.BirthDate, e.AddressHash)).ToList();
+            .Select(e => new ElderRow(e.Id, e.RegisteredBy, e.IdNumberHash, e.District, e.Street, e.Community, e.BirthDate, e.AddressHash)).ToList();
         await batch.Execute(cancellation);
-        var met = (await volunteers).Select(v => new PersonFacts(v.Id, true, v.District, v.Street, v.Community, v.Programme, v.BirthDate, v.AddressHash))
-            .Concat((await elders).Select(e => new PersonFacts(e.Id, false, e.District, e.Street, e.Community, default, e.BirthDate, e.AddressHash)))
-            .DistinctBy(p => p.Id).ToList();
+        var met = (await volunteers).Select(v => v.Facts()).Concat((await elders).Select(e => e.Facts())).DistinctBy(p => p.Id).ToList();
         lock (_lock)
         {
             if (_known.Count + met.Count > capacity) _known.Clear();
@@ -59,7 +73,30 @@ public sealed class KnownPeople(int capacity = KnownPeople.DefaultCapacity)
         return found;
     }
 
-    private sealed record VolunteerRow(Guid Id, string District, string Street, string Community, Programme Programme, LocalDate BirthDate, string? AddressHash);
+    private sealed record VolunteerRow(Guid Id, string RegisteredBy, string IdNumberHash, string District, string Street, string Community,
+        Programme Programme, LocalDate BirthDate, string? AddressHash)
+    {
+        public PersonFacts Facts() => new(Id, true, RegisteredBy, IdNumberHash, District, Street, Community, Programme, BirthDate, AddressHash);
+    }
 
-    private sealed record ElderRow(Guid Id, string District, string Street, string Community, LocalDate BirthDate, string? AddressHash);
+    private sealed record ElderRow(Guid Id, string RegisteredBy, string IdNumberHash, string District, string Street, string Community, LocalDate BirthDate,
+        string? AddressHash)
+    {
+        public PersonFacts Facts() => new(Id, false, RegisteredBy, IdNumberHash, District, Street, Community, default, BirthDate, AddressHash);
+    }
+}
+
+public static class KnownPeopleSetup
+{
+    /// <summary>The process's one <see cref="People.KnownPeople"/>, registered as a singleton on first use.</summary>
+    public static KnownPeople KnownPeople(this IServiceCollection services)
+    {
+        var known = services.Select(d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<KnownPeople>().SingleOrDefault();
+        if (known is null)
+        {
+            known = new KnownPeople();
+            services.AddSingleton(known);
+        }
+        return known;
+    }
 }

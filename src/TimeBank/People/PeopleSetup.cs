@@ -6,6 +6,7 @@ public static class PeopleSetup
     public static IServiceCollection AddPeople(this IServiceCollection services)
     {
         services.AddSingleton<PersonalData>();
+        services.KnownPeople();
         services.AddHostedService<PersonalDataKeyCheck>();
         services.AddSingleton<MemberDirectory>();
         services.AddSingleton<MemberCardBackfill>();

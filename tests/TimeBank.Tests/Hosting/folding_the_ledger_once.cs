@@ -94,7 +94,7 @@ public sealed class folding_the_ledger_once(AppFixture fixture) : ApiTest(fixtur
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var served = new Recording($"FormerServed{suffix}:All", typeof(Served));
         var people = new Recording($"FormerPeople{suffix}:All", typeof(Opened), typeof(Served));
-        var folds = new LedgerFolds();
+        var folds = new LedgerFolds(new KnownPeople());
         folds.Add(served);
         folds.Add(people);
         await ExecuteAsync($"insert into {Storage.Schema}.mt_event_progression (name, last_seq_id, last_updated) values ('{served.FormerShard}', 3, now()), ('{people.FormerShard}', 5, now())");

@@ -21,7 +21,11 @@ public sealed class knowing_people(AppFixture fixture) : ApiTest(fixture)
         {
             var read = await known.ReadAsync(session, [volunteer, elder, nobody, volunteer], CancellationToken.None);
             read.Keys.ShouldBe([volunteer, elder], ignoreOrder: true);
-            read[volunteer].ShouldBe(new PersonFacts(volunteer, true, district, "劝业场街道", "昆明路社区", Programme.Youth, new LocalDate(1963, 2, 1), null));
+            read[volunteer].ShouldBe(PersonFacts.Of(await session.LoadAsync<Volunteer>(volunteer)));
+            (read[volunteer].IsVolunteer, read[volunteer].District, read[volunteer].Community, read[volunteer].Programme, read[volunteer].BirthDate)
+                .ShouldBe((true, district, "昆明路社区", Programme.Youth, new LocalDate(1963, 2, 1)));
+            read[volunteer].RegisteredBy.ShouldNotBeNullOrEmpty();
+            read[elder].ShouldBe(PersonFacts.Of(await session.LoadAsync<Elder>(elder)));
             (read[elder].IsVolunteer, read[elder].District, read[elder].Community).ShouldBe((false, district, "新津社区"));
         }
         known.Count.ShouldBe(2);

@@ -25,7 +25,7 @@ public sealed class deciding_deposits_and_reversals
 
     private static Decision<ServiceRecorded> Deposit(RecordService command, IEnumerable<ServiceRecord>? credited = null,
         Volunteer? volunteer = null, Elder? elder = null, (int, int)? balance = null) =>
-        RecordServicesHandler.Decide(command, Platform, false, "fingerprint", volunteer ?? Volunteer, elder ?? Elder, credited ?? [], balance ?? (30, 5), Points, Now);
+        RecordServicesHandler.Decide(command, Platform, false, "fingerprint", PersonFacts.Of(volunteer ?? Volunteer), PersonFacts.Of(elder ?? Elder), credited ?? [], balance ?? (30, 5), Points, Now);
 
     [Fact]
     public void a_deposit_credits_the_served_minutes_and_the_points_they_earn_on_top_of_the_balance()
@@ -51,8 +51,8 @@ public sealed class deciding_deposits_and_reversals
     {
         var elsewhere = Volunteer with { RegisteredBy = "other-platform-key" };
         Deposit(Service(), volunteer: elsewhere).Refusal.ShouldBeOfType<NotPermitted>();
-        RecordServicesHandler.Decide(Service(), Platform, true, "f", elsewhere, Elder, [], (0, 0), Points, Now).Refusal.ShouldBeNull();
-        RecordServicesHandler.Decide(Service(), new Caller("admin-key", "管理员", Roles.Admin), false, "f", elsewhere, Elder, [], (0, 0), Points, Now)
+        RecordServicesHandler.Decide(Service(), Platform, true, "f", PersonFacts.Of(elsewhere), PersonFacts.Of(Elder), [], (0, 0), Points, Now).Refusal.ShouldBeNull();
+        RecordServicesHandler.Decide(Service(), new Caller("admin-key", "管理员", Roles.Admin), false, "f", PersonFacts.Of(elsewhere), PersonFacts.Of(Elder), [], (0, 0), Points, Now)
             .Refusal.ShouldBeNull();
     }
 

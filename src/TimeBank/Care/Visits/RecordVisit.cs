@@ -303,7 +303,7 @@ public static class RecordVisitHandler
         if (deposit is not null)
         {
             if (recordedBefore is not null) return new KeyReused(deposit.PlatformRecordId);
-            var credit = RecordServicesHandler.Decide(deposit, caller, volunteerGranted, Idempotency.Fingerprint(deposit), volunteer, elder, credited, balance, points, now);
+            var credit = RecordServicesHandler.Decide(deposit, caller, volunteerGranted, Idempotency.Fingerprint(deposit), PersonFacts.Of(volunteer), PersonFacts.Of(elder), credited, balance, points, now);
             if (credit.Refusal is { } refused) return refused;
             recorded = credit.Events;
         }

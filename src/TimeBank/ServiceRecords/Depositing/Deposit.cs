@@ -149,24 +149,24 @@ public sealed record RecordedServices(IReadOnlyList<Outcome> Outcomes);
 
 public static class RecordServicesHandler
 {
-    public static async Task<RecordedServices> Handle(RecordServices batch, IDocumentSession session, IClock clock, IOptions<PointsOptions> points)
+    public static async Task<RecordedServices> Handle(RecordServices batch, IDocumentSession session, KnownPeople known, IClock clock,
+        IOptions<PointsOptions> points, CancellationToken cancellation)
     {
         var commands = batch.Deposits.Select(d => d.Command).ToList();
         var volunteerIds = commands.Select(c => c.VolunteerId).Distinct().ToArray();
+        var people = await known.ReadAsync(session, volunteerIds.Concat(commands.Select(c => c.ElderId)), cancellation);
 
         var reads = session.CreateBatchQuery();
         var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
-        var volunteers = reads.LoadMany<Volunteer>().ById(volunteerIds);
-        var elders = reads.LoadMany<Elder>().ById(commands.Select(c => c.ElderId).Distinct().ToArray());
         var nearby = CreditedOverlapping.Services(commands).Select(reads.Query).ToList();
         var streams = volunteerIds.ToDictionary(id => id, id => reads.Events.FetchForWriting<Account>(id));
-        await reads.Execute();
+        await reads.Execute(cancellation);
 
         // What earlier deposits of this batch did counts for the later ones: their records, periods and balances.
         var credited = (await Task.WhenAll(nearby)).SelectMany(records => records).ToList();
         var recorded = RecordedBefore(await recordedBefore, credited);
-        var volunteersById = (await volunteers).ToDictionary(v => v.Id);
-        var eldersById = (await elders).ToDictionary(e => e.Id);
+        var volunteersById = people.Values.Where(p => p.IsVolunteer).ToDictionary(p => p.Id);
+        var eldersById = people.Values.Where(p => !p.IsVolunteer).ToDictionary(p => p.Id);
         var granted = await GrantsAsync(session, batch.Deposits, volunteersById);
         var balances = new Dictionary<Guid, (int Minutes, int Points)>();
         var now = clock.GetCurrentInstant();
@@ -210,7 +210,7 @@ public static class RecordServicesHandler
     /// usual batch pays no extra read.
     /// </summary>
     private static async Task<HashSet<(Guid, string)>> GrantsAsync(IDocumentSession session, IReadOnlyList<PendingDeposit> deposits,
-        IReadOnlyDictionary<Guid, Volunteer> volunteers)
+        IReadOnlyDictionary<Guid, PersonFacts> volunteers)
     {
         var ids = deposits
             .Where(d => d.Stamp.ActorRole == Roles.Platform && volunteers.TryGetValue(d.Command.VolunteerId, out var v) && v.RegisteredBy != d.Command.PlatformKeyId)
@@ -238,7 +238,7 @@ public static class RecordServicesHandler
     /// granted the caller access), the same person, the volunteer was under 10 then, or has a credited service in the
     /// same period.
     /// </summary>
-    public static Decision<ServiceRecorded> Decide(RecordService command, Caller caller, bool granted, string fingerprint, Volunteer? volunteer, Elder? elder,
+    public static Decision<ServiceRecorded> Decide(RecordService command, Caller caller, bool granted, string fingerprint, PersonFacts? volunteer, PersonFacts? elder,
         IEnumerable<ServiceRecord> credited, (int Minutes, int Points) balance, PointsOptions points, Instant now)
     {
         var unknown = new Dictionary<string, string[]>();

@@ -120,7 +120,7 @@ public static class CompleteServiceRequestHandler
         var (earliest, latest) = (request.StartsAt - CompleteServiceRequestEndpoint.Leeway, request.EndsAt + CompleteServiceRequestEndpoint.Leeway);
         if (deposit.StartsAt < earliest || deposit.EndsAt > latest) return new OutsideWindow(request.Id, earliest, latest);
 
-        var decision = RecordServicesHandler.Decide(deposit, caller, granted, fingerprint, volunteer, elder, credited, balance, points, now);
+        var decision = RecordServicesHandler.Decide(deposit, caller, granted, fingerprint, PersonFacts.Of(volunteer), PersonFacts.Of(elder), credited, balance, points, now);
         if (decision.Refusal is { } refusal) return refusal;
         var recorded = decision.Events with { RequestId = request.Id };
         return (recorded, new ServiceRequestCompleted(request.Id, command.VolunteerId, recorded.RecordId, now));
