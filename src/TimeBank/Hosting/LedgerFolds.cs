@@ -112,14 +112,8 @@ public static class LedgerFoldsSetup
     /// <summary>Adds a fold to the service's one <see cref="LedgerFolds"/> subscription, registering it with Marten on first use.</summary>
     public static IServiceCollection AddLedgerFold(this IServiceCollection services, ILedgerFold fold)
     {
-        var folds = services.Select(d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<LedgerFolds>().SingleOrDefault();
-        if (folds is null)
-        {
-            folds = new LedgerFolds(services.KnownPeople());
-            services.AddSingleton(folds);
-            services.ConfigureMarten(opts => opts.Events.Subscribe(folds));
-        }
-        folds.Add(fold);
+        services.SingleInstance(() => new LedgerFolds(services.KnownPeople()), folds => services.ConfigureMarten(opts => opts.Events.Subscribe(folds)))
+            .Add(fold);
         return services;
     }
 }

@@ -89,14 +89,5 @@ public sealed class KnownPeople(int capacity = KnownPeople.DefaultCapacity)
 public static class KnownPeopleSetup
 {
     /// <summary>The process's one <see cref="People.KnownPeople"/>, registered as a singleton on first use.</summary>
-    public static KnownPeople KnownPeople(this IServiceCollection services)
-    {
-        var known = services.Select(d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<KnownPeople>().SingleOrDefault();
-        if (known is null)
-        {
-            known = new KnownPeople();
-            services.AddSingleton(known);
-        }
-        return known;
-    }
+    public static KnownPeople KnownPeople(this IServiceCollection services) => services.SingleInstance(() => new KnownPeople());
 }
