@@ -67,7 +67,7 @@ public sealed record FlagView([property: Required] Guid Id, [property: Required]
 /// </summary>
 public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
 {
-    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(ServiceRecorded), typeof(ServiceRated)];
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(ServiceRecorded), typeof(ServiceRated), typeof(ServiceRecordReversed)];
 
     public string FormerShard => "IntegrityReview:All";
 
@@ -76,6 +76,7 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
         var reviews = new List<(Guid RecordId, RuleHit? Rated, DateTimeOffset At)>();
         // A record as its deposit wrote it is the event itself; only records rated in this page but credited earlier are read.
         var records = new Dictionary<Guid, ServiceRecord>();
+        var reversedInPage = new HashSet<Guid>();
         foreach (var e in events)
         {
             switch (e.Data)
@@ -85,6 +86,7 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
                     records[recorded.RecordId] = ServiceRecordProjection.RecordOf(recorded);
                     break;
                 case ServiceRated r when IntegrityRules.RatedLow(r.Stars, options) is { } low: reviews.Add((r.RecordId, low, e.Timestamp)); break;
+                case ServiceRecordReversed reversed: reversedInPage.Add(reversed.RecordId); break;
             }
         }
         if (reviews.Count == 0) return;
@@ -98,7 +100,7 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
             foreach (var record in await session.LoadManyAsync<ServiceRecord>(cancellationToken, ratedEarlier)) records[record.Id] = record;
         }
         var checkedByRules = reviews.Where(r => r.Rated is null && records.ContainsKey(r.RecordId)).Select(r => records[r.RecordId]).ToList();
-        var facts = await PageFacts.ReadAsync(session, people, records.Values, checkedByRules, cancellationToken);
+        var facts = await PageFacts.ReadAsync(session, people, records.Values, checkedByRules, reversedInPage, cancellationToken);
 
         var flags = new List<(ServiceRecord Record, RuleHit Hit, DateTimeOffset At)>();
         foreach (var (recordId, rated, at) in reviews)
@@ -137,8 +139,10 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
         }
 
         public static async Task<PageFacts> ReadAsync(IDocumentSession session, KnownPeople known, IEnumerable<ServiceRecord> all,
-            IReadOnlyList<ServiceRecord> checkedByRules, CancellationToken cancellation)
+            IReadOnlyList<ServiceRecord> checkedByRules, IReadOnlySet<Guid> reversedInPage, CancellationToken cancellation)
         {
+            // The page's own records are taken as the page has them (credited unless reversed within it), not read back.
+            var pageRecords = checkedByRules.Select(r => r.Id).ToArray();
             var people = await known.ReadAsync(session, all.Select(r => r.VolunteerId).Concat(checkedByRules.Select(r => r.ElderId)), cancellation);
             var batch = session.CreateBatchQuery();
             var requests = batch.LoadMany<ServiceRequest>().ByIdList(checkedByRules.Select(r => r.RequestId).OfType<Guid>().Distinct().ToList());
@@ -147,7 +151,8 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
                 var (start, end) = day.Key;
                 var servedThatDay = day.Select(r => r.VolunteerId).Distinct().ToArray();
                 return (Start: start, Records: batch.Query<ServiceRecord>()
-                    .Where(r => r.VolunteerId.IsOneOf(servedThatDay) && r.StartsAtUnixMs >= start && r.StartsAtUnixMs < end && r.Status == ServiceRecordStatus.Credited)
+                    .Where(r => r.VolunteerId.IsOneOf(servedThatDay) && r.StartsAtUnixMs >= start && r.StartsAtUnixMs < end && r.Status == ServiceRecordStatus.Credited
+                        && !r.Id.IsOneOf(pageRecords))
                     // Only what the day's rules read: a busy day holds many records, and whole documents cost the database dear.
                     .Select(r => new ServiceRecord { Id = r.Id, VolunteerId = r.VolunteerId, ElderId = r.ElderId, StartsAt = r.StartsAt, CreditedMinutes = r.CreditedMinutes })
                     .ToList());
@@ -155,14 +160,16 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
             await batch.Execute(cancellation);
 
             var byDay = new Dictionary<(Guid, long), List<ServiceRecord>>();
+            void Add(ServiceRecord record, long dayStart)
+            {
+                if (!byDay.TryGetValue((record.VolunteerId, dayStart), out var list)) byDay[(record.VolunteerId, dayStart)] = list = [];
+                list.Add(record);
+            }
             foreach (var (start, records) in days)
             {
-                foreach (var record in await records)
-                {
-                    if (!byDay.TryGetValue((record.VolunteerId, start), out var list)) byDay[(record.VolunteerId, start)] = list = [];
-                    list.Add(record);
-                }
+                foreach (var record in await records) Add(record, start);
             }
+            foreach (var record in checkedByRules.Where(r => !reversedInPage.Contains(r.Id)).DistinctBy(r => r.Id)) Add(record, LocalDay(record).Start);
             return new PageFacts(people, await requests, byDay);
         }
 

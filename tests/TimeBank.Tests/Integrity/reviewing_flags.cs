@@ -84,6 +84,26 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
+    public async Task a_days_hours_count_the_records_met_in_an_earlier_page_and_in_the_same_page()
+    {
+        var day = Fixture.LocalNow().Date.PlusDays(-3);
+
+        var (earlier, elder) = await Fixture.VolunteerWithBalance(0);
+        var morning = await Deposit(earlier, elder, day.At(new LocalTime(8, 0)), 300);
+        // Pages are reviewed in order: once a record posted later is flagged, the morning's page has been reviewed.
+        var marker = await Deposit(earlier, elder, day.PlusDays(-1).At(new LocalTime(1, 0)), 30);
+        (await FlagsOf(marker)).ShouldHaveSingleItem().Rule.ShouldBe(IntegrityRules.ServedAtNight);
+        var afternoon = await Deposit(earlier, elder, day.At(new LocalTime(13, 0)), 360);
+        (await FlagsOf(afternoon)).Select(f => f.Rule).ShouldContain(IntegrityRules.TooManyHoursInADay);
+        (await FlagsOf(morning, 0)).ShouldBeEmpty();
+
+        var (together, other) = await Fixture.VolunteerWithBalance(0);
+        var both = await Task.WhenAll(Deposit(together, other, day.At(new LocalTime(8, 0)), 300), Deposit(together, other, day.At(new LocalTime(13, 0)), 360));
+        (await FlagsOf(both[1])).Select(f => f.Rule).ShouldContain(IntegrityRules.TooManyHoursInADay);
+        (await FlagsOf(both[0], 0)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task a_fraudulent_flag_reverses_the_record_a_genuine_one_leaves_it_and_each_is_decided_once()
     {
         var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
