@@ -44,8 +44,10 @@ public sealed class MonthlyCell
     public int VolunteersRegistered { get; set; }
     public Dictionary<string, int> RegisteredByAgeBand { get; set; } = [];
 
-    /// <summary>Volunteers credited this month, with their age band then.</summary>
+    /// <summary>Volunteers credited this month, with their age band then; kept in <see cref="CellPeople"/>, here while folded or read.</summary>
     public Dictionary<Guid, string> ActiveVolunteers { get; set; } = [];
+
+    /// <summary>Elders served this month; kept in <see cref="CellPeople"/>, here while folded or read.</summary>
     public HashSet<Guid> EldersServed { get; set; } = [];
     public int Records { get; set; }
     public long MinutesCredited { get; set; }
@@ -239,6 +241,7 @@ public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions s
             }
             bucket.Minutes += c.LiabilityMinutes;
         }
+        CellPeople.MoveToTable(operations, cells.Values);
         operations.Store(cells.Values.ToArray());
         if (buckets.Count > 0) operations.Store(buckets.Values.ToArray());
     }
@@ -257,6 +260,7 @@ public static class StatisticsSetup
         {
             opts.Schema.For<MonthlyCell>().Duplicate(c => c.Month).Duplicate(c => c.District);
             opts.Schema.For<LiabilityBucket>().Duplicate(b => b.District);
+            CellPeople.AddTable(opts);
         });
         return services.AddLedgerFold(new StatisticsTally(options, statistics));
     }

@@ -78,7 +78,8 @@ public static class StatisticsReading
         var months = new List<string>();
         for (var m = first; m <= last; m = m.PlusMonths(1)) months.Add(YearMonthPattern.Iso.Format(m));
         var progress = await ProgressAsync(store, cancellation);
-        var cells = await Cells(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType).ToListAsync(cancellation);
+        var cells = await CellPeople.FillAsync(session,
+            await Cells(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType).ToListAsync(cancellation), cancellation);
         var byMonth = cells.ToLookup(c => c.Month);
         var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, [.. months.Select(m => YearMonthPattern.Iso.Parse(m).Value)], area, caller,
             careZone, cancellation);
@@ -228,7 +229,8 @@ public static class ReadLiabilityEndpoint
             .Select(g => new LiabilityYear(g.Key, g.Sum(b => b.Minutes))).Where(y => y.Minutes != 0).OrderBy(y => y.DueYear).ToList();
         var thisMonth = PersonFields.Today(clock, options.Value).ToYearMonth();
         var months = Enumerable.Range(0, 12).Select(i => YearMonthPattern.Iso.Format(thisMonth.PlusMonths(i - 11))).ToArray();
-        var cells = (await StatisticsReading.Cells(session, caller, months, area, null, null, null, null).ToListAsync(context.RequestAborted)).ToLookup(c => c.Month);
+        var cells = (await CellPeople.FillAsync(session,
+            await StatisticsReading.Cells(session, caller, months, area, null, null, null, null).ToListAsync(context.RequestAborted), context.RequestAborted)).ToLookup(c => c.Month);
         return Results.Ok(new LiabilityForecast(statistics.Value.RedemptionAge, byYear.Sum(y => y.Minutes), byYear,
             months.Select(m => new MonthFigures(m, Figures.Of(cells[m].ToList()))).ToList(), progress.AsOfSequence, progress.LagSeconds));
     }

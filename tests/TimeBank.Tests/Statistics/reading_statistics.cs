@@ -83,6 +83,47 @@ public sealed class reading_statistics(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
+    public async Task a_cells_people_live_beside_it_and_cells_that_held_them_hand_them_over_without_changing_a_count()
+    {
+        var district = CareRequests.NewDistrict();
+        var volunteer = await CareRequests.RegisterVolunteerAsync(Host, Keys.Platform, district, Fixture.ShanghaiNow().Date.PlusYears(-62));
+        var elder = await CareRequests.RegisterElderAsync(Host, Keys.Platform, district);
+        var day = Fixture.ShanghaiNow().PlusDays(-1).Date.At(new LocalTime(9, 0));
+        await Deposit(volunteer, elder, day, 60);
+        await WaitForStatisticsAsync();
+        var month = YearMonthPattern.Iso.Format(day.Date.ToYearMonth());
+        async Task<Figures> Read() => (await Host.GetAsync<MonthlyStatistics>(Keys.Admin, $"/api/statistics/monthly?from={month}&to={month}&district={Q(district)}")).Total;
+        async Task<MonthlyCell> Cell()
+        {
+            await using var session = Store.QuerySession();
+            return (await Marten.QueryableExtensions.ToListAsync(session.Query<MonthlyCell>().Where(c => c.District == district && c.Records > 0))).Single();
+        }
+
+        var folded = await Cell();
+        (folded.ActiveVolunteers.Count, folded.EldersServed.Count).ShouldBe((0, 0), "the document carries no people");
+        ((await Read()).ActiveVolunteers, (await Read()).EldersServed).ShouldBe((1, 1));
+
+        // A cell as an earlier version kept it: its people inside the document.
+        var (earlierVolunteer, earlierElder) = (Guid.NewGuid(), Guid.NewGuid());
+        folded.ActiveVolunteers[earlierVolunteer] = "18-34";
+        folded.EldersServed.Add(earlierElder);
+        await using (var session = Store.LightweightSession())
+        {
+            session.Store(folded);
+            await session.SaveChangesAsync();
+        }
+        var before = await Read();
+        (before.ActiveVolunteers, before.EldersServed, before.ActiveByAgeBand["18-34"], before.ActiveByAgeBand["55-64"]).ShouldBe((2, 2, 1, 1));
+
+        await Deposit(volunteer, elder, day.PlusHours(2), 30);
+        await WaitForStatisticsAsync();
+        var handedOver = await Cell();
+        (handedOver.ActiveVolunteers.Count, handedOver.EldersServed.Count, handedOver.Records).ShouldBe((0, 0, 2));
+        var after = await Read();
+        (after.ActiveVolunteers, after.EldersServed, after.ActiveByAgeBand["18-34"], after.ActiveByAgeBand["55-64"], after.Records).ShouldBe((2, 2, 1, 1, 2));
+    }
+
+    [Fact]
     public async Task targets_and_the_liability_forecast_follow_the_banked_minutes()
     {
         var district = CareRequests.NewDistrict();

@@ -86,7 +86,8 @@ public static class AnnualReportEndpoint
         var monthly = await StatisticsReading.MonthlyAsync(session, store, caller, new YearMonth(year, 1), new YearMonth(year, 12),
             new Care.CareArea(district, null, null), null, null, zone, cancellation);
         var months = Enumerable.Range(1, 12).Select(m => $"{year:D4}-{m:D2}").ToArray();
-        var cells = await StatisticsReading.Cells(session, caller, months, district, null, null, null, null).ToListAsync(cancellation);
+        var cells = await CellPeople.FillAsync(session,
+            await StatisticsReading.Cells(session, caller, months, district, null, null, null, null).ToListAsync(cancellation), cancellation);
         var communities = cells.GroupBy(c => (c.District, c.Street, c.Community))
             .Select(g => new CommunityYear(g.Key.District, g.Key.Street, g.Key.Community, Figures.Of(g.ToList())))
             .OrderByDescending(c => c.Figures.MinutesCredited).ThenBy(c => c.District).ThenBy(c => c.Street).ThenBy(c => c.Community).ToList();
