@@ -292,7 +292,7 @@ public sealed class recording_service(AppFixture fixture) : ApiTest(fixture)
     {
         var idNumber = TestPeople.IdNumber(new LocalDate(1958, 3, 9));
         var asVolunteer = await Host.RegisterVolunteerAsync(Keys.Platform, idNumber);
-        var asElder = await Host.RegisterElderAsync(Keys.Platform, idNumber);
+        var asElder = await Host.RegisterElderWithIdNumberAsync(Keys.Platform, idNumber);
 
         var result = await Host.PostAsync(Keys.Platform, "/api/service-records",
             LedgerScenarios.ServiceBody(asVolunteer, asElder, Yesterday9, 30), 422);
