@@ -169,7 +169,7 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
             {
                 foreach (var record in await records) Add(record, start);
             }
-            foreach (var record in checkedByRules.Where(r => !reversedInPage.Contains(r.Id)).DistinctBy(r => r.Id)) Add(record, LocalDay(record).Start);
+            foreach (var record in checkedByRules.Where(r => !reversedInPage.Contains(r.Id))) Add(record, LocalDay(record).Start);
             return new PageFacts(people, await requests, byDay);
         }
 

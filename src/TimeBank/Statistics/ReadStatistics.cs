@@ -71,15 +71,27 @@ public static class StatisticsReading
         return query;
     }
 
+    /// <summary>The cells of <paramref name="months"/> in an area, with their people (<see cref="CellPeople"/>), for <see cref="Figures.Of"/>.</summary>
+    public static async Task<IReadOnlyList<MonthlyCell>> CellsWithPeopleAsync(IQuerySession session, Caller caller, string[] months, string? district,
+        string? street, string? community, string? programme, string? serviceType, CancellationToken cancellation) =>
+        await CellPeople.FillAsync(session, await Cells(session, caller, months, district, street, community, programme, serviceType).ToListAsync(cancellation),
+            cancellation);
+
     /// <summary>The figures of each month from <paramref name="first"/> to <paramref name="last"/>, with its visit coverage, and in total.</summary>
     public static async Task<MonthlyStatistics> MonthlyAsync(IQuerySession session, IDocumentStore store, Caller caller, YearMonth first, YearMonth last,
         Care.CareArea area, string? programme, string? serviceType, DateTimeZone careZone, CancellationToken cancellation)
     {
         var months = new List<string>();
         for (var m = first; m <= last; m = m.PlusMonths(1)) months.Add(YearMonthPattern.Iso.Format(m));
+        var cells = await CellsWithPeopleAsync(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType, cancellation);
+        return await MonthlyAsync(session, store, caller, months, cells, area, careZone, cancellation);
+    }
+
+    /// <summary>As above, from cells already read for <paramref name="months"/> (with their people).</summary>
+    public static async Task<MonthlyStatistics> MonthlyAsync(IQuerySession session, IDocumentStore store, Caller caller, IReadOnlyList<string> months,
+        IReadOnlyList<MonthlyCell> cells, Care.CareArea area, DateTimeZone careZone, CancellationToken cancellation)
+    {
         var progress = await ProgressAsync(store, cancellation);
-        var cells = await CellPeople.FillAsync(session,
-            await Cells(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType).ToListAsync(cancellation), cancellation);
         var byMonth = cells.ToLookup(c => c.Month);
         var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, [.. months.Select(m => YearMonthPattern.Iso.Parse(m).Value)], area, caller,
             careZone, cancellation);
@@ -229,8 +241,8 @@ public static class ReadLiabilityEndpoint
             .Select(g => new LiabilityYear(g.Key, g.Sum(b => b.Minutes))).Where(y => y.Minutes != 0).OrderBy(y => y.DueYear).ToList();
         var thisMonth = PersonFields.Today(clock, options.Value).ToYearMonth();
         var months = Enumerable.Range(0, 12).Select(i => YearMonthPattern.Iso.Format(thisMonth.PlusMonths(i - 11))).ToArray();
-        var cells = (await CellPeople.FillAsync(session,
-            await StatisticsReading.Cells(session, caller, months, area, null, null, null, null).ToListAsync(context.RequestAborted), context.RequestAborted)).ToLookup(c => c.Month);
+        var cells = (await StatisticsReading.CellsWithPeopleAsync(session, caller, months, area, null, null, null, null, context.RequestAborted))
+            .ToLookup(c => c.Month);
         return Results.Ok(new LiabilityForecast(statistics.Value.RedemptionAge, byYear.Sum(y => y.Minutes), byYear,
             months.Select(m => new MonthFigures(m, Figures.Of(cells[m].ToList()))).ToList(), progress.AsOfSequence, progress.LagSeconds));
     }

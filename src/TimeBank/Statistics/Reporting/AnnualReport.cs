@@ -83,11 +83,10 @@ public static class AnnualReportEndpoint
     public static async Task<AnnualReport> BuildAsync(IQuerySession session, IDocumentStore store, Caller caller, int year, string? district, LocalDate today,
         StatisticsOptions options, DateTimeZone zone, Instant now, CancellationToken cancellation)
     {
-        var monthly = await StatisticsReading.MonthlyAsync(session, store, caller, new YearMonth(year, 1), new YearMonth(year, 12),
-            new Care.CareArea(district, null, null), null, null, zone, cancellation);
+        // The year's cells are read once, for the months and for the communities.
         var months = Enumerable.Range(1, 12).Select(m => $"{year:D4}-{m:D2}").ToArray();
-        var cells = await CellPeople.FillAsync(session,
-            await StatisticsReading.Cells(session, caller, months, district, null, null, null, null).ToListAsync(cancellation), cancellation);
+        var cells = await StatisticsReading.CellsWithPeopleAsync(session, caller, months, district, null, null, null, null, cancellation);
+        var monthly = await StatisticsReading.MonthlyAsync(session, store, caller, months, cells, new Care.CareArea(district, null, null), zone, cancellation);
         var communities = cells.GroupBy(c => (c.District, c.Street, c.Community))
             .Select(g => new CommunityYear(g.Key.District, g.Key.Street, g.Key.Community, Figures.Of(g.ToList())))
             .OrderByDescending(c => c.Figures.MinutesCredited).ThenBy(c => c.District).ThenBy(c => c.Street).ThenBy(c => c.Community).ToList();
