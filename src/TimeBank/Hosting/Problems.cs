@@ -43,6 +43,7 @@ public static class Problems
         public const string AlreadyPaired = TypePrefix + "already-paired";
         public const string AlreadyEnded = TypePrefix + "already-ended";
         public const string NotEligible = TypePrefix + "not-eligible";
+        public const string MalformedRequest = TypePrefix + "malformed-request";
     }
 
     public static ProblemDetails Validation(IDictionary<string, string[]> errors) =>

@@ -1,0 +1,152 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Shouldly;
+using TimeBank.Hosting;
+using Xunit.Abstractions;
+
+namespace TimeBank.Tests.Hosting;
+
+/// <summary>
+/// Requests the HTTP server refuses before any middleware runs, sent over a real socket (the in-memory test server has no
+/// request line to refuse): each answer is a problem document, and answers before it on the connection are untouched.
+/// </summary>
+public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputHelper output) : ApiTest(fixture)
+{
+    [Fact]
+    public async Task a_nul_in_the_path_an_overlong_request_line_or_headers_answer_a_problem_and_earlier_answers_stay_whole()
+    {
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.LogTo(output));
+
+        var nulInPath = Answers(await ExchangeAsync(service.Port, Get("/api/accounts/a%00b")));
+        nulInPath.Count.ShouldBe(1);
+        ShouldBeProblem(nulInPath[0], 400, "400 Bad Request");
+
+        var longLine = Answers(await ExchangeAsync(service.Port, Get("/api/elders?district=" + new string('x', 9000))));
+        ShouldBeProblem(longLine.Single(), 414, "414 URI Too Long").GetProperty("detail").GetString()!.ShouldContain("8192 bytes");
+
+        var bigHeaders = Answers(await ExchangeAsync(service.Port, Get("/health/live", ("X-Padding", new string('y', 40_000)))));
+        ShouldBeProblem(bigHeaders.Single(), 431, "431 Request Header Fields Too Large");
+
+        // Two good requests and a refused one, pipelined on one connection: the good answers arrive whole and in order.
+        var pipelined = Answers(await ExchangeAsync(service.Port, Get("/health/live") + Get("/api/service-types", ("X-Api-Key", Keys.Platform)) + Get("/api/accounts/%00")));
+        pipelined.Count.ShouldBe(3);
+        pipelined[0].Head.ShouldStartWith("HTTP/1.1 200 OK");
+        pipelined[1].Head.ShouldStartWith("HTTP/1.1 200 OK");
+        JsonDocument.Parse(pipelined[1].Body).RootElement.ValueKind.ShouldBe(JsonValueKind.Array);
+        ShouldBeProblem(pipelined[2], 400, "400 Bad Request");
+
+        // Keep-alive still works for requests nobody refuses.
+        var kept = Answers(await ExchangeAsync(service.Port, Get("/health/live") + Get("/health/live") + Get("/health/live", ("Connection", "close"))));
+        kept.Count.ShouldBe(3);
+        kept.ShouldAllBe(a => a.Head.StartsWith("HTTP/1.1 200 OK"));
+    }
+
+    [Theory]
+    [InlineData(400, "The request could not be read.")]
+    [InlineData(414, "The request line is too long.")]
+    [InlineData(431, "The request headers are too large.")]
+    [InlineData(408, "The request headers did not arrive in time.")]
+    [InlineData(505, "The request could not be read.")]
+    public void each_refusal_is_framed_as_one_whole_answer_that_closes_the_connection(int status, string title)
+    {
+        var answer = Encoding.Latin1.GetString(ServerRefusals.Answer(ServerRefusals.ProblemFor(status, new KestrelServerOptions())));
+        var parsed = Answers(answer).Single();
+
+        parsed.Status.ShouldBe(status);
+        parsed.Head.ShouldContain("\r\nConnection: close");
+        parsed.Head.ShouldContain("\r\nContent-Type: application/problem+json; charset=utf-8");
+        var problem = JsonDocument.Parse(parsed.Body).RootElement;
+        problem.GetProperty("type").GetString().ShouldBe(Problems.Types.MalformedRequest);
+        problem.GetProperty("status").GetInt32().ShouldBe(status);
+        problem.GetProperty("title").GetString().ShouldBe(title);
+        problem.GetProperty("detail").GetString().ShouldNotBeNullOrWhiteSpace();
+    }
+
+    private static JsonElement ShouldBeProblem(Answer answer, int status, string statusLine)
+    {
+        answer.Head.ShouldStartWith("HTTP/1.1 " + statusLine);
+        answer.Head.ShouldContain("\r\nContent-Type: application/problem+json");
+        answer.Head.ShouldContain("\r\nConnection: close");
+        var problem = JsonDocument.Parse(answer.Body).RootElement;
+        problem.GetProperty("type").GetString().ShouldBe(Problems.Types.MalformedRequest);
+        problem.GetProperty("status").GetInt32().ShouldBe(status);
+        return problem;
+    }
+
+    private static string Get(string target, params (string Name, string Value)[] headers) =>
+        $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n" + string.Concat(headers.Select(h => $"{h.Name}: {h.Value}\r\n")) + "\r\n";
+
+    /// <summary>Sends the bytes and reads until the server closes the connection (every exchange here ends with a close).</summary>
+    private static async Task<string> ExchangeAsync(int port, string requests)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(requests));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0) received.Write(buffer, 0, read);
+        }
+        catch (IOException)
+        {
+            // A reset after the last answer still leaves what arrived before it.
+        }
+        return Encoding.Latin1.GetString(received.ToArray());
+    }
+
+    /// <summary>An answer as it crossed the wire; <see cref="Body"/> decoded as UTF-8.</summary>
+    private sealed record Answer(string Head, string WireBody)
+    {
+        public string Body => Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(WireBody));
+
+        public int Status => int.Parse(Head.Split(' ')[1]);
+    }
+
+    /// <summary>Splits a stream of HTTP/1.1 answers (one character a byte) framed by Content-Length or chunked encoding.</summary>
+    private static List<Answer> Answers(string stream)
+    {
+        var answers = new List<Answer>();
+        var at = 0;
+        while (at < stream.Length)
+        {
+            var headEnd = stream.IndexOf("\r\n\r\n", at, StringComparison.Ordinal);
+            headEnd.ShouldBeGreaterThan(-1, $"an answer without a complete head: {stream[at..]}");
+            var head = stream[at..headEnd];
+            at = headEnd + 4;
+            var lines = head.Split("\r\n");
+            string Header(string name) => lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p[0].Equals(name, StringComparison.OrdinalIgnoreCase))
+                .Select(p => p[1].Trim()).FirstOrDefault() ?? "";
+            if (Header("Transfer-Encoding") == "chunked")
+            {
+                var body = new StringBuilder();
+                while (true)
+                {
+                    var sizeEnd = stream.IndexOf("\r\n", at, StringComparison.Ordinal);
+                    var size = Convert.ToInt32(stream[at..sizeEnd].Split(';')[0], 16);
+                    at = sizeEnd + 2;
+                    if (size == 0)
+                    {
+                        at = stream.IndexOf("\r\n", at, StringComparison.Ordinal) + 2;
+                        break;
+                    }
+                    body.Append(stream, at, size);
+                    at += size + 2;
+                }
+                answers.Add(new Answer(head, body.ToString()));
+            }
+            else
+            {
+                var length = int.Parse(Header("Content-Length") is { Length: > 0 } given ? given : "0");
+                answers.Add(new Answer(head, stream.Substring(at, length)));
+                at += length;
+            }
+        }
+        return answers;
+    }
+}
