@@ -2,8 +2,8 @@ namespace TimeBank.Hosting;
 
 /// <summary>
 /// Refuses a query holding NUL (<c>%00</c>) before any endpoint sees it: PostgreSQL cannot take it as text, and no
-/// parameter has a use for it. Bodies get the same refusal from <see cref="NoNulText"/>; Kestrel itself refuses a path
-/// holding one.
+/// parameter has a use for it. Bodies get the same refusal from <see cref="NoNulText"/>; the server refuses a path
+/// holding one before any middleware (<see cref="ServerRefusals"/>).
 /// </summary>
 public static class NulInRequest
 {
