@@ -45,14 +45,16 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// with <paramref name="ownDatabase"/> it runs on a fresh database of its own, as a whole node, with <see cref="AdminKey"/>.
     /// </summary>
     /// <param name="route">Rewrites the connection string of a node on its own database (to reach it through a <see cref="TcpProxy"/>).</param>
+    /// <param name="alsoListenOn">Another address to listen on besides the service's own http port (an https one, say).</param>
     public static async Task<ServiceProcess> StartAsync(Action<string> log, bool ownDatabase = false,
-        IReadOnlyDictionary<string, string>? settings = null, Func<Npgsql.NpgsqlConnectionStringBuilder, Npgsql.NpgsqlConnectionStringBuilder>? route = null)
+        IReadOnlyDictionary<string, string>? settings = null, Func<Npgsql.NpgsqlConnectionStringBuilder, Npgsql.NpgsqlConnectionStringBuilder>? route = null,
+        string? alsoListenOn = null)
     {
         var port = FreePort();
         var suiteDatabase = Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")!;
         var database = ownDatabase ? await CreateDatabaseAsync() : null;
         var start = Dotnet(log);
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" + (alsoListenOn is null ? "" : ";" + alsoListenOn);
         start.Environment["ASPNETCORE_CONTENTROOT"] = RepoFolder("src", "TimeBank");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         // The suite's host protects personal data with the development key; a node on the same data needs the same key.
@@ -209,7 +211,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         return start;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

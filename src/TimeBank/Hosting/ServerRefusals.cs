@@ -14,7 +14,8 @@ namespace TimeBank.Hosting;
 /// Kestrel refuses some requests before any middleware sees them (an encoded NUL in the path, a request line or headers
 /// over its limits, a malformed request line, headers that never finish) and answers them with an empty body. Here those
 /// answers carry a problem document like every other refusal: Kestrel reports each such refusal as a diagnostic event,
-/// and the connection, which it closes after that answer, writes the document in place of the empty one.
+/// and the connection, which it closes after that answer, writes the document in place of the empty one. (Where Kestrel
+/// itself terminates TLS, its empty answers stay: the bytes this sees there are encrypted.)
 /// </summary>
 public static class ServerRefusals
 {
@@ -94,6 +95,8 @@ public static class ServerRefusals
             // refused within a shared connection, whose bytes are not this request's alone.
             if (request.Get<IHttpResponseFeature>() is not { HasStarted: false }) return;
             if (request.Get<IHttpRequestFeature>() is { } line && (line.Protocol is "HTTP/2" or "HTTP/3" || HttpMethods.IsHead(line.Method))) return;
+            // Where Kestrel itself terminates TLS, the output below this connection's middleware is encrypted.
+            if (request.Get<ITlsConnectionFeature>() is not null) return;
             if (request.Get<PendingRefusal>() is not { } pending) return;
 
             var status = request.Get<IBadRequestExceptionFeature>()?.Error is Microsoft.AspNetCore.Http.BadHttpRequestException refused

@@ -43,6 +43,58 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
         kept.ShouldAllBe(a => a.Head.StartsWith("HTTP/1.1 200 OK"));
     }
 
+    [Fact]
+    public async Task over_tls_the_server_keeps_its_own_empty_refusal_and_the_connection_stays_readable()
+    {
+        var certificate = Path.Combine(Path.GetTempPath(), $"timebank-test-{Guid.NewGuid():N}.pfx");
+        await File.WriteAllBytesAsync(certificate, SelfSignedCertificate());
+        try
+        {
+            var tlsPort = ServiceProcess.FreePort();
+            await using var service = await ServiceProcess.StartAsync(ServiceProcess.LogTo(output), settings: new Dictionary<string, string>
+            {
+                ["Kestrel__Certificates__Default__Path"] = certificate,
+                ["Kestrel__Certificates__Default__Password"] = CertificatePassword
+            }, alsoListenOn: $"https://127.0.0.1:{tlsPort}");
+
+            var good = Answers(await ExchangeOverTlsAsync(tlsPort, Get("/health/live", ("Connection", "close"))));
+            good.Single().Head.ShouldStartWith("HTTP/1.1 200 OK");
+
+            // The bytes below the TLS layer are encrypted: the refusal there is Kestrel's own, and still a whole answer.
+            var refused = Answers(await ExchangeOverTlsAsync(tlsPort, Get("/api/accounts/a%00b"))).Single();
+            refused.Head.ShouldStartWith("HTTP/1.1 400 Bad Request");
+            refused.WireBody.ShouldBeEmpty();
+        }
+        finally
+        {
+            File.Delete(certificate);
+        }
+    }
+
+    private const string CertificatePassword = "test-only";
+
+    private static byte[] SelfSignedCertificate()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, CertificatePassword);
+    }
+
+    private static async Task<string> ExchangeOverTlsAsync(int port, string requests)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        await using var tls = new System.Net.Security.SslStream(client.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("127.0.0.1");
+        await tls.WriteAsync(Encoding.ASCII.GetBytes(requests));
+        return await ReadToCloseAsync(tls);
+    }
+
     [Theory]
     [InlineData(400, "The request could not be read.")]
     [InlineData(414, "The request line is too long.")]
@@ -85,6 +137,11 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
         await client.ConnectAsync("127.0.0.1", port);
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(requests));
+        return await ReadToCloseAsync(stream);
+    }
+
+    private static async Task<string> ReadToCloseAsync(Stream stream)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var received = new MemoryStream();
         var buffer = new byte[16 * 1024];
