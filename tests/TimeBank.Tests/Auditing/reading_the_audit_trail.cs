@@ -113,15 +113,27 @@ public sealed class reading_the_audit_trail(AppFixture fixture) : ApiTest(fixtur
         await connection.ExecuteAsync($"create temp table saved_digest as select * from {ChainStore.DigestTable} where day = $1", day);
         try
         {
-            await connection.ExecuteAsync($"delete from {ChainStore.DigestTable} where day = $1", day);
-            // Admin reads add no events, so the chain does not rewrite the row meanwhile.
-            var result = await Host.Scenario(s =>
+            // Admin reads add no events, but another test's scheduled work (a hold expiring, say) may append one, and the
+            // chain then rewrites the day's row: damage it again until a proof is read over the damaged table.
+            for (var attempt = 1; ; attempt++)
             {
-                s.WithRequestHeader("X-Api-Key", Keys.Admin);
-                s.Get.Url($"/api/audit/events/{deposit}/proof");
-                s.StatusCodeShouldBe(409);
-            });
-            await result.Problem("urn:timebank:problem:chain-broken");
+                await connection.ExecuteAsync($"delete from {ChainStore.DigestTable} where day = $1", day);
+                var result = await Host.Scenario(s =>
+                {
+                    s.WithRequestHeader("X-Api-Key", Keys.Admin);
+                    s.Get.Url($"/api/audit/events/{deposit}/proof");
+                    s.IgnoreStatusCode();
+                });
+                if (result.Context.Response.StatusCode == 409)
+                {
+                    await result.Problem("urn:timebank:problem:chain-broken");
+                    break;
+                }
+                result.Context.Response.StatusCode.ShouldBe(200);
+                (await connection.ScalarAsync<long>($"select count(*) from {ChainStore.DigestTable} where day = $1", day))
+                    .ShouldBe(1, "a proof was answered over a damaged digest table the chain had not rewritten");
+                attempt.ShouldBeLessThan(5, "the chain rewrote the day's digest during every attempt");
+            }
         }
         finally
         {
