@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 
 namespace TimeBank.Hosting;
 
@@ -21,18 +22,22 @@ public static class ServerRefusals
 {
     public const string BadRequestEvent = "Microsoft.AspNetCore.Server.Kestrel.BadRequest";
 
-    /// <summary>Every HTTP/1 connection gets a slot for a refusal and an output that can answer it.</summary>
-    public static void AnswerServerRefusalsWithProblems(this ListenOptions listen) => listen.Use(next => connection =>
+    /// <summary>
+    /// Every connection gets a slot for a refusal and an output that can answer it, and the host listens for Kestrel's
+    /// refusals while it runs.
+    /// </summary>
+    public static WebApplicationBuilder AnswerServerRefusalsWithProblems(this WebApplicationBuilder builder)
     {
-        var refusal = new PendingRefusal();
-        connection.Features.Set(refusal);
-        connection.Transport = new RefusingTransport(connection.Transport, refusal);
-        return next(connection);
-    });
-
-    /// <summary>Listens for Kestrel's refusals for as long as the host runs.</summary>
-    public static IDisposable ListenForRefusals(DiagnosticListener diagnostics, KestrelServerOptions server) =>
-        diagnostics.Subscribe(new RefusalObserver(server), name => name == BadRequestEvent);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => connection =>
+        {
+            var refusal = new PendingRefusal();
+            connection.Features.Set(refusal);
+            connection.Transport = new RefusingTransport(connection.Transport, refusal);
+            return next(connection);
+        })));
+        builder.Services.AddHostedService<RefusalListener>();
+        return builder;
+    }
 
     /// <summary>The document for a refusal with this status; the limits are the server's own.</summary>
     public static ProblemDetails ProblemFor(int status, KestrelServerOptions server) => new()
@@ -86,8 +91,35 @@ public static class ServerRefusals
         public void Refused(byte[] answer) => _answer = answer;
     }
 
+    /// <summary>Subscribed before any hosted service starts, so before the server listens.</summary>
+    private sealed class RefusalListener(DiagnosticListener diagnostics, IOptions<KestrelServerOptions> server) : IHostedLifecycleService
+    {
+        private IDisposable? _subscription;
+
+        public Task StartingAsync(CancellationToken cancellationToken)
+        {
+            _subscription = diagnostics.Subscribe(new RefusalObserver(server.Value), name => name == BadRequestEvent);
+            return Task.CompletedTask;
+        }
+
+        public Task StoppedAsync(CancellationToken cancellationToken)
+        {
+            _subscription?.Dispose();
+            return Task.CompletedTask;
+        }
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     private sealed class RefusalObserver(KestrelServerOptions server) : IObserver<KeyValuePair<string, object?>>
     {
+        // Write reaches every observer of the listener whatever its predicate: the name is checked again here.
         public void OnNext(KeyValuePair<string, object?> value)
         {
             if (value.Key != BadRequestEvent || value.Value is not IFeatureCollection request) return;

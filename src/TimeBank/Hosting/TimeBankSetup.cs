@@ -47,7 +47,7 @@ public static class TimeBankSetup
         services.Configure<TimeBankOptions>(configuration.GetSection(TimeBankOptions.Section));
 
         foreach (var category in UnreadableBody.RequestBodyCategories()) builder.Logging.AddFilter(category, LogLevel.None);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.AnswerServerRefusalsWithProblems()));
+        builder.AnswerServerRefusalsWithProblems();
         // Every request at Information is noise at the rates a kiosk or platform calls; warnings and errors stay.
         if (configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
         {
@@ -153,9 +153,6 @@ public static class TimeBankSetup
 
     public static WebApplication UseTimeBank(this WebApplication app)
     {
-        var refusals = ServerRefusals.ListenForRefusals(app.Services.GetRequiredService<System.Diagnostics.DiagnosticListener>(),
-            app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value);
-        app.Lifetime.ApplicationStopped.Register(refusals.Dispose);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCorrelationIds();
