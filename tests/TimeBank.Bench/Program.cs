@@ -41,17 +41,17 @@ try
     };
     foreach (var (name, build) in operations.Where(o => options.Operations.Contains(o.Name)))
     {
-        Console.Out.WriteLine(await Load.RunAsync(api, build(), options));
+        Console.Out.WriteLine(await Load.RunAsync(build(), options));
         Console.Out.Flush();
     }
 
     if (options.Operations.Overlaps(["member-lookup", "order"]))
     {
         var market = await MarketWorld.CreateAsync(api, options, world);
-        if (options.Operations.Contains("member-lookup")) Console.Out.WriteLine(await Load.RunAsync(api, market.MemberLookup(), options));
+        if (options.Operations.Contains("member-lookup")) Console.Out.WriteLine(await Load.RunAsync(market.MemberLookup(), options));
         if (options.Operations.Contains("order"))
         {
-            var orders = await Load.RunAsync(api, market.Order(), options);
+            var orders = await Load.RunAsync(market.Order(), options);
             Console.Out.WriteLine(orders with { Errors = orders.Errors + await market.DiscrepanciesAsync(api) });
         }
         Console.Out.Flush();
@@ -62,10 +62,10 @@ try
         var loop = await LoopWorld.CreateAsync(api, options, world);
         if (options.Operations.Contains("claim"))
         {
-            var claims = await Load.RunAsync(api, loop.Claim(), options);
+            var claims = await Load.RunAsync(loop.Claim(), options);
             Console.Out.WriteLine(claims with { Errors = claims.Errors + await loop.OverClaimsAsync(api) });
         }
-        if (options.Operations.Contains("complete")) Console.Out.WriteLine(await Load.RunAsync(api, loop.Complete(), options));
+        if (options.Operations.Contains("complete")) Console.Out.WriteLine(await Load.RunAsync(loop.Complete(), options));
         Console.Out.Flush();
     }
 
@@ -74,10 +74,10 @@ try
         var care = new CareWorld(world);
         if (options.Operations.Contains("visit"))
         {
-            Console.Out.WriteLine(await Load.RunAsync(api, care.Visit(), options));
+            Console.Out.WriteLine(await Load.RunAsync(care.Visit(), options));
             Console.Out.WriteLine(await care.LagAsync(api));
         }
-        if (options.Operations.Contains("coverage-read")) Console.Out.WriteLine(await Load.RunAsync(api, care.CoverageRead(), options));
+        if (options.Operations.Contains("coverage-read")) Console.Out.WriteLine(await Load.RunAsync(care.CoverageRead(), options));
         Console.Out.Flush();
     }
     return 0;
