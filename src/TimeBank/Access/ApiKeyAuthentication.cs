@@ -16,17 +16,35 @@ public static class ApiKeyAuthentication
     public const string OrganisationIdClaim = "timebank:organisation-id";
     public const string BootstrapAdminKeyId = "bootstrap-admin";
 
-    public static Caller Caller(this ClaimsPrincipal user) => new(
-        user.FindFirstValue(KeyIdClaim) ?? throw new InvalidOperationException("The request is not authenticated."),
-        user.Identity?.Name ?? "",
-        user.FindFirstValue(ClaimTypes.Role) ?? "",
-        Guid.TryParse(user.FindFirstValue(MarketIdClaim), out var market) ? market : null)
-    {
-        Districts = user.FindAll(DistrictClaim).Select(c => c.Value).ToList(),
-        OrganisationId = Guid.TryParse(user.FindFirstValue(OrganisationIdClaim), out var organisation) ? organisation : null
-    };
+    public static Caller Caller(this ClaimsPrincipal user) =>
+        (user as CallerPrincipal)?.Caller ?? throw new InvalidOperationException("The request is not authenticated.");
 
     public static Caller Caller(this HttpContext context) => context.User.Caller();
+}
+
+/// <summary>
+/// An authenticated key as ASP.NET Core sees it (name, role and scope claims) with the <see cref="Access.Caller"/> it was
+/// built from. Built once when the key is looked up and shared by that key's requests: nothing changes a principal.
+/// </summary>
+public sealed class CallerPrincipal : ClaimsPrincipal
+{
+    public CallerPrincipal(Caller caller) : base(IdentityOf(caller)) => Caller = caller;
+
+    public Caller Caller { get; }
+
+    private static ClaimsIdentity IdentityOf(Caller caller)
+    {
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.Name, caller.Name),
+            new Claim(ClaimTypes.Role, caller.Role),
+            new Claim(ApiKeyAuthentication.KeyIdClaim, caller.KeyId)
+        ], ApiKeyAuthentication.Scheme);
+        if (caller.MarketId is { } market) identity.AddClaim(new Claim(ApiKeyAuthentication.MarketIdClaim, market.ToString()));
+        foreach (var district in caller.Districts) identity.AddClaim(new Claim(ApiKeyAuthentication.DistrictClaim, district));
+        if (caller.OrganisationId is { } organisation) identity.AddClaim(new Claim(ApiKeyAuthentication.OrganisationIdClaim, organisation.ToString()));
+        return identity;
+    }
 }
 
 /// <summary>
@@ -37,15 +55,16 @@ public sealed class ApiKeyDirectory(IDocumentStore store, IConfiguration configu
 {
     public static readonly Duration KeptFor = Duration.FromSeconds(5);
 
-    private sealed record Known(ApiKey Key, Caller Caller, Instant LookedUpAt);
+    private sealed record Known(ApiKey Key, CallerPrincipal Principal, Instant LookedUpAt);
 
     private readonly ConcurrentDictionary<string, Known> _known = new();
-    private readonly Caller? _bootstrapAdmin =
-        string.IsNullOrWhiteSpace(configuration["TIMEBANK_ADMIN_KEY"]) ? null : new Caller(ApiKeyAuthentication.BootstrapAdminKeyId, "TIMEBANK_ADMIN_KEY", Roles.Admin);
+    private readonly CallerPrincipal? _bootstrapAdmin =
+        string.IsNullOrWhiteSpace(configuration["TIMEBANK_ADMIN_KEY"]) ? null
+            : new CallerPrincipal(new Caller(ApiKeyAuthentication.BootstrapAdminKeyId, "TIMEBANK_ADMIN_KEY", Roles.Admin));
     private readonly string? _bootstrapAdminHash =
         string.IsNullOrWhiteSpace(configuration["TIMEBANK_ADMIN_KEY"]) ? null : ApiKey.Hash(configuration["TIMEBANK_ADMIN_KEY"]!);
 
-    public async ValueTask<Caller?> FindAsync(string secret, CancellationToken cancellation)
+    public async ValueTask<CallerPrincipal?> FindAsync(string secret, CancellationToken cancellation)
     {
         var hash = ApiKey.Hash(secret);
         if (hash == _bootstrapAdminHash) return _bootstrapAdmin;
@@ -60,9 +79,10 @@ public sealed class ApiKeyDirectory(IDocumentStore store, IConfiguration configu
                 _known.TryRemove(hash, out _);
                 return null;
             }
-            known = _known[hash] = new Known(key, new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId) { Districts = key.Districts, OrganisationId = key.OrganisationId }, now);
+            var caller = new Caller(key.Id.ToString(), key.Name, key.Role, key.MarketId) { Districts = key.Districts, OrganisationId = key.OrganisationId };
+            known = _known[hash] = new Known(key, new CallerPrincipal(caller), now);
         }
-        return known.Key.WorksAt(now) ? known.Caller : null;
+        return known.Key.WorksAt(now) ? known.Principal : null;
     }
 
     /// <summary>Drops what this node keeps of a key, so its revocation takes effect here at once.</summary>
@@ -90,19 +110,10 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var caller = await directory.FindAsync(values.ToString(), Context.RequestAborted);
-        if (caller is null) return AuthenticateResult.Fail("Unknown API key.");
-
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(ClaimTypes.Name, caller.Name),
-            new Claim(ClaimTypes.Role, caller.Role),
-            new Claim(ApiKeyAuthentication.KeyIdClaim, caller.KeyId)
-        ], ApiKeyAuthentication.Scheme);
-        if (caller.MarketId is { } market) identity.AddClaim(new Claim(ApiKeyAuthentication.MarketIdClaim, market.ToString()));
-        foreach (var district in caller.Districts) identity.AddClaim(new Claim(ApiKeyAuthentication.DistrictClaim, district));
-        if (caller.OrganisationId is { } organisation) identity.AddClaim(new Claim(ApiKeyAuthentication.OrganisationIdClaim, organisation.ToString()));
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ApiKeyAuthentication.Scheme));
+        var principal = await directory.FindAsync(values.ToString(), Context.RequestAborted);
+        return principal is null
+            ? AuthenticateResult.Fail("Unknown API key.")
+            : AuthenticateResult.Success(new AuthenticationTicket(principal, ApiKeyAuthentication.Scheme));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

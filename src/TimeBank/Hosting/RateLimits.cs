@@ -45,6 +45,13 @@ public static class RateLimits
         return services;
     }
 
+    /// <summary>The limiter's middleware, where limits are on: with them off it would only hand out unlimited leases.</summary>
+    public static IApplicationBuilder UseTimeBankRateLimits(this IApplicationBuilder app, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        return options.PermitsPerSecond > 0 ? app.UseRateLimiter() : app;
+    }
+
     private static RateLimitPartition<string> Partition(HttpContext context, RateLimitOptions options)
     {
         if (options.PermitsPerSecond <= 0 || !context.Request.Path.StartsWithSegments("/api")) return RateLimitPartition.GetNoLimiter("unlimited");

@@ -161,7 +161,7 @@ public static class TimeBankSetup
         // probe per request) and Swagger's path matching.
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages => pages.UseDefaultFiles().UseStaticFiles().UseTimeBankOpenApi());
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseTimeBankRateLimits(app.Configuration);
         app.UseAuthorization();
 
         // live: the process answers; ready: the database answers and the async projections keep up (for a load balancer).

@@ -36,6 +36,25 @@ public sealed class rate_limits(AppFixture fixture, ITestOutputHelper output) : 
         ((int)(await http.GetAsync("/health/live")).StatusCode).ShouldBe(200);
     }
 
+    [Fact]
+    public async Task a_rate_of_zero_turns_the_limits_off()
+    {
+        await using var service = await ServiceProcess.StartAsync(Log, ownDatabase: true, new Dictionary<string, string>
+        {
+            ["TimeBank__RateLimit__PermitsPerSecond"] = "0",
+            ["TimeBank__RateLimit__Burst"] = "1",
+            ["TimeBank__RateLimit__AnonymousPermitsPerSecond"] = "1"
+        });
+        var key = await service.IssueKeyAsync("platform");
+        using var http = new HttpClient { BaseAddress = new Uri(service.Url) };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Get(http, key, "/api/service-types")));
+        var anonymous = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => http.GetAsync("/api/service-types")));
+
+        answers.ShouldAllBe(a => (int)a.StatusCode == 200);
+        anonymous.ShouldAllBe(a => (int)a.StatusCode == 401);
+    }
+
     private static Task<HttpResponseMessage> Get(HttpClient http, string key, string url)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
