@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -55,9 +54,9 @@ public static class RateLimits
     private static RateLimitPartition<string> Partition(HttpContext context, RateLimitOptions options)
     {
         if (options.PermitsPerSecond <= 0 || !context.Request.Path.StartsWithSegments("/api")) return RateLimitPartition.GetNoLimiter("unlimited");
-        var keyId = context.User.FindFirstValue(Access.ApiKeyAuthentication.KeyIdClaim);
-        return keyId is not null
-            ? RateLimitPartition.GetTokenBucketLimiter($"key:{keyId}", _ => Bucket(options.PermitsPerSecond, options.Burst))
+        // A key's id (a GUID, or the bootstrap admin's name) cannot be mistaken for an "address:" partition.
+        return context.User is Access.CallerPrincipal caller
+            ? RateLimitPartition.GetTokenBucketLimiter(caller.Caller.KeyId, _ => Bucket(options.PermitsPerSecond, options.Burst))
             : RateLimitPartition.GetTokenBucketLimiter($"address:{context.Connection.RemoteIpAddress}",
                 _ => Bucket(options.AnonymousPermitsPerSecond, options.AnonymousPermitsPerSecond * 2));
     }
