@@ -1,6 +1,6 @@
-using System.Net.Sockets;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
 
 namespace TimeBank.Bench;
 

@@ -10,7 +10,7 @@ namespace TimeBank.Bench;
 /// few receives as it arrives in. The driver shares two cores with the service and PostgreSQL, as pgbench's client does
 /// with PostgreSQL, so it costs the service as little of them as it can.
 /// </summary>
-public sealed class LoadConnection(Uri node) : IDisposable
+public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : IDisposable
 {
     private const int MaxHeaderBytes = 64 * 1024;
     private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
@@ -47,7 +47,10 @@ public sealed class LoadConnection(Uri node) : IDisposable
 
     private Socket Connect()
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A service that stops answering fails the request (after a minute by default, as HttpClient did) and the
+        // connection is dropped, instead of holding the phase open forever.
+        var timeout = (int)(answerTimeout ?? TimeSpan.FromMinutes(1)).TotalMilliseconds;
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = timeout, SendTimeout = timeout };
         try
         {
             socket.Connect(node.Host, node.Port);

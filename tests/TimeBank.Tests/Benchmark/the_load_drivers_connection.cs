@@ -111,6 +111,25 @@ public sealed class the_load_drivers_connection
         Should.Throw<IOException>(() => load.Send(new HttpRequestMessage(HttpMethod.Get, "/")));
     }
 
+    [Fact]
+    public async Task gives_up_on_a_server_that_does_not_answer_and_connects_again()
+    {
+        using var silent = new SemaphoreSlim(0);
+        await using var server = new ScriptedServer(async (connection, number) =>
+        {
+            await connection.ReadRequestAsync();
+            if (number == 1) await silent.WaitAsync(TimeSpan.FromSeconds(10));
+            else await connection.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        using var load = new LoadConnection(server.Url, answerTimeout: TimeSpan.FromMilliseconds(300));
+
+        Should.Throw<SocketException>(() => load.Send(new HttpRequestMessage(HttpMethod.Get, "/slow")))
+            .SocketErrorCode.ShouldBe(SocketError.TimedOut);
+        silent.Release();
+        load.Send(new HttpRequestMessage(HttpMethod.Get, "/again")).Body.ShouldBe("ok"u8.ToArray());
+        server.Connections.ShouldBe(2);
+    }
+
     private sealed record ReceivedRequest(string Head, string Body);
 
     private sealed class ScriptedConnection(NetworkStream stream)
