@@ -15,6 +15,9 @@ public sealed class RateLimitOptions
 
     /// <summary>Requests per second from one address without a valid key (guessing keys is slow).</summary>
     public int AnonymousPermitsPerSecond { get; set; } = 20;
+
+    public static RateLimitOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
 }
 
 /// <summary>
@@ -25,7 +28,7 @@ public static class RateLimits
 {
     public static IServiceCollection AddTimeBankRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        var options = RateLimitOptions.From(configuration);
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, options));
@@ -45,15 +48,12 @@ public static class RateLimits
     }
 
     /// <summary>The limiter's middleware, where limits are on: with them off it would only hand out unlimited leases.</summary>
-    public static IApplicationBuilder UseTimeBankRateLimits(this IApplicationBuilder app, IConfiguration configuration)
-    {
-        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
-        return options.PermitsPerSecond > 0 ? app.UseRateLimiter() : app;
-    }
+    public static IApplicationBuilder UseTimeBankRateLimits(this IApplicationBuilder app, IConfiguration configuration) =>
+        RateLimitOptions.From(configuration).PermitsPerSecond > 0 ? app.UseRateLimiter() : app;
 
     private static RateLimitPartition<string> Partition(HttpContext context, RateLimitOptions options)
     {
-        if (options.PermitsPerSecond <= 0 || !context.Request.Path.StartsWithSegments("/api")) return RateLimitPartition.GetNoLimiter("unlimited");
+        if (!context.Request.Path.StartsWithSegments("/api")) return RateLimitPartition.GetNoLimiter("unlimited");
         // A key's id (a GUID, or the bootstrap admin's name) cannot be mistaken for an "address:" partition.
         return context.User is Access.CallerPrincipal caller
             ? RateLimitPartition.GetTokenBucketLimiter(caller.Caller.KeyId, _ => Bucket(options.PermitsPerSecond, options.Burst))
