@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace TimeBank.Access;
@@ -105,6 +106,9 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // Probes (health, metrics) and public pages answer without a caller, so a key sent to them is not looked up: a
+        // database outage must not turn liveness into a 503.
+        if (Context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null) return AuthenticateResult.NoResult();
         if (!Request.Headers.TryGetValue(ApiKeyAuthentication.Header, out var values) || string.IsNullOrWhiteSpace(values))
         {
             return AuthenticateResult.NoResult();

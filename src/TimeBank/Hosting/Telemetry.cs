@@ -89,7 +89,7 @@ public static class Telemetry
 
     public static WebApplication MapTimeBankMetrics(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         return app;
     }
 }

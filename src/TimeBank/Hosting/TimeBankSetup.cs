@@ -165,10 +165,10 @@ public static class TimeBankSetup
         app.UseAuthorization();
 
         // live: the process answers; ready: the database answers and the async projections keep up (for a load balancer).
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = DatabaseHealthCheck.WriteResponse });
-        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(Health.Ready), ResponseWriter = DatabaseHealthCheck.WriteResponse });
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = DatabaseHealthCheck.WriteResponse }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(Health.Ready), ResponseWriter = DatabaseHealthCheck.WriteResponse }).AllowAnonymous();
         app.MapTimeBankMetrics();
-        app.MapHealthChecks("/health", new() { Predicate = c => c.Name == "database", ResponseWriter = DatabaseHealthCheck.WriteResponse });
+        app.MapHealthChecks("/health", new() { Predicate = c => c.Name == "database", ResponseWriter = DatabaseHealthCheck.WriteResponse }).AllowAnonymous();
         app.MapWolverineEndpoints(opts =>
         {
             opts.RejectUnparseableQueryValues = true;

@@ -12,7 +12,7 @@ namespace TimeBank.Tests.Hosting;
 
 /// <summary>
 /// The service on a database it reaches through a relay the test cuts: while PostgreSQL cannot be reached every request
-/// is a 503 problem with Retry-After (never a 500) and readiness fails; once it can, the same requests succeed, without
+/// is a 503 problem with Retry-After (never a 500), readiness fails and liveness holds, whatever key a probe sends; once it can, the same requests succeed, without
 /// a restart, and a retried deposit is credited once.
 /// </summary>
 public sealed class surviving_a_database_outage(AppFixture fixture, ITestOutputHelper output) : ApiTest(fixture)
@@ -48,6 +48,17 @@ public sealed class surviving_a_database_outage(AppFixture fixture, ITestOutputH
         }
         (await http.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         (await http.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // A key this node has not looked up yet would need the database: the probes must not look at it.
+        using (var probe = new HttpClient { BaseAddress = new Uri(service.Url) })
+        {
+            probe.DefaultRequestHeaders.Add("X-Api-Key", "a-key-this-node-never-saw");
+            var live = await probe.GetAsync("/health/live");
+            live.StatusCode.ShouldBe(HttpStatusCode.OK, await live.Content.ReadAsStringAsync());
+            (await probe.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            var ready = await probe.GetAsync("/health/ready");
+            ready.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            (await ready.Content.ReadAsStringAsync()).ShouldContain("database");
+        }
 
         relay.Restore();
         HttpResponseMessage retried;
