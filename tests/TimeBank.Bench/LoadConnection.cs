@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Net.Sockets;
 using System.Text;
 
@@ -12,14 +11,10 @@ namespace TimeBank.Bench;
 /// </summary>
 public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : IDisposable
 {
-    private const int MaxHeaderBytes = 64 * 1024;
-    private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
-
     private readonly string _authority = node.Authority;
     private Socket? _socket;
     private byte[] _buffer = new byte[16 * 1024];
-    private int _start;
-    private int _end;
+    private int _received;
     private readonly ArrayBufferWriter<byte> _request = new(4096);
 
     public Answer Send(HttpRequestMessage request)
@@ -72,7 +67,7 @@ public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : I
     {
         _socket?.Dispose();
         _socket = null;
-        _start = _end = 0;
+        _received = 0;
     }
 
     private void WriteRequest(HttpRequestMessage request)
@@ -110,105 +105,19 @@ public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : I
 
     private (Answer Answer, bool Close) ReadAnswer()
     {
-        int headerEnd;
-        while ((headerEnd = _buffer.AsSpan(_start, _end - _start).IndexOf(HeaderEnd)) < 0)
-        {
-            if (_end - _start > MaxHeaderBytes) throw new IOException("the answer's headers exceed 64 KB");
-            Receive();
-        }
-
-        var (status, length, chunked, close) = ParseHead(_buffer.AsSpan(_start, headerEnd));
-        _start += headerEnd + HeaderEnd.Length;
-
-        byte[] body;
-        if (chunked) body = ReadChunks();
-        else
-        {
-            if (length < 0) throw new IOException("the answer has neither a length nor chunks");
-            while (_end - _start < length) Receive();
-            body = _buffer.AsSpan(_start, length).ToArray();
-            _start += length;
-        }
-        if (_start != _end) throw new IOException("bytes after the answer on a connection with one request in flight");
-        _start = _end = 0;
-        return (new Answer(status, body), close);
-    }
-
-    private byte[] ReadChunks()
-    {
-        var body = new ArrayBufferWriter<byte>();
-        while (true)
-        {
-            int lineEnd;
-            while ((lineEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8)) < 0) Receive();
-            var line = _buffer.AsSpan(_start, lineEnd);
-            var extension = line.IndexOf((byte)';');
-            if (extension >= 0) line = line[..extension];
-            if (!Utf8Parser.TryParse(line, out int size, out var consumed, 'x') || consumed != line.Length || size < 0)
-            {
-                throw new IOException("a malformed chunk size");
-            }
-            _start += lineEnd + 2;
-            // A chunk, or the last (empty) one, is followed by CRLF; trailers are not expected.
-            while (_end - _start < size + 2) Receive();
-            if (size == 0)
-            {
-                _start += 2;
-                return body.WrittenSpan.ToArray();
-            }
-            body.Write(_buffer.AsSpan(_start, size));
-            _start += size + 2;
-        }
+        FramedAnswer answer;
+        int consumed;
+        while (!AnswerFraming.TryRead(_buffer.AsSpan(0, _received), out answer, out consumed)) Receive();
+        if (consumed != _received) throw new IOException("bytes after the answer on a connection with one request in flight");
+        _received = 0;
+        return (new Answer(answer.Status, answer.Body), answer.Close);
     }
 
     private void Receive()
     {
-        if (_end == _buffer.Length)
-        {
-            if (_start > 0)
-            {
-                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-                _end -= _start;
-                _start = 0;
-            }
-            else Array.Resize(ref _buffer, _buffer.Length * 2);
-        }
-        var read = _socket!.Receive(_buffer.AsSpan(_end));
+        if (_received == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+        var read = _socket!.Receive(_buffer.AsSpan(_received));
         if (read == 0) throw new IOException("the server closed the connection before the answer was whole");
-        _end += read;
-    }
-
-    private static (int Status, int Length, bool Chunked, bool Close) ParseHead(ReadOnlySpan<byte> head)
-    {
-        var lineEnd = head.IndexOf("\r\n"u8);
-        var statusLine = lineEnd < 0 ? head : head[..lineEnd];
-        // "HTTP/1.1 200 OK"
-        if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8) || !Utf8Parser.TryParse(statusLine.Slice(9, 3), out int status, out _))
-        {
-            throw new IOException($"a malformed status line: {Encoding.ASCII.GetString(statusLine)}");
-        }
-
-        int length = -1;
-        bool chunked = false, close = statusLine[7] == (byte)'0';
-        var rest = lineEnd < 0 ? [] : head[(lineEnd + 2)..];
-        while (!rest.IsEmpty)
-        {
-            var end = rest.IndexOf("\r\n"u8);
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? [] : rest[(end + 2)..];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0) continue;
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim((byte)' ');
-            if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
-            {
-                if (!Utf8Parser.TryParse(value, out length, out var consumed) || consumed != value.Length) throw new IOException("a malformed Content-Length");
-            }
-            else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8)) chunked = value.IndexOf("chunked"u8) >= 0;
-            else if (Ascii.EqualsIgnoreCase(name, "Connection"u8)) close = Ascii.EqualsIgnoreCase(value, "close"u8);
-        }
-        // Informational and bodiless answers carry no body whatever their headers say.
-        if (status is 204 or 304 || status < 200) return (status, 0, false, close);
-        return (status, length < 0 && !chunked ? -1 : length, chunked, close);
+        _received += read;
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Shouldly;
+using TimeBank.Bench;
 using TimeBank.Hosting;
 using Xunit.Abstractions;
 
@@ -63,7 +64,7 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
             // The bytes below the TLS layer are encrypted: the refusal there is Kestrel's own, and still a whole answer.
             var refused = Answers(await ExchangeOverTlsAsync(tlsPort, Get("/api/accounts/a%00b"))).Single();
             refused.Head.ShouldStartWith("HTTP/1.1 400 Bad Request");
-            refused.WireBody.ShouldBeEmpty();
+            refused.Body.ShouldBeEmpty();
         }
         finally
         {
@@ -85,7 +86,7 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
         return certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, CertificatePassword);
     }
 
-    private static async Task<string> ExchangeOverTlsAsync(int port, string requests)
+    private static async Task<byte[]> ExchangeOverTlsAsync(int port, string requests)
     {
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", port);
@@ -103,8 +104,7 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
     [InlineData(505, "The request could not be read.")]
     public void each_refusal_is_framed_as_one_whole_answer_that_closes_the_connection(int status, string title)
     {
-        var answer = Encoding.Latin1.GetString(ServerRefusals.Answer(ServerRefusals.ProblemFor(status, new KestrelServerOptions())));
-        var parsed = Answers(answer).Single();
+        var parsed = Answers(ServerRefusals.Answer(ServerRefusals.ProblemFor(status, new KestrelServerOptions()))).Single();
 
         parsed.Status.ShouldBe(status);
         parsed.Head.ShouldContain("\r\nConnection: close");
@@ -131,7 +131,7 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
         $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n" + string.Concat(headers.Select(h => $"{h.Name}: {h.Value}\r\n")) + "\r\n";
 
     /// <summary>Sends the bytes and reads until the server closes the connection (every exchange here ends with a close).</summary>
-    private static async Task<string> ExchangeAsync(int port, string requests)
+    private static async Task<byte[]> ExchangeAsync(int port, string requests)
     {
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", port);
@@ -140,7 +140,7 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
         return await ReadToCloseAsync(stream);
     }
 
-    private static async Task<string> ReadToCloseAsync(Stream stream)
+    private static async Task<byte[]> ReadToCloseAsync(Stream stream)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var received = new MemoryStream();
@@ -154,55 +154,23 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
         {
             // A reset after the last answer still leaves what arrived before it.
         }
-        return Encoding.Latin1.GetString(received.ToArray());
+        return received.ToArray();
     }
 
-    /// <summary>An answer as it crossed the wire; <see cref="Body"/> decoded as UTF-8.</summary>
-    private sealed record Answer(string Head, string WireBody)
-    {
-        public string Body => Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(WireBody));
+    /// <summary>An answer as it crossed the wire: its head (status line and headers) and its body decoded as UTF-8.</summary>
+    private sealed record Answer(int Status, string Head, string Body);
 
-        public int Status => int.Parse(Head.Split(' ')[1]);
-    }
-
-    /// <summary>Splits a stream of HTTP/1.1 answers (one character a byte) framed by Content-Length or chunked encoding.</summary>
-    private static List<Answer> Answers(string stream)
+    /// <summary>Splits the bytes of HTTP/1.1 answers, one after another, as the load driver frames them.</summary>
+    private static List<Answer> Answers(byte[] stream)
     {
         var answers = new List<Answer>();
         var at = 0;
         while (at < stream.Length)
         {
-            var headEnd = stream.IndexOf("\r\n\r\n", at, StringComparison.Ordinal);
-            headEnd.ShouldBeGreaterThan(-1, $"an answer without a complete head: {stream[at..]}");
-            var head = stream[at..headEnd];
-            at = headEnd + 4;
-            var lines = head.Split("\r\n");
-            string Header(string name) => lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p[0].Equals(name, StringComparison.OrdinalIgnoreCase))
-                .Select(p => p[1].Trim()).FirstOrDefault() ?? "";
-            if (Header("Transfer-Encoding") == "chunked")
-            {
-                var body = new StringBuilder();
-                while (true)
-                {
-                    var sizeEnd = stream.IndexOf("\r\n", at, StringComparison.Ordinal);
-                    var size = Convert.ToInt32(stream[at..sizeEnd].Split(';')[0], 16);
-                    at = sizeEnd + 2;
-                    if (size == 0)
-                    {
-                        at = stream.IndexOf("\r\n", at, StringComparison.Ordinal) + 2;
-                        break;
-                    }
-                    body.Append(stream, at, size);
-                    at += size + 2;
-                }
-                answers.Add(new Answer(head, body.ToString()));
-            }
-            else
-            {
-                var length = int.Parse(Header("Content-Length") is { Length: > 0 } given ? given : "0");
-                answers.Add(new Answer(head, stream.Substring(at, length)));
-                at += length;
-            }
+            AnswerFraming.TryRead(stream.AsSpan(at), out var answer, out var consumed)
+                .ShouldBeTrue($"an answer cut short: {Encoding.Latin1.GetString(stream, at, stream.Length - at)}");
+            answers.Add(new Answer(answer.Status, Encoding.Latin1.GetString(stream, at, answer.HeadLength), Encoding.UTF8.GetString(answer.Body)));
+            at += consumed;
         }
         return answers;
     }
