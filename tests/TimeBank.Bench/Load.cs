@@ -4,10 +4,12 @@ using System.Net.Sockets;
 
 namespace TimeBank.Bench;
 
-public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors)
+/// <summary>One operation's figures; <see cref="StealPct"/> is the host's time taken by other guests meanwhile, where known.</summary>
+public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors, double? StealPct = null)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Name} rps={Rps:0} p50_ms={P50Ms:0.0} p99_ms={P99Ms:0.0} errors={Errors}");
+        $"{Name} rps={Rps:0} p50_ms={P50Ms:0.0} p99_ms={P99Ms:0.0} errors={Errors}") +
+        (StealPct is { } steal ? string.Create(CultureInfo.InvariantCulture, $" steal_pct={steal:0}") : "");
 }
 
 /// <summary>Closed-loop load: each client sends its next request as soon as the previous one is answered.</summary>
@@ -25,13 +27,15 @@ public static class Load
         {
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));
         }
+        var cpuBefore = HostCpu.Now();
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
+        var steal = HostCpu.StealPercent(cpuBefore, HostCpu.Now());
 
         var name = options.Urls.Count > 1 ? $"{operation.Name}-{options.Urls.Count}-nodes" : operation.Name;
         if (options.TimelineDirectory is { } directory) await WriteTimelineAsync(Path.Combine(directory, $"{name}-timeline.txt"), latencies, answeredAt);
         latencies.Sort();
         return new Measurement(name, latencies.Count / elapsed.TotalSeconds,
-            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors);
+            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, steal);
     }
 
     /// <summary>One line per answer in the order they came: seconds into the phase, latency in ms (stalls show as runs of slow answers).</summary>
