@@ -4,12 +4,16 @@ using System.Net.Sockets;
 
 namespace TimeBank.Bench;
 
-/// <summary>One operation's figures; <see cref="StealPct"/> is the host's time taken by other guests meanwhile, where known.</summary>
-public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors, double? StealPct = null)
+/// <summary>
+/// One operation's figures; where known, <see cref="StealPct"/> is the host's time taken by other guests meanwhile and
+/// <see cref="JitSeconds"/> how long the service's JIT compiled meanwhile (all nodes).
+/// </summary>
+public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors, double? StealPct = null, double? JitSeconds = null)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Name} rps={Rps:0} p50_ms={P50Ms:0.0} p99_ms={P99Ms:0.0} errors={Errors}") +
-        (StealPct is { } steal ? string.Create(CultureInfo.InvariantCulture, $" steal_pct={steal:0}") : "");
+        (StealPct is { } steal ? string.Create(CultureInfo.InvariantCulture, $" steal_pct={steal:0}") : "") +
+        (JitSeconds is { } jit ? string.Create(CultureInfo.InvariantCulture, $" jit_s={jit:0.0}") : "");
 }
 
 /// <summary>Closed-loop load: each client sends its next request as soon as the previous one is answered.</summary>
@@ -28,14 +32,16 @@ public static class Load
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));
         }
         var cpuBefore = HostCpu.Now();
+        var jitBefore = await ServiceJit.SecondsAsync(options.Urls);
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
         var steal = HostCpu.StealPercent(cpuBefore, HostCpu.Now());
+        var jit = await ServiceJit.SecondsAsync(options.Urls) - jitBefore;
 
         var name = options.Urls.Count > 1 ? $"{operation.Name}-{options.Urls.Count}-nodes" : operation.Name;
         if (options.TimelineDirectory is { } directory) await WriteTimelineAsync(Path.Combine(directory, $"{name}-timeline.txt"), latencies, answeredAt);
         latencies.Sort();
         return new Measurement(name, latencies.Count / elapsed.TotalSeconds,
-            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, steal);
+            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, steal, jit);
     }
 
     /// <summary>One line per answer in the order they came: seconds into the phase, latency in ms (stalls show as runs of slow answers).</summary>
