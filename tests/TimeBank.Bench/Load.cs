@@ -31,6 +31,7 @@ public static class Load
         {
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));
         }
+        if (!operation.Limited) await SettleAsync(run, operation.Name, options);
         var cpuBefore = HostCpu.Now();
         var jitBefore = await ServiceJit.SecondsAsync(options.Urls);
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
@@ -43,6 +44,30 @@ public static class Load
         return new Measurement(name, latencies.Count / elapsed.TotalSeconds,
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, steal, jit);
     }
+
+    /// <summary>Seconds of warm-up added at a time while the JIT is still compiling.</summary>
+    public const int SettleSliceSeconds = 5;
+
+    /// <summary>
+    /// Warms up further, a slice at a time, while the service's JIT compiled for more than 2 % of the last slice, up to
+    /// <see cref="BenchOptions.SettleSeconds"/>: on a slow hour the fixed warm-up ends before the tiered JIT has
+    /// recompiled the operation's hot code, and the figures would describe a service still compiling.
+    /// </summary>
+    private static async Task SettleAsync(Run run, string name, BenchOptions options)
+    {
+        for (var added = 0; added < options.SettleSeconds; added += SettleSliceSeconds)
+        {
+            var before = await ServiceJit.SecondsAsync(options.Urls);
+            await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(SettleSliceSeconds));
+            var compiled = await ServiceJit.SecondsAsync(options.Urls) - before;
+            if (!StillCompiling(compiled, SettleSliceSeconds)) return;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[bench] {name}: the JIT compiled {compiled:0.00} s in the last {SettleSliceSeconds} s of warm-up; warming up further"));
+        }
+    }
+
+    /// <summary>Whether the JIT's compilation time over a slice of load shows it still settling (unknown counts as settled).</summary>
+    public static bool StillCompiling(double? compiledSeconds, double sliceSeconds) => compiledSeconds > 0.02 * sliceSeconds;
 
     /// <summary>One line per answer in the order they came: seconds into the phase, latency in ms (stalls show as runs of slow answers).</summary>
     private static Task WriteTimelineAsync(string path, List<long> latencies, List<long> answeredAt) =>

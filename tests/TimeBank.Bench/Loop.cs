@@ -95,7 +95,7 @@ public sealed class LoopWorld
             var (request, volunteer) = Claims[n];
             return new Step(Api.Post($"/api/service-requests/{request}/completions", PlatformKey,
                 new { volunteerId = volunteer, startedAt = Local(day), endedAt = Local(day.AddMinutes(30)) }));
-        });
+        }, Limited: true);
     }
 
     /// <summary>Claims the driver saw accepted beyond a request's slots, and requests whose claims differ from what it saw.</summary>

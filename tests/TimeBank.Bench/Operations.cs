@@ -9,7 +9,8 @@ public readonly record struct Step(HttpRequestMessage Request, Action<bool>? Don
 /// A measured operation: <see cref="Next"/> builds request number n (0, 1, 2, ... across warm-up and measurement);
 /// <see cref="AlsoAccepted"/> are statuses that count as expected answers too (a refused claim on a full request).
 /// </summary>
-public sealed record Operation(string Name, int ExpectedStatus, Func<long, Step> Next, IReadOnlySet<int>? AlsoAccepted = null)
+/// <param name="Limited">The operation has work for its warm-up and phase only, so its warm-up is not lengthened.</param>
+public sealed record Operation(string Name, int ExpectedStatus, Func<long, Step> Next, IReadOnlySet<int>? AlsoAccepted = null, bool Limited = false)
 {
     public bool Accepts(int status) => status == ExpectedStatus || AlsoAccepted?.Contains(status) == true;
 }

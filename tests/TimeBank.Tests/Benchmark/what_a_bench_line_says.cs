@@ -55,4 +55,22 @@ public sealed class what_a_bench_line_says
             .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0");
         new Measurement("deposit", 1234.4, 12.34, 56.78, 0).ToString().ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0");
     }
+
+    [Theory]
+    [InlineData(0.5, 5, true)]
+    [InlineData(0.11, 5, true)]
+    [InlineData(0.1, 5, false)]
+    [InlineData(0.0, 5, false)]
+    [InlineData(null, 5, false)]
+    public void warm_up_goes_on_while_the_jit_compiled_for_more_than_a_fiftieth_of_the_last_slice(double? compiled, double slice, bool goesOn) =>
+        Load.StillCompiling(compiled, slice).ShouldBe(goesOn);
+
+    [Fact]
+    public void the_added_warm_up_is_capped_by_an_option_that_defaults_to_a_minute()
+    {
+        string[] required = ["--url", "http://127.0.0.1:5091", "--admin-key", "k"];
+        BenchOptions.Parse(required)!.SettleSeconds.ShouldBe(60);
+        BenchOptions.Parse([.. required, "--settle", "0"])!.SettleSeconds.ShouldBe(0);
+        BenchOptions.Parse([.. required, "--settle", "-5"]).ShouldBeNull();
+    }
 }
