@@ -15,9 +15,11 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
 # Restore inputs first.
 COPY nuget.config global.json Directory.*.props ./
 COPY src/ src/
+COPY ops/codegen ops/
 
+# The handlers' and endpoints' code is generated first and compiled with the service (ops/codegen).
 RUN --mount=type=cache,id=timebank-nuget,target=/root/.nuget/packages \
-    dotnet publish src/TimeBank/TimeBank.csproj -c Release -o /app
+    ops/codegen && dotnet publish src/TimeBank/TimeBank.csproj -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

@@ -145,6 +145,10 @@ public static class TimeBankSetup
             opts.RetryLostRaces();
             opts.RetryNotifications((configuration.GetSection(NotificationOptions.Section).Get<NotificationOptions>() ?? new()).RetryDelays);
             opts.UseSystemTextJsonForSerialization(ConfigureJson);
+            // Handlers and endpoints run the code generated for them ahead of time (src/TimeBank/Internal/Generated, written
+            // by ops/codegen and checked current by a test): no compiler runs at start-up, and none of its code is JIT-compiled.
+            // A chain without it would be generated and compiled when first used.
+            opts.CodeGeneration.TypeLoadMode = JasperFx.CodeGeneration.TypeLoadMode.Auto;
             opts.Services.AddSingleton<JasperFx.CodeGeneration.IAssemblyGenerator, OptimisedCodeCompiler>();
         });
         services.AddWolverineHttp();
