@@ -31,9 +31,9 @@ public static class Load
         {
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));
         }
-        if (!operation.Limited) await SettleAsync(run, operation.Name, options);
-        var cpuBefore = HostCpu.Now();
         var jitBefore = await ServiceJit.SecondsAsync(options.Urls);
+        if (!operation.Limited) jitBefore = await SettleAsync(run, operation.Name, options, jitBefore);
+        var cpuBefore = HostCpu.Now();
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
         var steal = HostCpu.StealPercent(cpuBefore, HostCpu.Now());
         var jit = await ServiceJit.SecondsAsync(options.Urls) - jitBefore;
@@ -53,17 +53,20 @@ public static class Load
     /// <see cref="BenchOptions.SettleSeconds"/>: on a slow hour the fixed warm-up ends before the tiered JIT has
     /// recompiled the operation's hot code, and the figures would describe a service still compiling.
     /// </summary>
-    private static async Task SettleAsync(Run run, string name, BenchOptions options)
+    /// <returns>The JIT's compilation time at the end, as <see cref="ServiceJit.SecondsAsync"/> read it.</returns>
+    private static async Task<double?> SettleAsync(Run run, string name, BenchOptions options, double? jitSeconds)
     {
         for (var added = 0; added < options.SettleSeconds; added += SettleSliceSeconds)
         {
-            var before = await ServiceJit.SecondsAsync(options.Urls);
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(SettleSliceSeconds));
-            var compiled = await ServiceJit.SecondsAsync(options.Urls) - before;
-            if (!StillCompiling(compiled, SettleSliceSeconds)) return;
+            var now = await ServiceJit.SecondsAsync(options.Urls);
+            var compiled = now - jitSeconds;
+            jitSeconds = now;
+            if (!StillCompiling(compiled, SettleSliceSeconds)) break;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[bench] {name}: the JIT compiled {compiled:0.00} s in the last {SettleSliceSeconds} s of warm-up; warming up further"));
         }
+        return jitSeconds;
     }
 
     /// <summary>Whether the JIT's compilation time over a slice of load shows it still settling (unknown counts as settled).</summary>
