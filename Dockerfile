@@ -16,6 +16,7 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
 COPY nuget.config global.json Directory.*.props ./
 COPY src/ src/
 COPY ops/codegen ops/
+COPY ops/lib/codegen.sh ops/lib/
 
 # The handlers' and endpoints' code is generated first and compiled with the service (ops/codegen).
 RUN --mount=type=cache,id=timebank-nuget,target=/root/.nuget/packages \
