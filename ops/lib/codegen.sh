@@ -7,10 +7,8 @@ codegen_folder() { printf '%s/src/TimeBank/Internal/Generated' "$1"; }
 codegen_sources_stamp() {
   (
     cd "$1" || exit 1
-    { find src/TimeBank -name '*.cs' -not -path 'src/TimeBank/Internal/Generated/*' -not -path '*/obj/*' -not -path '*/bin/*'
-      echo src/TimeBank/TimeBank.csproj; } | LC_ALL=C sort | while IFS= read -r file; do
-      printf '%s\n' "$file"; cat "$file"
-    done | sha256sum | cut -d' ' -f1
+    find ./src/TimeBank \( -name '*.cs' -o -name TimeBank.csproj \) -not -path "$(codegen_folder .)/*" \
+      -not -path '*/obj/*' -not -path '*/bin/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
   )
 }
 
