@@ -180,7 +180,27 @@ public sealed class ServiceProcess : IAsyncDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
-        if (_ownDatabase is not null) await Sql($"drop database if exists {_ownDatabase} with (force)");
+        if (_ownDatabase is not null) await DropDatabaseAsync(_ownDatabase);
+    }
+
+    /// <summary>
+    /// PostgreSQL 15 refuses a forced drop (42501) while an autovacuum worker, which runs as no role, is in the database;
+    /// the worker leaves within moments, so the drop is tried again.
+    /// </summary>
+    private static async Task DropDatabaseAsync(string name)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Sql($"drop database if exists {name} with (force)");
+                return;
+            }
+            catch (Npgsql.PostgresException refused) when (refused.SqlState == "42501" && attempt < 40)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
+        }
     }
 
     private static async Task<string> CreateDatabaseAsync()
