@@ -5,15 +5,18 @@ using System.Net.Sockets;
 namespace TimeBank.Bench;
 
 /// <summary>
-/// One operation's figures; where known, <see cref="StealPct"/> is the host's time taken by other guests meanwhile and
-/// <see cref="JitSeconds"/> how long the service's JIT compiled meanwhile (all nodes).
+/// One operation's figures; where known, <see cref="StealPct"/> is the host's time taken by other guests meanwhile,
+/// <see cref="JitSeconds"/> how long the service's JIT compiled meanwhile and <see cref="ServiceCpuUs"/> the service's CPU
+/// per answer, in microseconds (all nodes).
 /// </summary>
-public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors, double? StealPct = null, double? JitSeconds = null)
+public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors, double? StealPct = null, double? JitSeconds = null,
+    double? ServiceCpuUs = null)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Name} rps={Rps:0} p50_ms={P50Ms:0.0} p99_ms={P99Ms:0.0} errors={Errors}") +
         (StealPct is { } steal ? string.Create(CultureInfo.InvariantCulture, $" steal_pct={steal:0}") : "") +
-        (JitSeconds is { } jit ? string.Create(CultureInfo.InvariantCulture, $" jit_s={jit:0.0}") : "");
+        (JitSeconds is { } jit ? string.Create(CultureInfo.InvariantCulture, $" jit_s={jit:0.0}") : "") +
+        (ServiceCpuUs is { } cpu ? string.Create(CultureInfo.InvariantCulture, $" svc_cpu_us={cpu:0}") : "");
 }
 
 /// <summary>Closed-loop load: each client sends its next request as soon as the previous one is answered.</summary>
@@ -31,18 +34,18 @@ public static class Load
         {
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));
         }
-        var jitBefore = await ServiceJit.SecondsAsync(options.Urls);
-        if (!operation.Limited) jitBefore = await SettleAsync(run, operation.Name, options, jitBefore);
+        var countersBefore = await ServiceCounters.ReadAsync(options.Urls);
+        if (!operation.Limited) countersBefore = await SettleAsync(run, operation.Name, options, countersBefore);
         var cpuBefore = HostCpu.Now();
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
         var steal = HostCpu.StealPercent(cpuBefore, HostCpu.Now());
-        var jit = await ServiceJit.SecondsAsync(options.Urls) - jitBefore;
+        var counted = await ServiceCounters.ReadAsync(options.Urls) - countersBefore;
 
         var name = options.Urls.Count > 1 ? $"{operation.Name}-{options.Urls.Count}-nodes" : operation.Name;
         if (options.TimelineDirectory is { } directory) await WriteTimelineAsync(Path.Combine(directory, $"{name}-timeline.txt"), latencies, answeredAt);
         latencies.Sort();
         return new Measurement(name, latencies.Count / elapsed.TotalSeconds,
-            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, steal, jit);
+            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, steal, counted.JitSeconds, counted.CpuMicrosecondsPer(latencies.Count + errors));
     }
 
     /// <summary>Seconds of warm-up added at a time while the JIT is still compiling.</summary>
@@ -53,20 +56,20 @@ public static class Load
     /// <see cref="BenchOptions.SettleSeconds"/>: on a slow hour the fixed warm-up ends before the tiered JIT has
     /// recompiled the operation's hot code, and the figures would describe a service still compiling.
     /// </summary>
-    /// <returns>The JIT's compilation time at the end, as <see cref="ServiceJit.SecondsAsync"/> read it.</returns>
-    private static async Task<double?> SettleAsync(Run run, string name, BenchOptions options, double? jitSeconds)
+    /// <returns>The service's counters at the end, as <see cref="ServiceCounters.ReadAsync"/> read them.</returns>
+    private static async Task<ServiceCounters> SettleAsync(Run run, string name, BenchOptions options, ServiceCounters counters)
     {
         for (var added = 0; added < options.SettleSeconds; added += SettleSliceSeconds)
         {
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(SettleSliceSeconds));
-            var now = await ServiceJit.SecondsAsync(options.Urls);
-            var compiled = now - jitSeconds;
-            jitSeconds = now;
+            var now = await ServiceCounters.ReadAsync(options.Urls);
+            var compiled = (now - counters).JitSeconds;
+            counters = now;
             if (!StillCompiling(compiled, SettleSliceSeconds)) break;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[bench] {name}: the JIT compiled {compiled:0.00} s in the last {SettleSliceSeconds} s of warm-up; warming up further"));
         }
-        return jitSeconds;
+        return counters;
     }
 
     /// <summary>Whether the JIT's compilation time over a slice of load shows it still settling (unknown counts as settled).</summary>

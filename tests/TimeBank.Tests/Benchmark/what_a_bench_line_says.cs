@@ -5,7 +5,8 @@ namespace TimeBank.Tests.Benchmark;
 
 /// <summary>
 /// Each bench line says how much of the host's time other guests took while it was measured (/proc/stat) and how long the
-/// service's JIT was still compiling (its Prometheus metrics), so a figure of a noisy or cold minute is known as such.
+/// service's JIT was still compiling (its Prometheus metrics), so a figure of a noisy or cold minute is known as such, and
+/// how much of the service's CPU an answer took, which two builds can be compared by on a noisy day.
 /// </summary>
 public sealed class what_a_bench_line_says
 {
@@ -44,8 +45,37 @@ public sealed class what_a_bench_line_says
             dotnet_jit_compiled_methods_total{otel_scope_name="System.Runtime"} 45000
             dotnet_jit_compilation_time_seconds_total{otel_scope_name="Other",x="a}b"} 0.5 1700000000000
             """;
-        ServiceJit.Seconds(metrics.ReplaceLineEndings("\n")).ShouldBe(13.75);
-        ServiceJit.Seconds("dotnet_jit_compiled_methods_total 45000\n").ShouldBeNull();
+        ServiceCounters.Of(metrics.ReplaceLineEndings("\n")).JitSeconds.ShouldBe(13.75);
+        ServiceCounters.Of("dotnet_jit_compiled_methods_total 45000\n").JitSeconds.ShouldBeNull();
+    }
+
+    [Fact]
+    public void the_service_cpu_per_answer_is_the_growth_of_its_user_and_system_time_over_the_answers()
+    {
+        const string before = """
+            dotnet_process_cpu_time_seconds_total{otel_scope_name="System.Runtime",cpu_mode="user"} 80.5
+            dotnet_process_cpu_time_seconds_total{otel_scope_name="System.Runtime",cpu_mode="system"} 7.5
+            dotnet_process_cpu_count{otel_scope_name="System.Runtime"} 2
+            """;
+        const string after = """
+            dotnet_process_cpu_time_seconds_total{otel_scope_name="System.Runtime",cpu_mode="user"} 90.0
+            dotnet_process_cpu_time_seconds_total{otel_scope_name="System.Runtime",cpu_mode="system"} 9.0
+            dotnet_process_cpu_count{otel_scope_name="System.Runtime"} 2
+            """;
+        var phase = ServiceCounters.Of(after.ReplaceLineEndings("\n")) - ServiceCounters.Of(before.ReplaceLineEndings("\n"));
+
+        phase.CpuSeconds.ShouldBe(11.0);
+        phase.CpuMicrosecondsPer(20_000).ShouldBe(550.0);
+        phase.CpuMicrosecondsPer(0).ShouldBeNull();
+        (ServiceCounters.Of("") - ServiceCounters.Of(before)).CpuMicrosecondsPer(20_000).ShouldBeNull();
+    }
+
+    [Fact]
+    public void the_nodes_counters_add_up_and_one_unknown_makes_the_sum_unknown()
+    {
+        var sum = new ServiceCounters(1.5, 10) + new ServiceCounters(0.5, 20);
+        sum.ShouldBe(new ServiceCounters(2.0, 30));
+        (sum + new ServiceCounters(null, 5)).ShouldBe(new ServiceCounters(null, 35));
     }
 
     [Fact]
@@ -53,6 +83,8 @@ public sealed class what_a_bench_line_says
     {
         new Measurement("deposit", 1234.4, 12.34, 56.78, 0, 12.6, 0.04).ToString()
             .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0");
+        new Measurement("deposit", 1234.4, 12.34, 56.78, 0, 12.6, 0.04, 512.6).ToString()
+            .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0 svc_cpu_us=513");
         new Measurement("deposit", 1234.4, 12.34, 56.78, 0).ToString().ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0");
     }
 
