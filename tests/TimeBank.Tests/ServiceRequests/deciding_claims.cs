@@ -90,6 +90,9 @@ public sealed class deciding_claims
         Field(noon, noon.PlusHours(1), "Mars/Olympus").ShouldBe("window.timeZone");
         Field(null, noon).ShouldBe("window.from");
         Field(new LocalDateTime(9999, 12, 31, 23, 0), new LocalDateTime(9999, 12, 31, 23, 30)).ShouldBe("window.from");
+        Field(noon, new LocalDateTime(-9998, 1, 1, 0, 0)).ShouldBe("window.from");
+        Field(new LocalDateTime(-9998, 1, 1, 0, 0), noon).ShouldBe("window.from");
+        Field(new LocalDateTime(9999, 12, 31, 23, 0), noon).ShouldBe("window.from");
         PublishServiceRequestEndpoint.WindowProblem(null, now, "Asia/Shanghai")!.Value.Field.ShouldBe("window");
     }
 

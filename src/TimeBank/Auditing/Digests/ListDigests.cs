@@ -1,4 +1,3 @@
-using NodaTime.Text;
 using TimeBank.Auditing.Chain;
 
 namespace TimeBank.Auditing.Digests;
@@ -21,8 +20,8 @@ public static class ListDigestsEndpoint
         CancellationToken cancellation)
     {
         var errors = new Dictionary<string, string[]>();
-        var fromDay = ParseDay(from, "from", errors);
-        var toDay = ParseDay(to, "to", errors);
+        var fromDay = LocalDays.Parse(from, "from", errors);
+        var toDay = LocalDays.Parse(to, "to", errors);
         if (fromDay > toDay) errors["to"] = ["to must not be before from."];
         if (limit is < 1 or > MaxLimit) errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
@@ -35,14 +34,5 @@ public static class ListDigestsEndpoint
         var items = new List<DigestView>();
         foreach (var row in rows.Take(take)) items.Add(await DayDigests.ViewAsync(connection, row, cancellation));
         return Results.Ok(new DigestsPage(items, next));
-    }
-
-    private static LocalDate? ParseDay(string? value, string field, IDictionary<string, string[]> errors)
-    {
-        if (value is null) return null;
-        var parsed = LocalDatePattern.Iso.Parse(value);
-        if (parsed.Success) return parsed.Value;
-        errors[field] = [$"{field} must be a date, e.g. 2026-11-24."];
-        return null;
     }
 }

@@ -73,7 +73,7 @@ public static class RecordCareActionEndpoint
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(request.TimeZone ?? options.Value.DefaultTimeZone);
         if (zone is null) errors["timeZone"] = ["Not an IANA time zone id, e.g. Asia/Shanghai."];
         if (request.PerformedAt is not { } at) errors["performedAt"] = ["The local date-time of the action is required."];
-        else if (at.Year is < 1900 or > 9000) errors["performedAt"] = ["The action must be dated between 1900 and now."];
+        else if (!LocalDays.Served(at.Year)) errors["performedAt"] = ["The action must be dated between 1900 and now."];
         else if (zone is not null)
         {
             var instant = at.InZoneLeniently(zone).ToInstant();

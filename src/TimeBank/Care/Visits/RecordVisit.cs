@@ -115,7 +115,7 @@ public static class VisitRules
 
     private static string? VisitedAtProblem(LocalDateTime visited, DateTimeZone zone, Instant now, Duration backPosting)
     {
-        if (visited.Year is < 1900 or > 9000) return "The visit must be dated between 1900 and now.";
+        if (!LocalDays.Served(visited.Year)) return "The visit must be dated between 1900 and now.";
         var at = visited.InZoneLeniently(zone).ToInstant();
         if (at > now + Duration.FromMinutes(5)) return "The visit cannot be in the future.";
         return at < now - backPosting ? $"A visit may be recorded up to {backPosting.Days} days after it happened; this one is older." : null;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using NodaTime.Text;
 
 namespace TimeBank.Markets.Summarizing;
 
@@ -35,17 +34,9 @@ public static class GetDailySummaryEndpoint
         if (MarketAccess.Refuse(context.Caller(), id) is { } refused) return refused.ToResult();
 
         var zone = DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone];
-        LocalDate day;
-        if (date is null)
-        {
-            day = clock.GetCurrentInstant().InZone(zone).Date;
-        }
-        else
-        {
-            var parsed = LocalDatePattern.Iso.Parse(date);
-            if (!parsed.Success) return Problems.Validation("date", "date must be a local date, e.g. 2026-11-24.").ToResult();
-            day = parsed.Value;
-        }
+        var errors = new Dictionary<string, string[]>();
+        var day = LocalDays.Parse(date, "date", errors) ?? clock.GetCurrentInstant().InZone(zone).Date;
+        if (errors.Count > 0) return Problems.Validation(errors).ToResult();
         var (from, to) = LocalDays.UnixMillis(day, day, zone);
 
         var batch = session.CreateBatchQuery();

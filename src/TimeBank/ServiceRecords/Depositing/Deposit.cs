@@ -104,7 +104,7 @@ public static class ServicePeriod
     public static string? Check(LocalDateTime started, LocalDateTime ended, DateTimeZone zone, Instant now)
     {
         // Far outside any service, and near the ends of the calendar a zone's offset overflows the instant.
-        if (started.Year < 1900 || ended.Year < 1900 || started.Year > 9000 || ended.Year > 9000) return "The service must be dated between 1900 and now.";
+        if (!LocalDays.Served(started.Year) || !LocalDays.Served(ended.Year)) return "The service must be dated between 1900 and now.";
         var startsAt = started.InZoneLeniently(zone).ToInstant();
         var endsAt = ended.InZoneLeniently(zone).ToInstant();
         if (endsAt <= startsAt) return "The service must end after it starts.";

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Marten.Pagination;
 using Microsoft.Extensions.Options;
-using NodaTime.Text;
 using TimeBank.Organisations;
 using TimeBank.People;
 using TimeBank.People.Granting;
@@ -59,7 +58,7 @@ public static class PublishServiceRequestEndpoint
         if (zone is null) return ("window.timeZone", "Not an IANA time zone id, e.g. Asia/Shanghai.");
         if (window.From is not { } from) return ("window.from", "The local date-time from which the service is wanted is required.");
         if (window.To is not { } to) return ("window.to", "The local date-time by which it must be done is required.");
-        if (from.Year < 1900 || to.Year > 9000) return ("window.from", "The window must lie within the coming year.");
+        if (!LocalDays.Served(from.Year) || !LocalDays.Served(to.Year)) return ("window.from", "The window must lie within the coming year.");
         var (startsAt, endsAt) = (from.InZoneLeniently(zone).ToInstant(), to.InZoneLeniently(zone).ToInstant());
         if (endsAt <= startsAt) return ("window.to", "The window must end after it starts.");
         if (endsAt - startsAt > LongestWindow) return ("window.to", $"A window may last at most {LongestWindow.Days} days.");
@@ -162,17 +161,8 @@ public static class ListServiceRequestsEndpoint
         var wanted = PersonFields.OneOf<ServiceRequestStatus>(errors, "status", status, required: false);
         if (serviceType is not null && !ServiceTypes.IsKnown(serviceType)) errors["serviceType"] = ["Unknown service type; GET /api/service-types lists them."];
         var zone = DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone];
-        long? endsFrom = null, startsBy = null;
-        if (from is not null)
-        {
-            if (LocalDatePattern.Iso.Parse(from) is { Success: true } day) endsFrom = day.Value.AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
-            else errors["from"] = ["from is a local date, yyyy-MM-dd."];
-        }
-        if (to is not null)
-        {
-            if (LocalDatePattern.Iso.Parse(to) is { Success: true } day) startsBy = day.Value.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToUnixTimeMilliseconds();
-            else errors["to"] = ["to is a local date, yyyy-MM-dd."];
-        }
+        long? endsFrom = LocalDays.Parse(from, "from", errors) is { } first ? LocalDays.UnixMillis(first, first, zone).Start : null;
+        long? startsBy = LocalDays.Parse(to, "to", errors) is { } last ? LocalDays.UnixMillis(last, last, zone).End : null;
         var (number, size) = Paging.Read(page, pageSize, errors);
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
 
