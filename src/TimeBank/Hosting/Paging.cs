@@ -15,11 +15,13 @@ public static class Paging
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;
 
+    public const int MaxPage = 1_000_000;
+
     /// <summary>Adds a message per bad parameter to <paramref name="errors"/>; returns the page and size to read.</summary>
-    public static (int Page, int PageSize) Read(int? page, int? pageSize, IDictionary<string, string[]> errors)
+    public static (int Page, int PageSize) Read(int? page, int? pageSize, IDictionary<string, string[]> errors, int maxPageSize = MaxPageSize)
     {
-        if (page is < 1 or > 1_000_000) errors["page"] = ["page is a whole number from 1 to 1000000."];
-        if (pageSize is < 1 or > MaxPageSize) errors["pageSize"] = [$"pageSize is a whole number from 1 to {MaxPageSize}."];
+        if (page is < 1 or > MaxPage) errors["page"] = [$"page is a whole number from 1 to {MaxPage}."];
+        if (pageSize is < 1 || pageSize > maxPageSize) errors["pageSize"] = [$"pageSize is a whole number from 1 to {maxPageSize}."];
         return (page ?? 1, pageSize ?? DefaultPageSize);
     }
 }

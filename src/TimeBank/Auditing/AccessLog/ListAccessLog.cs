@@ -21,15 +21,12 @@ public static class ListAccessLogEndpoint
         [FromQuery] string? account, [FromQuery] string? from, [FromQuery] string? to, IQuerySession session, CancellationToken cancellation)
     {
         var errors = new Dictionary<string, string[]>();
-        if (page is < 1) errors["page"] = ["page starts at 1."];
-        if (pageSize is < 1 or > MaxPageSize) errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        var (number, size) = Paging.Read(page, pageSize, errors, MaxPageSize);
         var fromInstant = Instants.Parse(from, "from", errors);
         var toInstant = Instants.Parse(to, "to", errors);
         if (fromInstant > toInstant) errors["to"] = ["to must not be before from."];
         if (errors.Count > 0) return Problems.Validation(errors).ToResult();
 
-        var number = page ?? 1;
-        var size = pageSize ?? 50;
         IQueryable<AccessLogEntry> query = session.Query<AccessLogEntry>();
         if (keyId is not null) query = query.Where(e => e.ReaderKeyId == keyId);
         if (account is not null) query = query.Where(e => e.AccountId == account);

@@ -20,8 +20,7 @@ public static class ListEntriesEndpoint
         if (AccountIds.TryParse(id, out var accountId) is { } notFound) return notFound;
 
         var errors = new Dictionary<string, string[]>();
-        if (page is < 1) errors["page"] = ["page starts at 1."];
-        if (pageSize is < 1 or > MaxPageSize) errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        var (number, size) = Paging.Read(page, pageSize, errors, MaxPageSize);
         Currency? only = currency switch
         {
             null => null,
@@ -37,8 +36,6 @@ public static class ListEntriesEndpoint
         var history = await AccountHistory.LoadAsync(session, accountId, null, cancellation);
         if (history is null) return Problems.NotFound("Account", id).ToResult();
 
-        var size = pageSize ?? 50;
-        var number = page ?? 1;
         IReadOnlyList<AccountEntry> entries = only is { } wanted ? history.Entries.Where(e => e.Moves(wanted)).ToList() : history.Entries;
         var total = entries.Count;
         var skip = (long)(number - 1) * size;
