@@ -62,6 +62,13 @@ public static class MarketAccess
                     ? $"The key is scoped to market {own}; it may not act on market {marketId}."
                     : "The key is not scoped to any market; issue a kiosk key with a marketId.")
             : null;
+
+    /// <summary>A kiosk key from before every kiosk key named its market serves no counter, so it looks no member up either.</summary>
+    public static ProblemDetails? RefuseUnscoped(Caller caller) =>
+        caller is { Role: Roles.Kiosk, MarketId: null }
+            ? Problems.Refusal(Problems.Types.Forbidden, StatusCodes.Status403Forbidden, "This kiosk key serves no market.",
+                "The key is not scoped to any market; issue a kiosk key with a marketId.")
+            : null;
 }
 
 public sealed record StockShortage(string Sku, string Name, int Requested, int Available, int Shortfall);

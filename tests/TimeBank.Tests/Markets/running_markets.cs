@@ -1,5 +1,6 @@
 using Alba;
 using Shouldly;
+using TimeBank.Access;
 using TimeBank.Access.Issuing;
 using TimeBank.Markets;
 using TimeBank.Tests.Ledger;
@@ -169,5 +170,26 @@ public sealed class running_markets(AppFixture fixture) : ApiTest(fixture)
         await unknown.Problem("urn:timebank:problem:unknown-reference");
         var issued = await (await Host.PostAsync(Keys.Admin, "/api/api-keys", new { name = "柜台", role = "kiosk", marketId = market }, 201)).Body<IssuedApiKey>();
         issued.MarketId.ShouldBe(market);
+        var noMarket = await Host.PostAsync(Keys.Admin, "/api/api-keys", new { name = "柜台", role = "kiosk" }, 400);
+        (await noMarket.Problem("urn:timebank:problem:validation")).GetProperty("errors").EnumerateObject().Select(p => p.Name).ShouldBe(["marketId"]);
+    }
+
+    [Fact]
+    public async Task a_kiosk_key_issued_without_a_market_looks_no_member_up()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(60);
+        var code = await Fixture.MemberCodeOf(volunteer);
+        // Kiosk keys could once be issued without a market; such a key is still stored as it was.
+        var secret = ApiKey.NewSecret();
+        await using (var session = Store.LightweightSession())
+        {
+            session.Store(new ApiKey(Guid.CreateVersion7(), "旧柜台", "kiosk", ApiKey.Hash(secret), AppFixture.StartedAt, "admin"));
+            await session.SaveChangesAsync();
+        }
+
+        var refused = await Host.SendAsync(secret, "GET", $"/api/kiosk/members/{code}");
+        refused.Status().ShouldBe(403);
+        (await refused.Problem("urn:timebank:problem:forbidden")).GetProperty("title").GetString().ShouldBe("This kiosk key serves no market.");
+        (await Host.SendAsync(Keys.Kiosk, "GET", $"/api/kiosk/members/{code}")).Status().ShouldBe(200);
     }
 }

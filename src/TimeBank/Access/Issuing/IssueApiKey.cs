@@ -5,8 +5,8 @@ using TimeBank.People;
 namespace TimeBank.Access.Issuing;
 
 /// <summary>
-/// role: admin, platform, kiosk, auditor, reviewer, care-worker or coordinator. marketId: for a kiosk key, the love market
-/// it serves; a kiosk key acts on no other market. districts: for a care-worker or coordinator key, the districts (区) it
+/// role: admin, platform, kiosk, auditor, reviewer, care-worker or coordinator. marketId: required for a kiosk key, the love
+/// market whose counter it serves; a kiosk key acts on no other market. districts: for a care-worker or coordinator key, the districts (区) it
 /// serves (1 to 20), and it acts in no other. organisationId: for a school key, the school (an organisation of kind school)
 /// whose practice records it reads. expiresAt: when the key stops working (optional; within ten years).
 /// </summary>
@@ -37,8 +37,8 @@ public static class IssueApiKeyEndpoint
             errors["name"] = ["A name of 1 to 100 characters is required."];
         if (request.Role is null || !Roles.All.Contains(request.Role))
             errors["role"] = [$"Role must be one of: {string.Join(", ", Roles.All)}."];
-        if (request.MarketId is not null && request.Role != Roles.Kiosk)
-            errors["marketId"] = ["Only a kiosk key is scoped to a market."];
+        if ((request.MarketId is not null) != (request.Role == Roles.Kiosk))
+            errors["marketId"] = ["A kiosk key names the market whose counter it serves (marketId), and only a kiosk key does."];
         CheckDistricts(errors, request.Role, request.Districts);
         if ((request.OrganisationId is not null) != (request.Role == Roles.School))
             errors["organisationId"] = ["A school key names its school (organisationId), and only a school key does."];

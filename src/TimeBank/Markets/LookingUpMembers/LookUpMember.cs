@@ -18,6 +18,7 @@ public static class LookUpMemberEndpoint
     [ProducesResponseType<KioskMember>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get(string code, MemberDirectory members, MultiplexedReads reads, HttpContext context)
     {
+        if (MarketAccess.RefuseUnscoped(context.Caller()) is { } unscoped) return unscoped.ToResult();
         var reading = MemberCodes.Read(code);
         if (reading.Code is not { } valid) return MemberProblems.Mistyped(code, reading.Problem!, StatusCodes.Status404NotFound).ToResult();
 
