@@ -20,17 +20,15 @@ public sealed record ElderRequest(string FullName, string IdNumber, string Phone
 /// <summary>Keys and people registered before the measurements, and the minutes the driver knows each volunteer holds.</summary>
 public sealed class World
 {
-    private World(string platformKey, string kioskKey, Guid[] volunteers, Guid[] elders)
+    private World(string platformKey, Guid[] volunteers, Guid[] elders)
     {
         PlatformKey = platformKey;
-        KioskKey = kioskKey;
         Volunteers = volunteers;
         Elders = elders;
         Balances = new int[volunteers.Length];
     }
 
     public string PlatformKey { get; }
-    public string KioskKey { get; }
     public Guid[] Volunteers { get; }
     public Guid[] Elders { get; }
     public int[] Balances { get; }
@@ -39,7 +37,6 @@ public sealed class World
     {
         var started = Stopwatch.StartNew();
         var platformKey = await IssueKey(api, options.AdminKey, "platform");
-        var kioskKey = await IssueKey(api, options.AdminKey, "kiosk");
 
         // A random birth-date offset per run keeps identity numbers unique when the database is reused.
         var day = Random.Shared.Next(0, 5000);
@@ -53,7 +50,7 @@ public sealed class World
 
         Console.Error.WriteLine(
             $"[bench] set up {volunteers.Length} volunteers and {elders.Length} elders in {started.Elapsed.TotalSeconds:0.0}s");
-        return new World(platformKey, kioskKey, volunteers, elders);
+        return new World(platformKey, volunteers, elders);
     }
 
     /// <summary>More volunteers, registered by <paramref name="platformKey"/>.</summary>
