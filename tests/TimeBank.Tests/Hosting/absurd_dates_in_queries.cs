@@ -25,12 +25,7 @@ public sealed class absurd_dates_in_queries(AppFixture fixture) : ApiTest(fixtur
             ($"/api/audit/digests?from={date}", "from"),
             ($"/api/audit/digests?to={date}", "to")
         ];
-        foreach (var (url, parameter) in queries)
-        {
-            var refused = await Host.SendAsync(Keys.Admin, "GET", url);
-            refused.Status().ShouldBe(400, url);
-            (await refused.Problem("urn:timebank:problem:validation")).GetProperty("errors").EnumerateObject().Select(p => p.Name).ShouldBe([parameter], url);
-        }
+        foreach (var (url, parameter) in queries) await ShouldBeRefusedNaming(url, parameter);
     }
 
     [Theory]
@@ -50,12 +45,14 @@ public sealed class absurd_dates_in_queries(AppFixture fixture) : ApiTest(fixtur
             ($"/api/accounts/{volunteer}?asOf={value}", "asOf"),
             ($"/api/ledger/trial-balance?asOf={value}", "asOf")
         ];
-        foreach (var (url, parameter) in queries)
-        {
-            var refused = await Host.SendAsync(Keys.Admin, "GET", url);
-            refused.Status().ShouldBe(400, url);
-            (await refused.Problem("urn:timebank:problem:validation")).GetProperty("errors").EnumerateObject().Select(p => p.Name).ShouldBe([parameter], url);
-        }
+        foreach (var (url, parameter) in queries) await ShouldBeRefusedNaming(url, parameter);
+    }
+
+    private async Task ShouldBeRefusedNaming(string url, string parameter)
+    {
+        var refused = await Host.SendAsync(Keys.Admin, "GET", url);
+        refused.Status().ShouldBe(400, url);
+        (await refused.Problem("urn:timebank:problem:validation")).GetProperty("errors").EnumerateObject().Select(p => p.Name).ShouldBe([parameter], url);
     }
 
     [Fact]
