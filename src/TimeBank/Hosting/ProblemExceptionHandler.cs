@@ -27,6 +27,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Detail = $"Quote correlation id {context.FindCorrelationId()} when reporting this."
             };
         }
+        else if (problem.Type == Problems.Types.Conflict)
+        {
+            logger.LogWarning("A write on {Method} {Path} lost its race on a stream or key at every retry", context.Request.Method, context.Request.Path);
+        }
         else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             logger.LogWarning("The database could not be reached on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path,

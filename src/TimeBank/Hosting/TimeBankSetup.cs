@@ -47,6 +47,7 @@ public static class TimeBankSetup
         services.Configure<TimeBankOptions>(configuration.GetSection(TimeBankOptions.Section));
 
         foreach (var category in UnreadableBody.RequestBodyCategories()) builder.Logging.AddFilter(category, LogLevel.None);
+        builder.Logging.LeaveOutRepeatedErrors(configuration);
         builder.AnswerServerRefusalsWithProblems();
         // Every request at Information is noise at the rates a kiosk or platform calls; warnings and errors stay.
         if (configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)

@@ -1,0 +1,27 @@
+using TimeBank.Ledger.Transferring;
+using TimeBank.ServiceRecords.Depositing;
+
+namespace TimeBank.Hosting;
+
+/// <summary>
+/// Error lines that repeat an exception the caller of the work handles: Marten's for a failed statement (it also prints the
+/// statement's parameter values, which may be personal data) and Wolverine's for a failed group-commit batch. A lost race is
+/// re-run; a race lost on every retry is a 409, logged as a warning; any other failure reaches the request's problem handler,
+/// which logs it once with its correlation id (and a failed batch is first retried request by request, with a warning).
+/// With several nodes writing to the same accounts, those lines were thousands a minute, nearly all of them retried races.
+/// They are left out unless the category's level is configured.
+/// </summary>
+public static class RepeatedErrorLines
+{
+    public const string MartenStatements = "Marten.IDocumentStore";
+
+    public static readonly string[] Categories = [MartenStatements, typeof(RecordServices).FullName!, typeof(MakeTransfers).FullName!];
+
+    public static ILoggingBuilder LeaveOutRepeatedErrors(this ILoggingBuilder logging, IConfiguration configuration)
+    {
+        var floor = Enum.TryParse<LogLevel>(configuration["Logging:LogLevel:Default"], ignoreCase: true, out var level) ? level : LogLevel.Information;
+        foreach (var category in Categories.Where(c => configuration[$"Logging:LogLevel:{c}"] is null))
+            logging.AddFilter(category, l => l >= floor && l != LogLevel.Error);
+        return logging;
+    }
+}
