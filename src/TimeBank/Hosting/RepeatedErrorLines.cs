@@ -1,3 +1,4 @@
+using TimeBank.Ledger.Redeeming;
 using TimeBank.Ledger.Transferring;
 using TimeBank.ServiceRecords.Depositing;
 
@@ -5,9 +6,10 @@ namespace TimeBank.Hosting;
 
 /// <summary>
 /// Error lines that repeat an exception the caller of the work handles: Marten's for a failed statement (it also prints the
-/// statement's parameter values, which may be personal data) and Wolverine's for a failed group-commit batch. A lost race is
-/// re-run; a race lost on every retry is a 409, logged as a warning; any other failure reaches the request's problem handler,
-/// which logs it once with its correlation id (and a failed batch is first retried request by request, with a warning).
+/// statement's parameter values, which may be personal data) and Wolverine's for a failed invocation of the writes that race
+/// on account streams from several nodes (deposit and transfer batches, holds). A lost race is re-run; a race lost at every
+/// retry is a 409, logged as a warning; any other failure reaches the request's problem handler, which logs it once with its
+/// correlation id (a failed batch is first retried request by request, with a warning).
 /// With several nodes writing to the same accounts, those lines were thousands a minute, nearly all of them retried races.
 /// They are left out unless the category's level is configured.
 /// </summary>
@@ -15,7 +17,8 @@ public static class RepeatedErrorLines
 {
     public const string MartenStatements = "Marten.IDocumentStore";
 
-    public static readonly string[] Categories = [MartenStatements, typeof(RecordServices).FullName!, typeof(MakeTransfers).FullName!];
+    public static readonly string[] Categories = [MartenStatements, typeof(RecordServices).FullName!, typeof(MakeTransfers).FullName!,
+        typeof(RequestRedemption).FullName!];
 
     public static ILoggingBuilder LeaveOutRepeatedErrors(this ILoggingBuilder logging, IConfiguration configuration)
     {

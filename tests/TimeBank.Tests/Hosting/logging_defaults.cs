@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Shouldly;
+using TimeBank.Hosting;
 
 namespace TimeBank.Tests.Hosting;
 
@@ -22,6 +24,7 @@ public sealed class logging_defaults(AppFixture fixture) : ApiTest(fixture)
     [InlineData("TimeBank.ServiceRecords.Depositing.RecordServices", LogLevel.Error, false)]
     [InlineData("TimeBank.Ledger.Transferring.MakeTransfers", LogLevel.Error, false)]
     [InlineData("TimeBank.Ledger.Transferring.MakeTransfers", LogLevel.Warning, true)]
+    [InlineData("TimeBank.Ledger.Redeeming.RequestRedemption", LogLevel.Error, false)]
     [InlineData("TimeBank.Ledger.Redeeming.ExpireRedemption", LogLevel.Error, true)]
     [InlineData("TimeBank.Ledger.Transferring.TransferRequest", LogLevel.Error, false)]
     [InlineData("TimeBank.Hosting.UnreadableBody", LogLevel.Information, true)]
@@ -29,6 +32,23 @@ public sealed class logging_defaults(AppFixture fixture) : ApiTest(fixture)
     public void levels_by_category(string category, LogLevel level, bool enabled)
     {
         Host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(category).IsEnabled(level).ShouldBe(enabled);
+    }
+
+    [Fact]
+    public void a_level_configured_for_a_left_out_category_brings_its_errors_back_and_the_default_still_applies()
+    {
+        static ILogger Statements(Dictionary<string, string?> settings)
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+            var services = new ServiceCollection().AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")).LeaveOutRepeatedErrors(configuration).AddProvider(new LogCapture()));
+            return services.BuildServiceProvider().GetRequiredService<ILoggerFactory>().CreateLogger(RepeatedErrorLines.MartenStatements);
+        }
+
+        Statements([]).IsEnabled(LogLevel.Error).ShouldBeFalse();
+        Statements([]).IsEnabled(LogLevel.Information).ShouldBeTrue();
+        Statements(new() { ["Logging:LogLevel:Marten.IDocumentStore"] = "Debug" }).IsEnabled(LogLevel.Error).ShouldBeTrue();
+        Statements(new() { ["Logging:LogLevel:Default"] = "Warning" }).IsEnabled(LogLevel.Information).ShouldBeFalse();
+        Statements(new() { ["Logging:LogLevel:Default"] = "Warning" }).IsEnabled(LogLevel.Critical).ShouldBeTrue();
     }
 }
 
