@@ -6,9 +6,9 @@ namespace TimeBank.Access.Issuing;
 
 /// <summary>
 /// role: admin, platform, kiosk, auditor, reviewer, care-worker or coordinator. marketId: required for a kiosk key, the love
-/// market whose counter it serves; a kiosk key acts on no other market. districts: for a care-worker or coordinator key, the districts (区) it
-/// serves (1 to 20), and it acts in no other. organisationId: for a school key, the school (an organisation of kind school)
-/// whose practice records it reads. expiresAt: when the key stops working (optional; within ten years).
+/// market whose counter it serves; a kiosk key acts on no other market. districts: for a care-worker or coordinator key, the
+/// districts (区) it serves (1 to 20), and it acts in no other. organisationId: for a school key, the school (an organisation
+/// of kind school) whose practice records it reads. expiresAt: when the key stops working (optional; within ten years).
 /// </summary>
 public sealed record IssueApiKeyRequest([property: Required] string? Name, [property: Required] [property: RoleName] string? Role, Guid? MarketId = null,
     Instant? ExpiresAt = null, string?[]? Districts = null, Guid? OrganisationId = null);
