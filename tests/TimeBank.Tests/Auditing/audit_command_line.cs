@@ -87,6 +87,20 @@ public sealed class audit_command_line(AppFixture fixture) : ApiTest(fixture), I
             .ShouldBeOfType<AuditInputException>();
     }
 
+    [Theory]
+    [InlineData("verify", "10", "2", null, "--to must not be before --from.")]
+    [InlineData("export", "10", "2", "events.jsonl", "--to must not be before --from.")]
+    [InlineData("export", "2026-11-02T00:00:00Z", "2026-11-01T00:00:00Z", "events.jsonl", "--to must not be before --from.")]
+    [InlineData("verify", null, null, "no-such-folder/verify.json", "--out: the folder")]
+    [InlineData("export", null, null, "no-such-folder/events.jsonl", "--out: the folder")]
+    public async Task a_reversed_range_or_a_missing_folder_is_refused_before_any_work(string action, string? from, string? to, string? file, string message)
+    {
+        var outFile = file is null ? null : Path.Combine(_folder, file);
+        var refused = await Run(new AuditInput { Action = action, FromFlag = from, ToFlag = to, OutFlag = outFile }).ContinueWith(t => t.Exception?.InnerException);
+        refused.ShouldBeOfType<AuditInputException>().Message.ShouldStartWith(message);
+        if (outFile is not null) File.Exists(outFile).ShouldBeFalse();
+    }
+
     [Fact]
     public async Task verify_reports_the_chain_and_writes_its_report()
     {

@@ -75,12 +75,18 @@ public sealed class AuditCommand : JasperFxAsyncCommand<AuditInput>
             await Console.Error.WriteLineAsync(e.Message);
             return false;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"--out: {e.Message}");
+            return false;
+        }
     }
 
     /// <summary>The command without the host around it, so tests can run it against their own services.</summary>
     public static async Task<bool> RunAsync(IServiceProvider services, AuditInput input, TextWriter output, CancellationToken cancellation)
     {
         var store = services.GetRequiredService<IDocumentStore>();
+        CheckOut(input.OutFlag);
         var progress = new ProgressDisplay(output, !input.QuietFlag && output == Console.Out);
         return input.Action.ToLowerInvariant() switch
         {
@@ -96,6 +102,7 @@ public sealed class AuditCommand : JasperFxAsyncCommand<AuditInput>
     {
         var from = Sequence(input.FromFlag, "--from");
         var to = Sequence(input.ToFlag, "--to");
+        CheckOrder(from, to);
         var report = await progress.RunAsync("audit verify", from ?? 1, to ?? await HeadAsync(store, cancellation),
             p => new ChainVerifier(store).VerifyAsync(from, to, p, cancellation), r => r.EventsChecked);
 
@@ -128,6 +135,8 @@ public sealed class AuditCommand : JasperFxAsyncCommand<AuditInput>
         };
         var (fromSequence, fromInstant) = SequenceOrInstant(input.FromFlag, "--from");
         var (toSequence, toInstant) = SequenceOrInstant(input.ToFlag, "--to");
+        CheckOrder(fromSequence, toSequence);
+        CheckOrder(fromInstant, toInstant);
         var range = new ExportRange(fromSequence, toSequence, fromInstant, toInstant);
 
         var head = await HeadAsync(store, cancellation);
@@ -183,6 +192,19 @@ public sealed class AuditCommand : JasperFxAsyncCommand<AuditInput>
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(cancellation);
         return (await Chain.ChainStore.LoadHeadAsync(connection, cancellation)).Sequence;
+    }
+
+    /// <summary>Before any work: a report or export whose folder does not exist would only fail at the end of a long run.</summary>
+    private static void CheckOut(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) return;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder)) throw new AuditInputException($"--out: the folder {folder} does not exist.");
+    }
+
+    private static void CheckOrder<T>(T? from, T? to) where T : struct, IComparable<T>
+    {
+        if (from is { } first && to is { } last && last.CompareTo(first) < 0) throw new AuditInputException("--to must not be before --from.");
     }
 
     private static long? Sequence(string? value, string flag)
