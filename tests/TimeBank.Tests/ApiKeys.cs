@@ -1,6 +1,7 @@
 using Alba;
 using TimeBank.Access.Issuing;
 using TimeBank.Markets;
+using TimeBank.Tests.Ledger;
 
 namespace TimeBank.Tests;
 
@@ -9,7 +10,8 @@ public sealed record ApiKeys(string Admin, string Platform, string Kiosk, string
 {
     public static async Task<ApiKeys> IssueAsync(IAlbaHost host)
     {
-        var market = await OpenMarketAsync(host);
+        var market = (await (await host.PostAsync(AppFixture.AdminKey, "/api/markets",
+            new { name = "测试爱心超市", district = "和平区", street = "劝业场街道", community = "新津社区" }, 201)).Body<MarketView>()).Id;
         return new(
             AppFixture.AdminKey,
             await IssueAsync(host, "platform", "Test volunteer platform"),
@@ -21,25 +23,6 @@ public sealed record ApiKeys(string Admin, string Platform, string Kiosk, string
 
     public static Task<string> IssueAsync(IAlbaHost host, string role, string name) => IssueAsync(host, new { name, role });
 
-    private static async Task<string> IssueAsync(IAlbaHost host, object request)
-    {
-        var result = await host.Scenario(s =>
-        {
-            s.WithRequestHeader("X-Api-Key", AppFixture.AdminKey);
-            s.Post.Json(request).ToUrl("/api/api-keys");
-            s.StatusCodeShouldBe(201);
-        });
-        return (await result.ReadAsJsonAsync<IssuedApiKey>())!.Key;
-    }
-
-    private static async Task<Guid> OpenMarketAsync(IAlbaHost host)
-    {
-        var result = await host.Scenario(s =>
-        {
-            s.WithRequestHeader("X-Api-Key", AppFixture.AdminKey);
-            s.Post.Json(new { name = "测试爱心超市", district = "和平区", street = "劝业场街道", community = "新津社区" }).ToUrl("/api/markets");
-            s.StatusCodeShouldBe(201);
-        });
-        return (await result.ReadAsJsonAsync<MarketView>())!.Id;
-    }
+    private static async Task<string> IssueAsync(IAlbaHost host, object request) =>
+        (await (await host.PostAsync(AppFixture.AdminKey, "/api/api-keys", request, 201)).Body<IssuedApiKey>()).Key;
 }

@@ -54,20 +54,21 @@ public static partial class Skus
 /// <summary>Kiosk keys are scoped to one market; admin (and auditors where they may read) see every market.</summary>
 public static class MarketAccess
 {
+    private const string NoMarket = "The key is not scoped to any market; issue a kiosk key with a marketId.";
+
     public static ProblemDetails? Refuse(Caller caller, Guid marketId) =>
         caller.Role == Roles.Kiosk && caller.MarketId != marketId
             ? Problems.Refusal(Problems.Types.Forbidden, StatusCodes.Status403Forbidden,
                 "This kiosk key serves another market.",
                 caller.MarketId is { } own
                     ? $"The key is scoped to market {own}; it may not act on market {marketId}."
-                    : "The key is not scoped to any market; issue a kiosk key with a marketId.")
+                    : NoMarket)
             : null;
 
     /// <summary>A kiosk key from before every kiosk key named its market serves no counter, so it looks no member up either.</summary>
     public static ProblemDetails? RefuseUnscoped(Caller caller) =>
         caller is { Role: Roles.Kiosk, MarketId: null }
-            ? Problems.Refusal(Problems.Types.Forbidden, StatusCodes.Status403Forbidden, "This kiosk key serves no market.",
-                "The key is not scoped to any market; issue a kiosk key with a marketId.")
+            ? Problems.Refusal(Problems.Types.Forbidden, StatusCodes.Status403Forbidden, "This kiosk key serves no market.", NoMarket)
             : null;
 }
 

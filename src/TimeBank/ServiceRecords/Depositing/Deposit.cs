@@ -103,7 +103,6 @@ public static class ServicePeriod
 
     public static string? Check(LocalDateTime started, LocalDateTime ended, DateTimeZone zone, Instant now)
     {
-        // Far outside any service, and near the ends of the calendar a zone's offset overflows the instant.
         if (!LocalDays.Served(started.Year) || !LocalDays.Served(ended.Year)) return "The service must be dated between 1900 and now.";
         var startsAt = started.InZoneLeniently(zone).ToInstant();
         var endsAt = ended.InZoneLeniently(zone).ToInstant();
