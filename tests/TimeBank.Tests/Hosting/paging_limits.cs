@@ -14,8 +14,8 @@ public sealed class paging_limits(AppFixture fixture) : ApiTest(fixture)
         var (volunteer, _) = await Fixture.VolunteerWithBalance(30);
         (string List, int MaxPageSize)[] lists =
         [
-            ("/api/audit/access-log", 500),
-            ($"/api/accounts/{volunteer}/entries", 500),
+            ("/api/audit/access-log", TimeBank.Auditing.AccessLog.ListAccessLogEndpoint.MaxPageSize),
+            ($"/api/accounts/{volunteer}/entries", TimeBank.Ledger.ListingEntries.ListEntriesEndpoint.MaxPageSize),
             ("/api/volunteers", Paging.MaxPageSize),
             ("/api/markets", Paging.MaxPageSize),
             ("/api/service-requests", Paging.MaxPageSize)
