@@ -102,6 +102,10 @@ public static class TimeBankSetup
                 // Quick append saves a round trip per commit. It is safe here because every append to an
                 // existing account stream goes through FetchForWriting, so the expected version is checked.
                 opts.Events.AppendMode = EventAppendMode.Quick;
+                // The append function locks the stream's row before its version check, so the loser of a race between
+                // nodes fails that check instead of after drawing a sequence number: no gap in the sequence for the async
+                // daemon to wait out (3 s a gap) before its projections and the hash chain go on.
+                opts.Events.UseExclusiveLockOnConcurrentAppends = true;
                 opts.Projections.UseIdentityMapForAggregates = true;
                 // The daemon's high-water agent waits its slow interval whenever its mark reached the newest event, even when
                 // that mark had just moved a long way, so under steady writes it is the only interval that matters. Half a
