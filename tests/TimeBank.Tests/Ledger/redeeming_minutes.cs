@@ -1,10 +1,15 @@
 using Alba;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NodaTime;
 using Shouldly;
+using TimeBank.Auditing.Chain;
+using TimeBank.Hosting;
 using TimeBank.Ledger.CheckingTrialBalance;
 using TimeBank.Ledger.Redeeming;
 using Wolverine;
 using Wolverine.Tracking;
+using TimeBank.Tests.Auditing;
 
 namespace TimeBank.Tests.Ledger;
 
@@ -120,6 +125,49 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
         var account = await Host.AccountAsync(Keys.Platform, volunteer);
         (account.HeldMinutes, account.AvailableMinutes).ShouldBe((100, 0));
     }
+
+    [Fact]
+    public async Task an_expiry_that_fails_for_good_is_logged_as_it_is_dead_lettered_not_per_attempt()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(30);
+        var hold = await Hold(volunteer, 30);
+        await using var connection = await Store.OpenAsync();
+        // A failure that looks like a lost race, so it is retried, and that no retry mends; for this account's events only.
+        await connection.ExecuteAsync(
+            $"""
+             create function {StoredEvents.Schema}.refuse_test_account() returns trigger language plpgsql as $$
+             begin if new.stream_id = '{volunteer}' then raise exception 'refused for the test' using errcode = 'unique_violation'; end if; return new; end $$;
+             create trigger refuse_test_account before insert on {StoredEvents.Schema}.mt_events for each row execute function {StoredEvents.Schema}.refuse_test_account();
+             """);
+        var before = Fixture.Logs.Entries.Count;
+        List<LogCapture.Entry> logged;
+        Fixture.Clock.AdvanceDays(8);
+        try
+        {
+            // Through the durable local queue, as the scheduler delivers it: only a queued message is dead-lettered.
+            using (var scope = Host.Services.CreateScope())
+                await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new ExpireRedemption(hold.Id, volunteer, hold.ExpiresAt));
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            do
+            {
+                await Task.Delay(100);
+                logged = Fixture.Logs.Entries.Skip(before).ToList();
+            } while (!logged.Any(DeadLettered) && waited.Elapsed < TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            Fixture.Clock.AdvanceDays(-8);
+            await connection.ExecuteAsync($"drop trigger refuse_test_account on {StoredEvents.Schema}.mt_events; drop function {StoredEvents.Schema}.refuse_test_account()");
+        }
+
+        logged.ShouldContain(e => DeadLettered(e) && e.Exception!.ToString().Contains("refused for the test"));
+        // Not a line per failed attempt from Wolverine, nor Marten's, which would print the statement's parameters.
+        logged.ShouldNotContain(e => e.Level >= LogLevel.Error && (e.Category == typeof(ExpireRedemption).FullName || e.Category == RepeatedErrorLines.MartenStatements));
+        (await Host.GetAsync<RedemptionView>(Keys.Platform, $"/api/redemptions/{hold.Id}")).Status.ShouldBe(RedemptionStatus.Held);
+    }
+
+    private static bool DeadLettered(LogCapture.Entry e) =>
+        e.Category == RepeatedErrorLines.DeadLetters && e.Level == LogLevel.Error && e.Message.Contains("moved to the error queue") && e.Exception is not null;
 
     [Fact]
     public async Task an_unsettled_hold_expires_at_its_time()
