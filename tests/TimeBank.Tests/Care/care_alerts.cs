@@ -4,7 +4,9 @@ using NodaTime;
 using Shouldly;
 using TimeBank.Care.Alerts;
 using TimeBank.Care.Visits;
+using TimeBank.Auditing.Chain;
 using TimeBank.Hosting;
+using TimeBank.Tests.Auditing;
 using TimeBank.Tests.Ledger;
 using Xunit.Abstractions;
 
@@ -130,7 +132,27 @@ public sealed class care_alerts(AppFixture fixture, ITestOutputHelper output) : 
         failed.First(n => n.AlertId == alertId).Exception.ShouldContain("500");
         Fixture.Gateway.AcceptedFor(alertId).ShouldBeEmpty();
         await Host.GetAsync<JsonElement>(Keys.Platform, "/api/care/notifications/failed", 403);
+
+        // Older dead letters, of other messages and more than a page of these, hide none of them.
+        await using var connection = await Store.OpenAsync();
+        await connection.ExecuteAsync(
+            $"insert into {DeadLetters} (id, execution_time, body, message_type, received_at, source, exception_type, exception_message, sent_at, replayable) " +
+            "select gen_random_uuid(), now() - interval '1 day', body, case when g % 2 = 0 then 'TimeBank.Elsewhere' else message_type end, received_at, " +
+            "'copied by the test', exception_type, exception_message, sent_at - interval '1 day', false " +
+            $"from {DeadLetters}, generate_series(1, 1200) g where id = $1", failed.First(n => n.AlertId == alertId).MessageId);
+        try
+        {
+            var listed = await Host.GetAsync<List<FailedNotification>>(Keys.Admin, "/api/care/notifications/failed");
+            listed.Count(n => n.AlertId == alertId).ShouldBe(4 + 600);
+            listed.Select(n => n.SentAt).ShouldBeInOrder(SortDirection.Descending);
+        }
+        finally
+        {
+            await connection.ExecuteAsync($"delete from {DeadLetters} where source = 'copied by the test'");
+        }
     }
+
+    private const string DeadLetters = $"{StoredEvents.Schema}.wolverine_dead_letters";
 
     [Fact]
     public async Task a_notification_not_yet_sent_when_the_service_stops_goes_out_after_it_restarts()

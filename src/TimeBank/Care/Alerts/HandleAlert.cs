@@ -195,15 +195,20 @@ public static class ListFailedNotificationsEndpoint
     [ProducesResponseType<IReadOnlyList<FailedNotification>>(StatusCodes.Status200OK)]
     public static async Task<IReadOnlyList<FailedNotification>> Get(IMessageStore store, CancellationToken cancellation)
     {
-        var results = await store.DeadLetters.QueryAsync(new DeadLetterEnvelopeQuery { PageSize = 500 }, cancellation);
-        return results.Envelopes
-            .Where(e => e.MessageType.Contains(nameof(NotifyAlertRecipient), StringComparison.OrdinalIgnoreCase))
-            .Select(e =>
+        // Every page of this message type: the store pages the oldest first, and other dead letters must not crowd these out.
+        const int pageSize = 500;
+        var failed = new List<FailedNotification>();
+        for (var page = 1; ; page++)
+        {
+            var query = new DeadLetterEnvelopeQuery { MessageType = typeof(NotifyAlertRecipient).FullName, PageNumber = page, PageSize = pageSize };
+            var results = await store.DeadLetters.QueryAsync(query, cancellation);
+            failed.AddRange(results.Envelopes.Select(e =>
             {
                 var message = e.Envelope.Data is { Length: > 0 } data ? JsonSerializer.Deserialize<NotifyAlertRecipient>(data, Idempotency.Canonical) : null;
                 return new FailedNotification(e.Id, message?.AlertId, message?.Order, $"{e.ExceptionType}: {e.ExceptionMessage}", e.SentAt);
-            })
-            .OrderByDescending(f => f.SentAt)
-            .ToList();
+            }));
+            if (results.Envelopes.Count < pageSize) break;
+        }
+        return failed.OrderByDescending(f => f.SentAt).ToList();
     }
 }
