@@ -34,7 +34,7 @@ public sealed class closing_service_requests(AppFixture fixture) : ApiTest(fixtu
 
         ServiceRequestView nobody = null!;
         var tracked = await Host.ExecuteAndWaitAsync(async () => nobody = await Publish(1));
-        var closesAt = Instant.FromDateTimeOffset(tracked.Scheduled.SingleEnvelope<CloseServiceRequest>().ScheduledTime!.Value);
+        var closesAt = Instant.FromDateTimeOffset(tracked.Scheduled.Envelopes().Single(e => e.Message is CloseServiceRequest close && close.RequestId == nobody.Id).ScheduledTime!.Value);
         var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
         closesAt.ShouldBe(start.PlusHours(1).InZoneLeniently(shanghai).ToInstant() + Duration.FromHours(2));
 
