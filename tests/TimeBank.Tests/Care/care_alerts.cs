@@ -34,18 +34,6 @@ public sealed class care_alerts(AppFixture fixture, ITestOutputHelper output) : 
         return (elder, visit);
     }
 
-    private static async Task<T> Eventually<T>(Func<T> read, Func<T, bool> done, int seconds = 90)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var value = read();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) return value;
-            await Task.Delay(200);
-        }
-    }
-
     [Fact]
     public async Task an_emergency_notifies_each_contact_in_order_then_the_community_once_each_though_the_gateway_fails_twice_first()
     {
@@ -53,7 +41,7 @@ public sealed class care_alerts(AppFixture fixture, ITestOutputHelper output) : 
         var (elder, visit) = await EmergencyVisit(district, emergency: Emergency);
         var alertId = visit.AlertId.ShouldNotBeNull();
 
-        var delivered = await Eventually(() => Fixture.Gateway.AcceptedFor(alertId).ToList(), d => d.Count >= 4);
+        var delivered = await Polling.Eventually(() => Task.FromResult(Fixture.Gateway.AcceptedFor(alertId).ToList()), d => d.Count >= 4);
         await Task.Delay(1000); // a duplicate would arrive about now
         delivered = Fixture.Gateway.AcceptedFor(alertId).ToList();
         delivered.Select(n => n.GetProperty("order").GetInt32()).Order().ShouldBe([1, 2, 3, 4]);
@@ -125,8 +113,8 @@ public sealed class care_alerts(AppFixture fixture, ITestOutputHelper output) : 
     {
         var (_, visit) = await EmergencyVisit(CareRequests.NewDistrict(), fullName: "张" + AlertGateway.Unreachable, emergency: Emergency);
         var alertId = visit.AlertId.ShouldNotBeNull();
-        var failed = await Eventually(
-            () => Host.GetAsync<List<FailedNotification>>(Keys.Admin, "/api/care/notifications/failed").GetAwaiter().GetResult(),
+        var failed = await Polling.Eventually(
+            () => Host.GetAsync<List<FailedNotification>>(Keys.Admin, "/api/care/notifications/failed"),
             f => f.Count(n => n.AlertId == alertId) == 4, seconds: 120);
         failed.Where(n => n.AlertId == alertId).Select(n => n.Recipient).Order().ShouldBe([1, 2, 3, 4]);
         failed.First(n => n.AlertId == alertId).Exception.ShouldContain("500");
@@ -179,7 +167,7 @@ public sealed class care_alerts(AppFixture fixture, ITestOutputHelper output) : 
             b.Database = first.Database;
             return b;
         });
-        var delivered = await Eventually(() => gateway.AcceptedFor(alertId).ToList(), d => d.Count >= 2, seconds: 120);
+        var delivered = await Polling.Eventually(() => Task.FromResult(gateway.AcceptedFor(alertId).ToList()), d => d.Count >= 2, seconds: 120);
         delivered.Select(n => n.GetProperty("order").GetInt32()).Order().ToArray().ShouldBe([1, 2], "the registered contact, then the community");
     }
 }

@@ -52,15 +52,10 @@ public sealed class racing_writers(AppFixture fixture) : ApiTest(fixture)
     [Fact]
     public async Task without_the_in_process_queue_the_version_check_alone_prevents_overdraft()
     {
-        // As if each request arrived on a different API node: straight to the handler, no group commit, no AccountLocks.
         var (giver, _) = await Fixture.VolunteerWithBalance(100);
         var receiver = await Host.RegisterElderAsync(Keys.Platform);
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
-        {
-            var transfer = new PendingTransfer(new Transfer(giver, receiver, 30, "并发"), Guid.NewGuid().ToString(), GroupCommits.SystemStamp());
-            return (await Host.CommitAsync<TransfersMade>(new MakeTransfers([transfer]))).Outcomes.ShouldHaveSingleItem();
-        }));
+        var outcomes = await TransfersFromOtherNodes(giver, receiver, 30);
 
         outcomes.Count(o => o.Created).ShouldBe(3);
         outcomes.Where(o => !o.Created).ShouldAllBe(o => o.Refusal is NotEnoughMinutes);
@@ -82,22 +77,19 @@ public sealed class racing_writers(AppFixture fixture) : ApiTest(fixture)
         await using var connection = await Store.OpenAsync();
         var before = await connection.ScalarAsync<long>(LastDrawn);
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
-        {
-            var transfer = new PendingTransfer(new Transfer(giver, receiver, 5, "并发"), Guid.NewGuid().ToString(), GroupCommits.SystemStamp());
-            return (await Host.CommitAsync<TransfersMade>(new MakeTransfers([transfer]))).Outcomes.ShouldHaveSingleItem();
-        }));
-        outcomes.ShouldAllBe(o => o.Created);
+        (await TransfersFromOtherNodes(giver, receiver, 5)).ShouldAllBe(o => o.Created);
 
         // A number another writer has drawn and not yet committed is not a gap yet: look again for a while.
-        var unused = await connection.ScalarAsync<long>(UnusedSince, before);
-        for (var attempt = 0; unused > 0 && attempt < 50; attempt++)
-        {
-            await Task.Delay(100);
-            unused = await connection.ScalarAsync<long>(UnusedSince, before);
-        }
-        unused.ShouldBe(0);
+        (await Polling.Eventually(() => connection.ScalarAsync<long>(UnusedSince, before), unused => unused == 0, seconds: 5)).ShouldBe(0);
     }
+
+    /// <summary>Twelve transfers at once, as if each arrived on a different API node: straight to the handler, no group commit, no AccountLocks.</summary>
+    private Task<Outcome[]> TransfersFromOtherNodes(Guid giver, Guid receiver, int minutes) =>
+        Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+        {
+            var transfer = new PendingTransfer(new Transfer(giver, receiver, minutes, "并发"), Guid.NewGuid().ToString(), GroupCommits.SystemStamp());
+            return (await Host.CommitAsync<TransfersMade>(new MakeTransfers([transfer]))).Outcomes.ShouldHaveSingleItem();
+        }));
 
     private const string LastDrawn = $"select last_value from {StoredEvents.Schema}.mt_events_sequence";
 

@@ -147,12 +147,7 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
             // Through the durable local queue, as the scheduler delivers it: only a queued message is dead-lettered.
             using (var scope = Host.Services.CreateScope())
                 await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new ExpireRedemption(hold.Id, volunteer, hold.ExpiresAt));
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            do
-            {
-                await Task.Delay(100);
-                logged = Fixture.Logs.Entries.Skip(before).ToList();
-            } while (!logged.Any(DeadLettered) && waited.Elapsed < TimeSpan.FromSeconds(30));
+            logged = await Polling.Eventually(() => Task.FromResult(Fixture.Logs.Entries.Skip(before).ToList()), l => l.Any(DeadLettered), seconds: 30);
         }
         finally
         {

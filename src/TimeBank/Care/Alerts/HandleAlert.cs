@@ -7,6 +7,7 @@ using TimeBank.People;
 using Wolverine.ErrorHandling;
 using Wolverine.Persistence.Durability;
 using Wolverine.Persistence.Durability.DeadLetterManagement;
+using Wolverine.Util;
 
 namespace TimeBank.Care.Alerts;
 
@@ -200,7 +201,7 @@ public static class ListFailedNotificationsEndpoint
         var failed = new List<FailedNotification>();
         for (var page = 1; ; page++)
         {
-            var query = new DeadLetterEnvelopeQuery { MessageType = typeof(NotifyAlertRecipient).FullName, PageNumber = page, PageSize = pageSize };
+            var query = new DeadLetterEnvelopeQuery { MessageType = typeof(NotifyAlertRecipient).ToMessageTypeName(), PageNumber = page, PageSize = pageSize };
             var results = await store.DeadLetters.QueryAsync(query, cancellation);
             failed.AddRange(results.Envelopes.Select(e =>
             {
