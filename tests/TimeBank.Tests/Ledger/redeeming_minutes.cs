@@ -161,6 +161,9 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
         (await Host.GetAsync<RedemptionView>(Keys.Platform, $"/api/redemptions/{hold.Id}")).Status.ShouldBe(RedemptionStatus.Held);
     }
 
+    private static Envelope ScheduledExpiry(ITrackedSession tracked, Guid redemptionId) =>
+        tracked.Scheduled.Envelopes().Single(e => e.Message is ExpireRedemption expiry && expiry.RedemptionId == redemptionId);
+
     private static bool DeadLettered(LogCapture.Entry e) =>
         e.Category == RepeatedErrorLines.DeadLetters && e.Level == LogLevel.Error && e.Message.Contains("moved to the error queue") && e.Exception is not null;
 
@@ -170,14 +173,20 @@ public sealed class redeeming_minutes(AppFixture fixture) : ApiTest(fixture)
         var (volunteer, _) = await Fixture.VolunteerWithBalance(50);
 
         RedemptionView hold = null!;
+        var placing = DateTimeOffset.UtcNow;
         var tracked = await Host.ExecuteAndWaitAsync(async () => hold = await Hold(volunteer, 50));
-        // Earlier tests' holds fall due by Wolverine's real clock, before this fixed clock's expiry, and are rescheduled.
-        var scheduled = tracked.Scheduled.Envelopes().Single(e => e.Message is ExpireRedemption expiry && expiry.RedemptionId == hold.Id);
+        var scheduled = ScheduledExpiry(tracked, hold.Id);
         scheduled.Message.ShouldBe(new ExpireRedemption(hold.Id, volunteer, hold.ExpiresAt));
-        scheduled.ScheduledTime.ShouldBe(hold.ExpiresAt.ToDateTimeOffset());
+        // Wolverine's scheduler goes by the wall clock, which is days past this suite's clock: due after the time left.
+        var left = (hold.ExpiresAt - Fixture.Clock.GetCurrentInstant()).ToTimeSpan();
+        left.ShouldBe(TimeSpan.FromDays(7));
+        scheduled.ScheduledTime!.Value.ShouldBeInRange(placing + left, DateTimeOffset.UtcNow + left);
 
-        // Delivered early by this clock: nothing changes.
-        await Host.InvokeMessageAndWaitAsync(new ExpireRedemption(hold.Id, volunteer, hold.ExpiresAt));
+        // Delivered early by this clock: nothing changes, and it is put back for the time left, not for an instant the
+        // wall clock has passed (which would deliver it again at once, and again).
+        var deliveringEarly = DateTimeOffset.UtcNow;
+        var early = await Host.InvokeMessageAndWaitAsync(new ExpireRedemption(hold.Id, volunteer, hold.ExpiresAt));
+        ScheduledExpiry(early, hold.Id).ScheduledTime!.Value.ShouldBeInRange(deliveringEarly + left, DateTimeOffset.UtcNow + left);
         (await Host.GetAsync<RedemptionView>(Keys.Platform, $"/api/redemptions/{hold.Id}")).Status.ShouldBe(RedemptionStatus.Held);
 
         Fixture.Clock.AdvanceDays(8);

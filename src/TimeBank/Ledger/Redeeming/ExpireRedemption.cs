@@ -12,7 +12,7 @@ public static class ExpireRedemptionHandler
         if (now < command.ExpiresAt)
         {
             // The scheduler fired early by this clock's reading: look again at expiry.
-            await messages.ScheduleAsync(command, command.ExpiresAt.ToDateTimeOffset());
+            await messages.ScheduleForAsync(command, command.ExpiresAt, clock);
             return;
         }
         if (Decide(command, stream.Aggregate, now) is { } expired) stream.AppendOne(expired);

@@ -60,7 +60,7 @@ public static class RequestRedemptionHandler
 
         var held = decision.Events;
         stream.AppendOne(held);
-        await messages.ScheduleAsync(new ExpireRedemption(held.RedemptionId, held.AccountId, held.ExpiresAt), held.ExpiresAt.ToDateTimeOffset());
+        await messages.ScheduleForAsync(new ExpireRedemption(held.RedemptionId, held.AccountId, held.ExpiresAt), held.ExpiresAt, clock);
         return Outcome.New(new RedemptionView(held.RedemptionId, SystemAccounts.Name(held.AccountId), held.Minutes, held.ServiceType,
             held.Description, RedemptionStatus.Held, now, held.ExpiresAt, null, (stream.Aggregate?.AvailableMinutes ?? 0) - held.Minutes));
     }

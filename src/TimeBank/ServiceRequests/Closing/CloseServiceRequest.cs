@@ -11,7 +11,7 @@ public static class CloseServiceRequestHandler
         if (now < command.ClosesAt)
         {
             // The scheduler fired early by this clock's reading: look again then.
-            await messages.ScheduleAsync(command, command.ClosesAt.ToDateTimeOffset());
+            await messages.ScheduleForAsync(command, command.ClosesAt, clock);
             return;
         }
         var stream = await session.Events.FetchForWriting<ServiceRequest>(command.RequestId);

@@ -104,7 +104,7 @@ public static class PublishServiceRequestHandler
         session.Events.StartStream<ServiceRequest>(decision.Events.RequestId, decision.Events);
         var published = new ServiceRequest().Apply(decision.Events);
         // In the same transaction (the outbox): a request always closes, on whichever node is alive then.
-        await messages.ScheduleAsync(new Closing.CloseServiceRequest(published.Id, published.ClosesAt), published.ClosesAt.ToDateTimeOffset());
+        await messages.ScheduleForAsync(new Closing.CloseServiceRequest(published.Id, published.ClosesAt), published.ClosesAt, clock);
         return Outcome.New(ServiceRequestView.Of(published));
     }
 
