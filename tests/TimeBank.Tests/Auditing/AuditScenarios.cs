@@ -51,12 +51,9 @@ public static class AuditScenarios
     {
         await using var connection = await fixture.Store.OpenAsync();
         var last = await connection.LastEventAsync();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (await connection.ScalarAsync<long>($"select coalesce(max(seq_id), 0) from {ChainStore.ChainTable}") < last)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The hash chain did not reach sequence {last}.");
-            await Task.Delay(50);
-        }
+        var chained = await Polling.Eventually(() => connection.ScalarAsync<long>($"select coalesce(max(seq_id), 0) from {ChainStore.ChainTable}"),
+            through => through >= last, (int)(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds);
+        if (chained < last) throw new TimeoutException($"The hash chain did not reach sequence {last}: it is at {chained}.");
     }
 
     /// <summary>The sequences of the account stream's events, oldest first.</summary>

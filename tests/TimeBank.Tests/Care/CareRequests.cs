@@ -113,16 +113,5 @@ public static class CareRequests
     public static LocalDateTime ShanghaiNow(this AppFixture fixture) => fixture.Clock.GetCurrentInstant().InZone(Shanghai).LocalDateTime;
 
     /// <summary>Waits until the coverage projections have applied every event written so far.</summary>
-    public static async Task WaitForCoverageAsync(this AppFixture fixture)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var shards = (await TimeBank.Hosting.ProjectionLagCheck.ReadAsync(fixture.Store, CancellationToken.None))
-                .Where(s => s.Name.StartsWith("CareCoverage:") || s.Name.StartsWith("ElderCareSummary:")).ToList();
-            if (shards.Count == 2 && shards.All(s => s.BehindEvents == 0)) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The coverage projections did not catch up in 60 s: " + string.Join(", ", shards));
-            await Task.Delay(100);
-        }
-    }
+    public static Task WaitForCoverageAsync(this AppFixture fixture) => fixture.WaitForShardsAsync("CareCoverage:All", "ElderCareSummary:All");
 }

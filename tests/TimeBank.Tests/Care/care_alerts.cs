@@ -76,15 +76,11 @@ public sealed class care_alerts(AppFixture fixture, ITestOutputHelper output) : 
         await Host.GetAsync<JsonElement>(Keys.Kiosk, "/api/care/alerts", 403);
 
         // The gauge of alerts not yet closed (sampled every few seconds) counts it in its district.
-        string? gauge = null;
-        for (var i = 0; i < 150 && gauge is null; i++)
-        {
-            if (i > 0) await Task.Delay(200);
-            var metrics = await (await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsTextAsync();
-            gauge = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("timebank_alerts_open{") && l.Contains($"district=\"{district}\"") && l.Contains("status=\"open\""));
-        }
-        gauge.ShouldNotBeNull("timebank_alerts_open names the district's open alert: " +
-            string.Join("\n", (await (await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsTextAsync()).Split('\n').Where(l => l.Contains("alert"))));
+        string? OpenAlerts(string metrics) =>
+            metrics.Split('\n').FirstOrDefault(l => l.StartsWith("timebank_alerts_open{") && l.Contains($"district=\"{district}\"") && l.Contains("status=\"open\""));
+        var metrics = await Host.MetricsAsync(text => OpenAlerts(text) is not null);
+        var gauge = OpenAlerts(metrics);
+        gauge.ShouldNotBeNull("timebank_alerts_open names the district's open alert: " + string.Join("\n", metrics.Split('\n').Where(l => l.Contains("alert"))));
         gauge[(gauge.LastIndexOf('}') + 1)..].Trim().Split(' ')[0].ShouldBe("1");
 
         await Host.PostAsync(otherWorker, $"/api/care/alerts/{alertId}/acknowledge", new { }, 403);

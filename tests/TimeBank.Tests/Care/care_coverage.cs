@@ -190,14 +190,10 @@ public sealed class rebuilding_coverage(Xunit.Abstractions.ITestOutputHelper out
     {
         using var http = new HttpClient { BaseAddress = new Uri(service.Url) };
         http.DefaultRequestHeaders.Add("X-Api-Key", service.AdminKey);
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var coverage = JsonDocument.Parse(await http.GetStringAsync("/api/care/coverage" + query)).RootElement.Clone();
-            if (coverage.GetProperty("total").GetProperty("visited").GetInt32() == visited && coverage.GetProperty("lagSeconds").GetDouble() == 0)
-                return (coverage, JsonDocument.Parse(await http.GetStringAsync("/api/care/overdue" + query)).RootElement.Clone());
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"coverage did not catch up: {coverage}");
-            await Task.Delay(250);
-        }
+        var coverage = await Polling.Eventually(async () => JsonDocument.Parse(await http.GetStringAsync("/api/care/coverage" + query)).RootElement.Clone(),
+            read => (read.GetProperty("total").GetProperty("visited").GetInt32(), read.GetProperty("lagSeconds").GetDouble()) == (visited, 0));
+        (coverage.GetProperty("total").GetProperty("visited").GetInt32(), coverage.GetProperty("lagSeconds").GetDouble())
+            .ShouldBe((visited, 0.0), $"coverage did not catch up: {coverage}");
+        return (coverage, JsonDocument.Parse(await http.GetStringAsync("/api/care/overdue" + query)).RootElement.Clone());
     }
 }

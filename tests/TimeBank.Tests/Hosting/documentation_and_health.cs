@@ -110,13 +110,7 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
         });
 
         // The scrape endpoint caches a scrape for a moment; ask until it shows this test's counts.
-        string text = "";
-        for (var i = 0; i < 50 && !(text.Contains("timebank_deposits_credited") && text.Contains("problem_type=\"validation\"")); i++)
-        {
-            if (i > 0) await Task.Delay(200);
-            var metrics = await Host.Scenario(s => s.Get.Url("/metrics"));
-            text = await metrics.ReadAsTextAsync();
-        }
+        var text = await Host.MetricsAsync(t => t.Contains("timebank_deposits_credited") && t.Contains("problem_type=\"validation\""));
         text.ShouldContain("timebank_deposits_credited");
         text.ShouldContain("timebank_minutes_credited");
         text.ShouldContain("timebank_refusals");
@@ -132,12 +126,7 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
     public async Task metrics_show_how_far_each_async_projection_lags_and_whether_this_node_leads()
     {
         await Fixture.VolunteerWithBalance(30);
-        string text = "";
-        for (var i = 0; i < 100 && !(text.Contains("timebank_projection_lag_seconds{") && text.Contains("timebank_node_leader")); i++)
-        {
-            if (i > 0) await Task.Delay(200);
-            text = await (await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsTextAsync();
-        }
+        var text = await Host.MetricsAsync(t => t.Contains("timebank_projection_lag_seconds{") && t.Contains("timebank_node_leader"));
         var lines = text.Split('\n');
         lines.ShouldContain(l => l.StartsWith("timebank_projection_lag_seconds{") && l.Contains("shard=\"AuditHashChain:All\""));
         lines.ShouldContain(l => l.StartsWith("timebank_projection_behind{") && l.Contains("shard=\"AuditHashChain:All\""));

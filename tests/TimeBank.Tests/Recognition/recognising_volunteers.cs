@@ -43,14 +43,11 @@ public sealed class recognising_volunteers(AppFixture fixture) : ApiTest(fixture
         var view = await Host.GetAsync<VolunteerView>(Keys.Platform, $"/api/volunteers/{volunteer}");
         view.StarLevel.ShouldBe(new StarLevel(1, 108, 192));
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        IReadOnlyList<JasperFx.Events.IEvent> events;
-        do
+        var events = await Polling.Eventually(async () =>
         {
-            await Task.Delay(200);
             await using var session = Store.QuerySession();
-            events = await session.Events.FetchStreamAsync(VolunteerRecognition.IdFor(volunteer));
-        } while (events.Count == 0 && DateTime.UtcNow < deadline);
+            return await session.Events.FetchStreamAsync(VolunteerRecognition.IdFor(volunteer));
+        }, read => read.Count > 0, seconds: 60);
         events.Select(e => e.Data).OfType<StarLevelReached>().Select(e => e.Level).ShouldBe([1]);
     }
 

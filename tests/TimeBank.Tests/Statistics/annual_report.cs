@@ -21,9 +21,7 @@ public sealed class annual_report(AppFixture fixture) : ApiTest(fixture)
         var volunteer = await CareRequests.RegisterVolunteerAsync(Host, Keys.Platform, district, new LocalDate(1963, 2, 1));
         var elder = await CareRequests.RegisterElderAsync(Host, Keys.Platform, district);
         await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, today.PlusDays(-1).At(new LocalTime(9, 0)), 150), 201);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await TimeBank.Hosting.ProjectionLagCheck.ReadAsync(Store, CancellationToken.None)).FirstOrDefault(s => s.Name == "LedgerFolds:All") is not { BehindEvents: 0 }
-               && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await Fixture.WaitForShardsAsync("LedgerFolds:All");
 
         var q = $"year={today.Year}&district={Uri.EscapeDataString(district)}";
         var report = await Host.GetAsync<AnnualReport>(Keys.Auditor, $"/api/reports/annual?{q}");

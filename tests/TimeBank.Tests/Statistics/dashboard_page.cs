@@ -28,7 +28,7 @@ public sealed class dashboard_page(AppFixture fixture, ITestOutputHelper output)
         await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(senior, elder, day, 120), 201);
         await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(student, elder, day.PlusHours(3), 90), 201);
         await Host.PostAsync(Keys.Platform, $"/api/elders/{elder}/visits", CareRequests.VisitBody(Fixture.ShanghaiNow().PlusHours(-2)), 201);
-        await WaitForAsync("LedgerFolds:All", "CareCoverage:All", "ElderCareSummary:All");
+        await Fixture.WaitForShardsAsync("LedgerFolds:All", "CareCoverage:All", "ElderCareSummary:All");
 
         var coordinator = (await (await Host.PostAsync(AppFixture.AdminKey, "/api/api-keys",
             new { name = "看板协调员", role = "coordinator", districts = new[] { district } }, 201)).Body<IssuedApiKey>()).Key;
@@ -72,17 +72,5 @@ public sealed class dashboard_page(AppFixture fixture, ITestOutputHelper output)
         shown.GetProperty("tabletOverflow").GetBoolean().ShouldBeFalse("the page fits a tablet's width");
         new FileInfo(screenshot).Length.ShouldBeGreaterThan(20_000);
         output.WriteLine($"dashboard screenshots: {screenshot}, {screenshot.Replace(".png", "-tablet.png")}");
-    }
-
-    private async Task WaitForAsync(params string[] shardNames)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var shards = (await TimeBank.Hosting.ProjectionLagCheck.ReadAsync(Store, CancellationToken.None)).Where(s => shardNames.Contains(s.Name)).ToList();
-            if (shards.Count == shardNames.Length && shards.All(s => s.BehindEvents == 0)) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the projections did not catch up: " + string.Join(", ", shards));
-            await Task.Delay(100);
-        }
     }
 }

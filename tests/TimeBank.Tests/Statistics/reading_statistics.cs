@@ -13,17 +13,7 @@ namespace TimeBank.Tests.Statistics;
 /// <summary>The programme's figures through the API: monthly by area and programme, targets, the liability forecast, and who may read them.</summary>
 public sealed class reading_statistics(AppFixture fixture) : ApiTest(fixture)
 {
-    private async Task WaitForStatisticsAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var shard = (await TimeBank.Hosting.ProjectionLagCheck.ReadAsync(Store, CancellationToken.None)).FirstOrDefault(s => s.Name == "LedgerFolds:All");
-            if (shard is { BehindEvents: 0 }) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"statistics did not catch up: {shard}");
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitForStatisticsAsync() => Fixture.WaitForShardsAsync("LedgerFolds:All");
 
     private async Task<Guid> Deposit(Guid volunteer, Guid elder, LocalDateTime at, int minutes, string serviceType = "home-visit") =>
         (await (await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, at, minutes, serviceType: serviceType), 201))
