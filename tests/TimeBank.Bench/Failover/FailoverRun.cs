@@ -82,9 +82,11 @@ public sealed class FailoverRun(FailoverOptions options)
             var loadEnded = Stopwatch.StartNew();
             var (newLeaderSeconds, agentsMovedSeconds) = await recovery;
 
+            // How long the chain takes to cover the load; then it is verified again over the holds' expiries.
+            var (caughtUp, chainSeconds) = await WaitForChainAsync(auditorKey, loadEnded);
             var holdsExpired = await WaitForHoldsAsync(world);
             var (lost, duplicated, balancesOff) = await CheckAccountsAsync(world);
-            var (verified, chainSeconds) = await WaitForChainAsync(auditorKey, loadEnded);
+            var verified = caughtUp && (await WaitForChainAsync(auditorKey, Stopwatch.StartNew())).Verified;
             var ready = 0;
             foreach (var node in _nodes.Where(n => n.Alive)) ready += await ReadyAsync(node, TimeSpan.FromSeconds(60)) ? 1 : 0;
             var survivors = _nodes.Count(n => n.Alive);
@@ -401,9 +403,10 @@ public sealed class FailoverRun(FailoverOptions options)
         return (lost, duplicated, balancesOff);
     }
 
-    private async Task<(bool Verified, double? Seconds)> WaitForChainAsync(string auditorKey, Stopwatch sinceLoad)
+    /// <summary>Until the chain covers every stored event (verified), at most 120 s: whether it verified, and when it was done.</summary>
+    private async Task<(bool Verified, double? Seconds)> WaitForChainAsync(string auditorKey, Stopwatch since)
     {
-        while (sinceLoad.Elapsed < TimeSpan.FromSeconds(120))
+        while (since.Elapsed < TimeSpan.FromSeconds(120))
         {
             var answer = await SendAsync(() => Api.Get("/api/audit/verify", auditorKey), "verify");
             if (answer is { Status: 200 } a)
@@ -411,7 +414,7 @@ public sealed class FailoverRun(FailoverOptions options)
                 using var json = JsonDocument.Parse(a.Body);
                 var verified = json.RootElement.GetProperty("verified").GetBoolean();
                 if (!verified) { _surprises.Enqueue("verify: " + a.Describe()); return (false, null); }
-                if (json.RootElement.GetProperty("eventsNotYetChained").GetInt64() == 0) return (true, sinceLoad.Elapsed.TotalSeconds);
+                if (json.RootElement.GetProperty("eventsNotYetChained").GetInt64() == 0) return (true, since.Elapsed.TotalSeconds);
             }
             await Task.Delay(500);
         }
