@@ -36,6 +36,11 @@ await withChromium("dashboard", { viewport: { width: 1280, height: 900 } }, asyn
     communities: await page.$$eval("#communities tr", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent))),
     bankedHours: Number(await page.textContent("#banked-hours")),
     liabilityBars: await page.$$eval("#liability-chart rect", (rects) => rects.map((r) => [r.dataset.label, Number(r.dataset.value)])),
+    ticks: {
+      hours: await page.$$eval("#hours-chart text.tick", (texts) => texts.map((t) => t.textContent)),
+      people: await page.$$eval("#people-chart text.tick", (texts) => texts.map((t) => t.textContent)),
+      liability: await page.$$eval("#liability-chart text.tick", (texts) => texts.map((t) => t.textContent)),
+    },
     external,
   };
   await page.screenshot({ path: env("SCREENSHOT"), fullPage: true });

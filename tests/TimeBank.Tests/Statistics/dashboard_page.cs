@@ -59,6 +59,12 @@ public sealed class dashboard_page(AppFixture fixture, ITestOutputHelper output)
         var bySeries = shown.GetProperty("hoursBySeries");
         (bySeries.GetProperty("senior").GetDouble(), bySeries.GetProperty("youth").GetDouble(), bySeries.GetProperty("general").GetDouble()).ShouldBe((2.0, 1.5, 0.0));
         shown.GetProperty("lowAgeShare").GetString().ShouldBe("50%");
+        // Axes in round steps up to at least the tallest bar: 3.5 hours in the month, 2 volunteers (people come whole), and
+        // 2 and 1.5 hours by due year.
+        string[] Ticks(string chart) => shown.GetProperty("ticks").GetProperty(chart).EnumerateArray().Select(t => t.GetString()!).ToArray();
+        Ticks("hours").ShouldBe(["0", "1", "2", "3", "4"]);
+        Ticks("people").ShouldBe(["0", "1", "2"]);
+        Ticks("liability").ShouldBe(["0", "0.5", "1", "1.5", "2"]);
 
         var rows = shown.GetProperty("communities").EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetString()).ToArray()).ToList();
         rows.Count.ShouldBe(coverage.Communities.Count);

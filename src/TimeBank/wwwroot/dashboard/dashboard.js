@@ -37,18 +37,29 @@
     return node;
   }
 
+  // An axis from 0 in at most five steps of 1, 2 or 5 times a power of ten (of at least 1 for counts), up to the largest value.
+  function axis(largest, counts) {
+    const rough = Math.max(1, largest) / 5;
+    const power = Math.pow(10, Math.floor(Math.log10(rough)));
+    const step = Math.max(counts ? 1 : 0, [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= rough));
+    const steps = Math.ceil(Math.max(1, largest) / step - 1e-9);
+    return { step, steps, top: step * steps };
+  }
+
   // Bars per label, the series side by side or stacked; each bar carries its value for a reader and a test.
-  function bars(container, labels, series, stacked) {
+  function bars(container, labels, series, stacked, counts = false) {
     container.textContent = "";
     const width = 800, height = 230, left = 48, bottom = 28, top = 10;
     const totals = labels.map((_, i) => stacked ? series.reduce((sum, s) => sum + s.values[i], 0) : Math.max(0, ...series.map((s) => s.values[i])));
-    const max = Math.max(1, ...totals);
+    const scale = axis(Math.max(0, ...totals), counts);
+    const max = scale.top;
     const svg = element("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" }, container);
     const plot = height - bottom - top;
-    for (let t = 0; t <= 4; t++) {
-      const y = top + plot - (plot * t) / 4;
+    for (let t = 0; t <= scale.steps; t++) {
+      const y = top + plot - (plot * t) / scale.steps;
       element("line", { x1: left, x2: width, y1: y, y2: y, stroke: "#e3e8ee" }, svg);
-      element("text", { x: left - 6, y: y + 4, "text-anchor": "end" }, svg).textContent = String(Math.round((max * t) / 4 * 10) / 10);
+      element("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "tick" }, svg).textContent =
+        Number((scale.step * t).toPrecision(12)).toLocaleString("zh-CN");
     }
     const slot = (width - left) / Math.max(1, labels.length);
     labels.forEach((label, i) => {
@@ -104,7 +115,7 @@
       bars($("people-chart"), labels, [
         { name: "active", title: "活跃志愿者", color: "var(--active)", values: total.months.map((m) => m.figures.activeVolunteers) },
         { name: "elders", title: "服务老人", color: "var(--elders)", values: total.months.map((m) => m.figures.eldersServed) }
-      ], false);
+      ], false, true);
       $("year-active").textContent = total.total.activeVolunteers;
       $("year-elders").textContent = total.total.eldersServed;
       $("year-hours").textContent = hours(total.total.minutesCredited - total.total.minutesReversed);
