@@ -3,10 +3,9 @@ using Wolverine;
 namespace TimeBank.Hosting;
 
 /// <summary>
-/// Schedules messages for an instant of the service's <see cref="IClock"/>. Wolverine's scheduler goes by the host's
-/// wall time, so a message is scheduled after the time that clock says is left: the same instant while the two agree,
-/// and never an instant the wall has passed already, which would be delivered at once, handled as early by the
-/// service's clock and put back again, over and over.
+/// Schedules a message for an instant of the service's <see cref="IClock"/>. Wolverine's scheduler keeps the wall time,
+/// so the message waits the time that clock says is left: an instant the wall has passed would come back at once, be
+/// found early and be put back, over and over.
 /// </summary>
 public static class ClockSchedule
 {

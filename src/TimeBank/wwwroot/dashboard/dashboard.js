@@ -52,7 +52,6 @@
     const width = 800, height = 230, left = 48, bottom = 28, top = 10;
     const totals = labels.map((_, i) => stacked ? series.reduce((sum, s) => sum + s.values[i], 0) : Math.max(0, ...series.map((s) => s.values[i])));
     const scale = axis(Math.max(0, ...totals), counts);
-    const max = scale.top;
     const svg = element("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" }, container);
     const plot = height - bottom - top;
     for (let t = 0; t <= scale.steps; t++) {
@@ -68,7 +67,7 @@
         const value = s.values[i];
         const barWidth = stacked ? slot * 0.6 : (slot * 0.7) / series.length;
         const x = left + slot * i + slot * (stacked ? 0.2 : 0.15) + (stacked ? 0 : k * barWidth);
-        const h = (plot * value) / max;
+        const h = (plot * value) / scale.top;
         const y = top + plot - (stacked ? base + h : h);
         const rect = element("rect", { x, y, width: Math.max(1, barWidth - 1), height: Math.max(0, h), fill: s.color, "data-series": s.name, "data-label": label, "data-value": value }, svg);
         element("title", {}, rect).textContent = `${label} ${s.title}：${value}`;
