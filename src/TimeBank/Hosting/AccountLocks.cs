@@ -5,38 +5,91 @@ namespace TimeBank.Hosting;
 /// take turns instead of failing each other's version checks. Correctness never depends on it: the
 /// stream version check still guards against other nodes, and <see cref="Conflicts"/> retries those.
 /// </summary>
+/// <remarks>
+/// A turn per account, kept only while someone holds or awaits it. Locks shared by hashed stripes made
+/// two transfer batches on unrelated accounts wait for each other (a batch touches a score of accounts).
+/// </remarks>
 public sealed class AccountLocks
 {
-    private const int Stripes = 1024;
-    private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly Dictionary<Guid, Turn> _turns = [];
+
+    private sealed class Turn
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public int Holders; // holding or waiting; guarded by _turns
+    }
+
+    /// <summary>Accounts with a turn held or awaited: none once every writer is done.</summary>
+    public int Active
+    {
+        get
+        {
+            lock (_turns) return _turns.Count;
+        }
+    }
 
     public async Task<IDisposable> AcquireAsync(CancellationToken cancellation, params Guid[] accounts)
     {
-        // Stripes are always taken in ascending order, so two multi-account writers cannot deadlock.
-        var stripes = accounts.Select(a => (a.GetHashCode() & int.MaxValue) % Stripes).Distinct().Order().ToArray();
-        var taken = new List<SemaphoreSlim>(stripes.Length);
+        // Turns are always taken in ascending order, so two multi-account writers cannot deadlock.
+        var ordered = accounts.Distinct().Order().ToArray();
+        var taken = new Release(this);
         try
         {
-            foreach (var stripe in stripes)
+            foreach (var account in ordered)
             {
-                await _stripes[stripe].WaitAsync(cancellation);
-                taken.Add(_stripes[stripe]);
+                var turn = Join(account);
+                try
+                {
+                    await turn.Gate.WaitAsync(cancellation);
+                }
+                catch
+                {
+                    Leave(account, turn);
+                    throw;
+                }
+                taken.Add(account, turn);
             }
-            return new Release(taken);
+            return taken;
         }
         catch
         {
-            new Release(taken).Dispose();
+            taken.Dispose();
             throw;
         }
     }
 
-    private sealed class Release(List<SemaphoreSlim> taken) : IDisposable
+    private Turn Join(Guid account)
     {
+        lock (_turns)
+        {
+            if (!_turns.TryGetValue(account, out var turn)) _turns[account] = turn = new Turn();
+            turn.Holders++;
+            return turn;
+        }
+    }
+
+    private void Leave(Guid account, Turn turn)
+    {
+        lock (_turns)
+        {
+            if (--turn.Holders == 0) _turns.Remove(account);
+        }
+    }
+
+    private sealed class Release(AccountLocks locks) : IDisposable
+    {
+        private readonly List<(Guid Account, Turn Turn)> _held = [];
+
+        public void Add(Guid account, Turn turn) => _held.Add((account, turn));
+
         public void Dispose()
         {
-            foreach (var semaphore in taken) semaphore.Release();
-            taken.Clear();
+            foreach (var (account, turn) in _held)
+            {
+                turn.Gate.Release();
+                locks.Leave(account, turn);
+            }
+            _held.Clear();
         }
     }
 }
