@@ -171,6 +171,22 @@ public sealed class claiming_service_requests(AppFixture fixture) : ApiTest(fixt
     }
 
     [Fact]
+    public async Task a_claim_on_the_longest_window_overlaps_to_its_last_day_and_not_after()
+    {
+        var (organisation, elder) = (await Organisation(), await Host.RegisterElderAsync(Keys.Platform));
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        var month = await Publish(Body(organisation, elder, Tomorrow(9), hours: 31 * 24));
+        var lastDay = await Publish(Body(organisation, elder, Tomorrow(9).PlusDays(30)));
+        var after = await Publish(Body(organisation, elder, Tomorrow(9).PlusDays(31)));
+        await Claim(month.Id, volunteer, 201);
+
+        var problem = await Claim(lastDay.Id, volunteer, 409);
+        await ShouldBeProblem(problem, "overlapping-claim");
+        (await problem.ReadAsTextAsync()).ShouldContain(month.Id.ToString());
+        await Claim(after.Id, volunteer, 201);
+    }
+
+    [Fact]
     public async Task a_member_claims_for_their_organisation_and_withdraws_before_the_window_starts()
     {
         var (organisation, elder) = (await Organisation(), await Host.RegisterElderAsync(Keys.Platform));

@@ -3,6 +3,7 @@ using TimeBank.Organisations;
 using TimeBank.People.Granting;
 using TimeBank.ServiceRecords;
 using TimeBank.ServiceRecords.Depositing;
+using TimeBank.ServiceRequests.Publishing;
 
 namespace TimeBank.ServiceRequests.Claiming;
 
@@ -62,13 +63,17 @@ public static class ClaimServiceRequestHandler
 
         var (starts, ends) = (request.StartsAtUnixMs, request.EndsAtUnixMs);
         var earliestOverlappingStart = starts - (long)ServicePeriod.Longest.TotalMilliseconds;
+        var earliestOverlappingWindow = starts - (long)PublishServiceRequestEndpoint.LongestWindow.TotalMilliseconds;
         var batch = session.CreateBatchQuery();
         var stream = batch.Events.FetchForWriting<ServiceRequest>(command.RequestId);
         var volunteer = PersonScope.ReadVolunteerAsync(batch, command.VolunteerId, caller.KeyId);
         var organisation = command.OrganisationId is { } org ? batch.Load<Organisation>(org) : Task.FromResult<Organisation?>(null);
-        var otherClaim = batch.Query<ServiceRequest>()
-            .Where(r => r.ClaimedBy.Contains(command.VolunteerId) && r.Id != command.RequestId && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
-            .Select(r => r.Id).FirstOrDefault();
+        // Bounded below by the longest window, and without a LIMIT: under "first match" PostgreSQL expects to stop early
+        // and scans every request ever published when, as usual, none overlaps.
+        var otherClaims = batch.Query<ServiceRequest>()
+            .Where(r => r.ClaimedBy.Contains(command.VolunteerId) && r.Id != command.RequestId && r.StartsAtUnixMs > earliestOverlappingWindow
+                        && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
+            .Select(r => r.Id).ToList();
         var credited = batch.Query<ServiceRecord>()
             .Where(r => r.VolunteerId == command.VolunteerId && r.StartsAtUnixMs > earliestOverlappingStart && r.StartsAtUnixMs < ends
                         && r.EndsAtUnixMs > starts && r.Status == ServiceRecordStatus.Credited)
@@ -76,7 +81,7 @@ public static class ClaimServiceRequestHandler
         await batch.Execute();
         var current = await stream;
 
-        var decision = Decide(command, caller, current.Aggregate, await volunteer, await organisation, await otherClaim, await credited,
+        var decision = Decide(command, caller, current.Aggregate, await volunteer, await organisation, (await otherClaims).FirstOrDefault(), await credited,
             clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
         current.AppendOne(decision.Events);
