@@ -20,7 +20,7 @@ public sealed class AccountLocks
     }
 
     /// <summary>Accounts with a turn held or awaited: none once every writer is done.</summary>
-    public int Active
+    internal int Active
     {
         get
         {

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using TimeBank.Organisations;
 using TimeBank.People.Granting;
 using TimeBank.ServiceRecords;
-using TimeBank.ServiceRecords.Depositing;
 using TimeBank.ServiceRequests.Publishing;
 
 namespace TimeBank.ServiceRequests.Claiming;
@@ -62,7 +61,6 @@ public static class ClaimServiceRequestHandler
         if (request is null) return new NotFound("Service request", command.RequestId.ToString());
 
         var (starts, ends) = (request.StartsAtUnixMs, request.EndsAtUnixMs);
-        var earliestOverlappingStart = starts - (long)ServicePeriod.Longest.TotalMilliseconds;
         var earliestOverlappingWindow = starts - (long)PublishServiceRequestEndpoint.LongestWindow.TotalMilliseconds;
         var batch = session.CreateBatchQuery();
         var stream = batch.Events.FetchForWriting<ServiceRequest>(command.RequestId);
@@ -74,15 +72,12 @@ public static class ClaimServiceRequestHandler
             .Where(r => r.ClaimedBy.Contains(command.VolunteerId) && r.Id != command.RequestId && r.StartsAtUnixMs > earliestOverlappingWindow
                         && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
             .Select(r => r.Id).ToList();
-        var credited = batch.Query<ServiceRecord>()
-            .Where(r => r.VolunteerId == command.VolunteerId && r.StartsAtUnixMs > earliestOverlappingStart && r.StartsAtUnixMs < ends
-                        && r.EndsAtUnixMs > starts && r.Status == ServiceRecordStatus.Credited)
-            .Select(r => r.Id).FirstOrDefault();
+        var credited = batch.Query(CreditedOverlapping.Period(command.VolunteerId, request.StartsAt, request.EndsAt));
         await batch.Execute();
         var current = await stream;
 
-        var decision = Decide(command, caller, current.Aggregate, await volunteer, await organisation, (await otherClaims).FirstOrDefault(), await credited,
-            clock.GetCurrentInstant());
+        var decision = Decide(command, caller, current.Aggregate, await volunteer, await organisation, (await otherClaims).FirstOrDefault(),
+            (await credited).FirstOrDefault()?.Id ?? Guid.Empty, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
         current.AppendOne(decision.Events);
         return Outcome.New(ServiceRequestView.Of(current.Aggregate!.Apply(decision.Events)));
