@@ -3,6 +3,9 @@ using Alba;
 using MiniExcelLibs;
 using NodaTime;
 using Shouldly;
+using TimeBank.Access.Issuing;
+using TimeBank.Organisations;
+using TimeBank.ServiceRecords.Depositing;
 using TimeBank.Statistics.Reporting;
 using TimeBank.Tests.Auditing;
 using TimeBank.Tests.Care;
@@ -62,4 +65,75 @@ public sealed class annual_report(AppFixture fixture) : ApiTest(fixture)
         await Host.GetAsync<JsonElement>(Keys.Admin, "/api/reports/annual?year=1999", 400);
         await Host.GetAsync<JsonElement>(Keys.Admin, $"/api/reports/annual?{q}&format=docx", 400);
     }
+
+    [Fact]
+    public async Task star_levels_certificates_and_complaints_count_in_the_district_of_whom_they_are_about()
+    {
+        var (here, there) = (CareRequests.NewDistrict(), CareRequests.NewDistrict());
+        var today = Fixture.ShanghaiNow().Date;
+        var (ours, ourRecord) = await OneStarVolunteerAsync(here);
+        var (theirs, _) = await OneStarVolunteerAsync(there);
+        await IssueCertificateAsync(ours);
+        await IssueCertificateAsync(theirs);
+        await IssueCertificateAsync(theirs);
+        var theirTeam = (await (await Host.PostAsync(Keys.Admin, "/api/organisations",
+            new { name = "志愿服务队", kind = "volunteer-team", district = there, street = "劝业场街道", community = "新津社区" }, 201)).Body<OrganisationView>()).Id;
+        await FileComplaintAsync(new { serviceRecordId = ourRecord });
+        await FileComplaintAsync(new { volunteerId = theirs });
+        await FileComplaintAsync(new { organisationId = theirTeam });
+
+        async Task<AnnualReport> Report(string key, string query) =>
+            await Polling.Eventually(() => Host.GetAsync<AnnualReport>(key, $"/api/reports/annual?{query}"),
+                r => r.Recognition.VolunteersByStarLevel.Count > 0, seconds: 60);
+        string Of(string district) => $"year={today.Year}&district={Uri.EscapeDataString(district)}";
+        static string Counts(AnnualReport r) =>
+            $"stars {string.Join(",", r.Recognition.VolunteersByStarLevel.Select(l => $"{l.Key}:{l.Value}"))}; certificates {r.Recognition.CertificatesIssued}; " +
+            $"complaints {r.Oversight.ComplaintsFiled} {string.Join(",", r.Oversight.ComplaintsByOutcome.Select(o => $"{o.Name}:{o.Count}"))}";
+
+        var ourReport = await Report(Keys.Auditor, Of(here));
+        Counts(ourReport).ShouldBe("stars 1:1; certificates 1; complaints 1 open:1");
+        ourReport.Districts.ShouldBe([here]);
+        Counts(await Report(Keys.Auditor, Of(there))).ShouldBe("stars 1:1; certificates 2; complaints 2 open:2");
+
+        // A coordinator's key keeps to its district without naming it; and the district's report for last year has none of this year's.
+        var coordinator = (await (await Host.PostAsync(AppFixture.AdminKey, "/api/api-keys",
+            new { name = "区协调员", role = "coordinator", districts = new[] { here } }, 201)).Body<IssuedApiKey>()).Key;
+        var coordinators = await Report(coordinator, $"year={today.Year}");
+        coordinators.District.ShouldBeNull();
+        coordinators.Districts.ShouldBe([here]);
+        Counts(coordinators).ShouldBe(Counts(ourReport));
+        await Host.GetAsync<JsonElement>(coordinator, $"/api/reports/annual?{Of(there)}", 403);
+        var lastYear = await Host.GetAsync<AnnualReport>(Keys.Auditor, $"/api/reports/annual?year={today.Year - 1}&district={Uri.EscapeDataString(there)}");
+        (lastYear.Recognition.CertificatesIssued, lastYear.Oversight.ComplaintsFiled).ShouldBe((0, 0));
+
+        var everywhere = await Report(Keys.Admin, $"year={today.Year}");
+        everywhere.Districts.ShouldBeNull();
+        everywhere.Recognition.CertificatesIssued.ShouldBeGreaterThanOrEqualTo(3);
+        everywhere.Oversight.ComplaintsFiled.ShouldBeGreaterThanOrEqualTo(3);
+    }
+
+    /// <summary>A volunteer of the district with 100 hours served (one star), and the last of their records.</summary>
+    private async Task<(Guid Volunteer, Guid Record)> OneStarVolunteerAsync(string district)
+    {
+        var volunteer = await CareRequests.RegisterVolunteerAsync(Host, Keys.Platform, district, new LocalDate(1963, 2, 1));
+        var elder = await CareRequests.RegisterElderAsync(Host, Keys.Platform, district);
+        var day = Fixture.ShanghaiNow().Date.PlusDays(-20).At(new LocalTime(8, 0));
+        var record = Guid.Empty;
+        for (var i = 0; i < 10; i++, day = day.PlusDays(1))
+            record = (await (await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, day, 600), 201))
+                .Body<ServiceRecordResult>()).Id;
+        return (volunteer, record);
+    }
+
+    private async Task IssueCertificateAsync(Guid volunteer)
+    {
+        var today = Fixture.ShanghaiNow().Date;
+        await Host.PostAsync(Keys.Platform, $"/api/volunteers/{volunteer}/certificates",
+            new { from = today.PlusDays(-30).ToString("yyyy-MM-dd", null), to = today.ToString("yyyy-MM-dd", null), purpose = "评优" }, 201, Guid.NewGuid().ToString());
+    }
+
+    private async Task FileComplaintAsync(object about) =>
+        await Host.PostAsync(Keys.Platform, "/api/complaints",
+            new { about, category = "poor-quality", description = "服务态度不好", filedBy = new { name = "王小红", phone = "13912345678", relation = "女儿" } }, 201,
+            Guid.NewGuid().ToString());
 }

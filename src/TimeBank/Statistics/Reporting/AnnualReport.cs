@@ -7,8 +7,6 @@ using TimeBank.Auditing.Chain;
 using TimeBank.Auditing.Digests;
 using TimeBank.Complaints;
 using TimeBank.Integrity;
-using TimeBank.Recognition;
-using TimeBank.Recognition.Certificates;
 
 namespace TimeBank.Statistics.Reporting;
 
@@ -20,7 +18,7 @@ public sealed record RecognitionCounts([property: Required] IReadOnlyDictionary<
 
 public sealed record OutcomeCount([property: Required] string Name, [property: Required] int Count);
 
-/// <param name="ComplaintsFiled">Complaints filed in the year (deployment-wide), by status and outcome.</param>
+/// <param name="ComplaintsFiled">Complaints filed in the year about the report's districts (the district of the volunteer, record or organisation complained of), by status and outcome.</param>
 /// <param name="FlagsRaised">Integrity flags raised in the year, by rule and by decision.</param>
 public sealed record Oversight([property: Required] int ComplaintsFiled, [property: Required] IReadOnlyList<OutcomeCount> ComplaintsByOutcome,
     [property: Required] int FlagsRaised, [property: Required] IReadOnlyList<OutcomeCount> FlagsByRule, [property: Required] IReadOnlyList<OutcomeCount> FlagsByDecision);
@@ -30,9 +28,12 @@ public sealed record Oversight([property: Required] int ComplaintsFiled, [proper
 public sealed record AuditAnchors(DigestView? First, DigestView? Last);
 
 /// <summary>The yearly report for the bureau (seed 001 三.(一)): the year's figures, months, communities, targets, recognition, oversight and audit anchors.</summary>
+/// <param name="District">The district asked for, if any.</param>
+/// <param name="Districts">The districts every figure keeps to: the one asked for, else those a coordinator's key serves; null for every district.</param>
 public sealed record AnnualReport(
     [property: Required] int Year,
     string? District,
+    IReadOnlyList<string>? Districts,
     [property: Required] Instant GeneratedAt,
     [property: Required] Figures Total,
     [property: Required] IReadOnlyList<MonthFigures> Months,
@@ -94,12 +95,13 @@ public static class AnnualReportEndpoint
 
         var (from, to) = (new LocalDate(year, 1, 1).AtStartOfDayInZone(zone).ToInstant(), new LocalDate(year + 1, 1, 1).AtStartOfDayInZone(zone).ToInstant());
         var (fromMs, toMs) = (from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
-        var levels = (await session.Query<VolunteerRecognition>().Select(r => r.HighestLevel).ToListAsync(cancellation))
-            .Where(l => l > 0).GroupBy(l => l).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
-        var certificates = (await session.Query<Certificate>().ToListAsync(cancellation)).Count(c => c.IssuedAt >= from && c.IssuedAt < to);
-        var complaints = await session.Query<Complaint>().Where(c => c.FiledAtUnixMs >= fromMs && c.FiledAtUnixMs < toMs).ToListAsync(cancellation);
+        // Read with every figure above: the district asked for, else the districts a coordinator's key serves, else all.
+        string[]? districts = district is not null ? [district] : Scopes.DistrictsOf(caller);
+        var levels = await AreaCounts.VolunteersByStarLevelAsync(session, districts, cancellation);
+        var certificates = await AreaCounts.CertificatesIssuedAsync(session, districts, from, to, cancellation);
+        var complaints = await AreaCounts.ComplaintsFiledAsync(session, districts, from, to, cancellation);
         var flagQuery = session.Query<IntegrityFlag>().Where(f => f.FlaggedAtUnixMs >= fromMs && f.FlaggedAtUnixMs < toMs);
-        if (district is not null) flagQuery = flagQuery.Where(f => f.District == district);
+        if (districts is not null) flagQuery = flagQuery.Where(f => f.District.IsOneOf(districts));
         var flags = await flagQuery.ToListAsync(cancellation);
         static string Kebab<T>(T value) where T : struct, Enum => People.PersonFields.JsonName(value);
         var oversight = new Oversight(complaints.Count,
@@ -114,7 +116,7 @@ public static class AnnualReportEndpoint
             ? new AuditAnchors(null, null)
             : new AuditAnchors(await DayDigests.ViewAsync(connection, days[0], cancellation), await DayDigests.ViewAsync(connection, days[^1], cancellation));
 
-        return new AnnualReport(year, district, now, monthly.Total, monthly.Months, communities, targets, new RecognitionCounts(levels, certificates), oversight,
+        return new AnnualReport(year, district, districts, now, monthly.Total, monthly.Months, communities, targets, new RecognitionCounts(levels, certificates), oversight,
             audit, monthly.AsOfSequence, monthly.LagSeconds);
     }
 }
@@ -129,7 +131,7 @@ public static class AnnualReportFiles
         {
             ["概况"] = new[]
             {
-                Row(("项目", "年份"), ("数值", r.Year)), Row(("项目", "区"), ("数值", r.District ?? "全部")),
+                Row(("项目", "年份"), ("数值", r.Year)), Row(("项目", "区"), ("数值", Area(r) ?? "全部")),
                 Row(("项目", "注册志愿者"), ("数值", r.Total.VolunteersRegistered)), Row(("项目", "活跃志愿者"), ("数值", r.Total.ActiveVolunteers)),
                 Row(("项目", "服务老人"), ("数值", r.Total.EldersServed)), Row(("项目", "服务记录"), ("数值", r.Total.Records)),
                 Row(("项目", "服务时长（小时）"), ("数值", Hours(r.Total.MinutesCredited - r.Total.MinutesReversed))),
@@ -159,6 +161,8 @@ public static class AnnualReportFiles
 
     private static Dictionary<string, object> Row(params (string Column, object Value)[] cells) => cells.ToDictionary(c => c.Column, c => c.Value);
 
+    private static string? Area(AnnualReport r) => r.Districts is { } districts ? string.Join("、", districts) : null;
+
     private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
     public static string Html(AnnualReport r)
@@ -166,7 +170,7 @@ public static class AnnualReportFiles
         var html = new StringBuilder();
         var total = r.Total;
         html.Append($$"""
-            <!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{r.Year}} 年度时间银行志愿服务工作报告{{(r.District is null ? "" : " · " + E(r.District))}}</title>
+            <!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{r.Year}} 年度时间银行志愿服务工作报告{{(Area(r) is { } area ? " · " + E(area) : "")}}</title>
             <style>
               @page { size: A4; margin: 16mm; }
               body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 10.5pt; color: #000; margin: 0; }
@@ -178,7 +182,7 @@ public static class AnnualReportFiles
               svg { width: 100%; height: auto; }
             </style></head><body>
             <h1>{{r.Year}} 年度时间银行志愿服务工作报告</h1>
-            <p style="text-align:center">{{E(r.District ?? "全部地区")}} · 生成于 {{r.GeneratedAt.InUtc().Date:yyyy-MM-dd}} · 数据截至事件 #{{r.AsOfSequence}}</p>
+            <p style="text-align:center">{{E(Area(r) ?? "全部地区")}} · 生成于 {{r.GeneratedAt.InUtc().Date:yyyy-MM-dd}} · 数据截至事件 #{{r.AsOfSequence}}</p>
             <h2>一、年度概况</h2>
             <table>
               <tr><th>注册志愿者</th><td class="num">{{total.VolunteersRegistered}}</td><th>活跃志愿者</th><td class="num">{{total.ActiveVolunteers}}</td></tr>
