@@ -67,7 +67,7 @@ public sealed class annual_report(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
-    public async Task star_levels_certificates_and_complaints_count_in_the_district_of_whom_they_are_about()
+    public async Task star_levels_certificates_complaints_and_flags_count_in_the_district_of_whom_they_are_about()
     {
         var (here, there) = (CareRequests.NewDistrict(), CareRequests.NewDistrict());
         var today = Fixture.ShanghaiNow().Date;
@@ -84,16 +84,17 @@ public sealed class annual_report(AppFixture fixture) : ApiTest(fixture)
 
         async Task<AnnualReport> Report(string key, string query) =>
             await Polling.Eventually(() => Host.GetAsync<AnnualReport>(key, $"/api/reports/annual?{query}"),
-                r => r.Recognition.VolunteersByStarLevel.Count > 0, seconds: 60);
+                r => r.Recognition.VolunteersByStarLevel.Count > 0 && r.Oversight.FlagsRaised > 0, seconds: 60);
         string Of(string district) => $"year={today.Year}&district={Uri.EscapeDataString(district)}";
         static string Counts(AnnualReport r) =>
             $"stars {string.Join(",", r.Recognition.VolunteersByStarLevel.Select(l => $"{l.Key}:{l.Value}"))}; certificates {r.Recognition.CertificatesIssued}; " +
-            $"complaints {r.Oversight.ComplaintsFiled} {string.Join(",", r.Oversight.ComplaintsByOutcome.Select(o => $"{o.Name}:{o.Count}"))}";
+            $"complaints {r.Oversight.ComplaintsFiled} {string.Join(",", r.Oversight.ComplaintsByOutcome.Select(o => $"{o.Name}:{o.Count}"))}; " +
+            $"flags {r.Oversight.FlagsRaised} {string.Join(",", r.Oversight.FlagsByRule.Select(o => $"{o.Name}:{o.Count}"))}";
 
         var ourReport = await Report(Keys.Auditor, Of(here));
-        Counts(ourReport).ShouldBe("stars 1:1; certificates 1; complaints 1 open:1");
+        Counts(ourReport).ShouldBe("stars 1:1; certificates 1; complaints 1 open:1; flags 1 served-at-night:1");
         ourReport.Districts.ShouldBe([here]);
-        Counts(await Report(Keys.Auditor, Of(there))).ShouldBe("stars 1:1; certificates 2; complaints 2 open:2");
+        Counts(await Report(Keys.Auditor, Of(there))).ShouldBe("stars 1:1; certificates 2; complaints 2 open:2; flags 1 served-at-night:1");
 
         // A coordinator's key keeps to its district without naming it; and the district's report for last year has none of this year's.
         var coordinator = (await (await Host.PostAsync(AppFixture.AdminKey, "/api/api-keys",
@@ -112,7 +113,7 @@ public sealed class annual_report(AppFixture fixture) : ApiTest(fixture)
         everywhere.Oversight.ComplaintsFiled.ShouldBeGreaterThanOrEqualTo(3);
     }
 
-    /// <summary>A volunteer of the district with 100 hours served (one star), and the last of their records.</summary>
+    /// <summary>A volunteer of the district with 100 hours served (one star) and one flagged night service, and the last of their day records.</summary>
     private async Task<(Guid Volunteer, Guid Record)> OneStarVolunteerAsync(string district)
     {
         var volunteer = await CareRequests.RegisterVolunteerAsync(Host, Keys.Platform, district, new LocalDate(1963, 2, 1));
@@ -122,6 +123,9 @@ public sealed class annual_report(AppFixture fixture) : ApiTest(fixture)
         for (var i = 0; i < 10; i++, day = day.PlusDays(1))
             record = (await (await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, day, 600), 201))
                 .Body<ServiceRecordResult>()).Id;
+        // And one service at night, which the integrity review flags.
+        await Host.PostAsync(Keys.Platform, "/api/service-records",
+            LedgerScenarios.ServiceBody(volunteer, elder, Fixture.ShanghaiNow().Date.PlusDays(-21).At(new LocalTime(23, 15)), 30), 201);
         return (volunteer, record);
     }
 

@@ -95,7 +95,7 @@ public static class AnnualReportEndpoint
 
         var (from, to) = (new LocalDate(year, 1, 1).AtStartOfDayInZone(zone).ToInstant(), new LocalDate(year + 1, 1, 1).AtStartOfDayInZone(zone).ToInstant());
         var (fromMs, toMs) = (from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
-        // Read with every figure above: the district asked for, else the districts a coordinator's key serves, else all.
+        // The area of the ledger figures above: the district asked for, else the districts a coordinator's key serves, else all.
         string[]? districts = district is not null ? [district] : Scopes.DistrictsOf(caller);
         var levels = await AreaCounts.VolunteersByStarLevelAsync(session, districts, cancellation);
         var certificates = await AreaCounts.CertificatesIssuedAsync(session, districts, from, to, cancellation);
