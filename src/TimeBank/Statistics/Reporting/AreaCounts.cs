@@ -17,7 +17,7 @@ public static class AreaCounts
         CancellationToken cancellation)
     {
         var store = session.DocumentStore;
-        var (inArea, parameters) = InDistricts("v.data->>'district'", districts);
+        var (inArea, area) = InDistricts("v.data->>'district'", districts);
         var rows = await session.AdvancedSql.QueryAsync<LevelCount>($"""
             select jsonb_build_object('level', level, 'volunteers', volunteers) from (
               select (r.data->>'highestLevel')::int as level, count(*)::int as volunteers
@@ -26,7 +26,7 @@ public static class AreaCounts
               where (r.data->>'highestLevel')::int > 0{inArea}
               group by 1) levels
             order by level
-            """, cancellation, parameters);
+            """, cancellation, area);
         return rows.ToDictionary(r => r.Level, r => r.Volunteers);
     }
 
@@ -59,8 +59,8 @@ public static class AreaCounts
             """, cancellation, [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), .. area]);
     }
 
-    private static (string Condition, object[] Parameters) InDistricts(string district, string[]? districts) =>
-        districts is null ? ("", []) : ($" and {district} = any(?)", [districts]);
+    private static (string Condition, object[] Parameters) InDistricts(string districtOfRow, string[]? districts) =>
+        districts is null ? ("", []) : ($" and {districtOfRow} = any(?)", [districts]);
 
     public sealed record ComplaintStanding(ComplaintStatus Status, ComplaintOutcome? Outcome);
 
