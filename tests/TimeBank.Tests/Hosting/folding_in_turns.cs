@@ -3,7 +3,10 @@ using TimeBank.Hosting;
 
 namespace TimeBank.Tests.Hosting;
 
-/// <summary>The subscriptions that fold events off the write path take turns, so they never hold every core at once.</summary>
+/// <summary>
+/// The subscriptions that fold events off the write path take turns, so they never hold every core at once, and turns of
+/// pages that caught up start apart, so they slow the requests for short stretches rather than one long one.
+/// </summary>
 public sealed class folding_in_turns
 {
     [Theory]
@@ -13,6 +16,34 @@ public sealed class folding_in_turns
     [InlineData(4, 2)]
     [InlineData(16, 8)]
     public void folds_take_half_the_cores_and_at_least_one(int cores, int slots) => FoldTurns.SlotsFor(cores).ShouldBe(slots);
+
+    [Theory]
+    [InlineData(true, 50, 150)]
+    [InlineData(true, 200, 0)]
+    [InlineData(true, 250, 0)]
+    [InlineData(false, 50, 0)]
+    [InlineData(false, 0, 0)]
+    public void a_page_that_caught_up_starts_no_sooner_than_the_spacing_after_the_turn_before(bool steady, int sinceMs, int waitMs) =>
+        FoldTurns.WaitBeforeStarting(steady, TimeSpan.FromMilliseconds(sinceMs), TimeSpan.FromMilliseconds(200))
+            .ShouldBe(TimeSpan.FromMilliseconds(waitMs));
+
+    [Fact]
+    public async Task a_caught_up_page_waits_out_the_spacing_a_backlog_page_does_not_and_a_cancelled_wait_gives_the_slot_back()
+    {
+        var turns = new FoldTurns(1, TimeSpan.FromMinutes(10));
+        (await turns.TakeAsync(() => Task.FromResult(1), CancellationToken.None, steady: true)).ShouldBe(1);
+        (await turns.TakeAsync(() => Task.FromResult(2), CancellationToken.None, steady: false)).ShouldBe(2);
+
+        using var cancellation = new CancellationTokenSource();
+        var ran = false;
+        var caughtUp = turns.TakeAsync(() => { ran = true; return Task.FromResult(3); }, cancellation.Token, steady: true);
+        await Task.Delay(100);
+        caughtUp.IsCompleted.ShouldBeFalse();
+        await cancellation.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => caughtUp);
+        ran.ShouldBeFalse();
+        (await turns.TakeAsync(() => Task.FromResult(4), CancellationToken.None)).ShouldBe(4);
+    }
 
     [Fact]
     public void every_subscription_of_the_service_folds_in_turn()
