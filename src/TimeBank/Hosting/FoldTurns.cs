@@ -11,7 +11,7 @@ namespace TimeBank.Hosting;
 /// held every core for tens of milliseconds, and the requests that came meanwhile waited. Taking turns spreads the same
 /// work, so the folds keep up while the write path always has a core.
 /// </summary>
-public sealed class FoldTurns(int slots, TimeSpan spacing)
+public sealed class FoldTurns(int slots, TimeSpan spacing = default)
 {
     /// <summary>
     /// How far apart the turns of pages that found the folds caught up start: the chain's and the ledger's pages come
@@ -24,10 +24,6 @@ public sealed class FoldTurns(int slots, TimeSpan spacing)
 
     private readonly SemaphoreSlim _free = new(slots, slots);
     private long _lastStarted = long.MinValue;
-
-    public FoldTurns(int slots) : this(slots, TimeSpan.Zero)
-    {
-    }
 
     public static int SlotsFor(int cores) => Math.Max(1, cores / 2);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Alba;
 using Shouldly;
 using TimeBank.Tests.Ledger;
@@ -12,6 +13,8 @@ namespace TimeBank.Tests.Hosting;
 /// </summary>
 public sealed class fuzzing_reads(AppFixture fixture) : ApiTest(fixture)
 {
+    private static readonly Regex Placeholder = new("\\{[^}]+\\}");
+
     private static readonly string[] Nasty =
     [
         "", "%20", "%00", "a%00b", "%ZZ", "%C3%28", "%ED%A0%80", "-1", "0", "1.5", "2147483648", "-2147483649", "99999999999999999999",
@@ -67,7 +70,7 @@ public sealed class fuzzing_reads(AppFixture fixture) : ApiTest(fixture)
         && type.GetString()!.StartsWith("urn:timebank:problem:", StringComparison.Ordinal);
 
     private static IEnumerable<string> PathParameters(string template) =>
-        System.Text.RegularExpressions.Regex.Matches(template, "\\{[^}]+\\}").Select(m => m.Value).Distinct();
+        Placeholder.Matches(template).Select(m => m.Value).Distinct();
 
     /// <summary>The documented GET operations under /api and their query parameters, from the OpenAPI document.</summary>
     private async Task<List<(string Template, string[] Parameters)>> DocumentedReadsAsync()
@@ -91,7 +94,7 @@ public sealed class fuzzing_reads(AppFixture fixture) : ApiTest(fixture)
         var id = template.StartsWith("/api/elders/", StringComparison.Ordinal) ? elder
             : template.StartsWith("/api/markets/", StringComparison.Ordinal) ? market
             : volunteer;
-        return System.Text.RegularExpressions.Regex.Replace(template, "\\{[^}]+\\}", m => m.Value switch
+        return Placeholder.Replace(template, m => m.Value switch
         {
             "{sku}" => "RICE",
             "{marketId}" => market.ToString(),
