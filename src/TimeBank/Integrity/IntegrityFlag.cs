@@ -141,8 +141,6 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
         public static async Task<PageFacts> ReadAsync(IDocumentSession session, KnownPeople known, IEnumerable<ServiceRecord> all,
             IReadOnlyList<ServiceRecord> checkedByRules, IReadOnlySet<Guid> reversedInPage, CancellationToken cancellation)
         {
-            // The page's own records are taken as the page has them (credited unless reversed within it), not read back.
-            var pageRecords = checkedByRules.Select(r => r.Id).ToArray();
             var people = await known.ReadAsync(session, all.Select(r => r.VolunteerId).Concat(checkedByRules.Select(r => r.ElderId)), cancellation);
             var batch = session.CreateBatchQuery();
             var requests = batch.LoadMany<ServiceRequest>().ByIdList(checkedByRules.Select(r => r.RequestId).OfType<Guid>().Distinct().ToList());
@@ -150,9 +148,13 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
             {
                 var (start, end) = day.Key;
                 var servedThatDay = day.Select(r => r.VolunteerId).Distinct().ToArray();
+                // The day's records of this page are taken as the page has them (credited unless reversed within it), not
+                // read back. Naming only the day's keeps the list short (the database compares every row it reads with each)
+                // and still reads a record of the page kept in another time zone whose day overlaps this one.
+                var inPage = day.Select(r => r.Id).ToArray();
                 return (Start: start, Records: batch.Query<ServiceRecord>()
                     .Where(r => r.VolunteerId.IsOneOf(servedThatDay) && r.StartsAtUnixMs >= start && r.StartsAtUnixMs < end && r.Status == ServiceRecordStatus.Credited
-                        && !r.Id.IsOneOf(pageRecords))
+                        && !r.Id.IsOneOf(inPage))
                     // Only what the day's rules read: a busy day holds many records, and whole documents cost the database dear.
                     .Select(r => new ServiceRecord { Id = r.Id, VolunteerId = r.VolunteerId, ElderId = r.ElderId, StartsAt = r.StartsAt, CreditedMinutes = r.CreditedMinutes })
                     .ToList());

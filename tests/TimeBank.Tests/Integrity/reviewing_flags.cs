@@ -99,6 +99,27 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
+    public async Task a_days_hours_count_a_record_of_the_same_page_kept_in_another_time_zone()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
+        var day = Fixture.LocalNow().Date.PlusDays(-3);
+        // 06:00–10:00 UTC, on the Shanghai day and on the UTC day; then 10:30–17:10 UTC, 640 minutes on the UTC day.
+        var both = await Task.WhenAll(
+            Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(14, 0)), 240), "Asia/Shanghai"),
+            Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(10, 30)), 400), "Etc/UTC"));
+        (await FlagsOf(both[1])).Select(f => f.Rule).ShouldContain(IntegrityRules.TooManyHoursInADay);
+        (await FlagsOf(both[0], 0)).ShouldBeEmpty();
+
+        async Task<Guid> Post(object body, string zone)
+        {
+            var json = JsonSerializer.SerializeToNode(body)!.AsObject();
+            json["timeZone"] = zone;
+            var created = await Host.PostAsync(Keys.Platform, "/api/service-records", json, 201);
+            return (await created.Body<ServiceRecordResult>()).Id;
+        }
+    }
+
+    [Fact]
     public async Task a_fraudulent_flag_reverses_the_record_a_genuine_one_leaves_it_and_each_is_decided_once()
     {
         var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
