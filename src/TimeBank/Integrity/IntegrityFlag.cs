@@ -129,9 +129,9 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
     {
         private readonly IReadOnlyDictionary<Guid, PersonFacts> _people;
         private readonly Dictionary<Guid, ServiceRequest> _requests;
-        private readonly Dictionary<(Guid Volunteer, long DayStart), List<ServiceRecord>> _days;
+        private readonly Dictionary<(Guid Volunteer, (long, long) Day), List<ServiceRecord>> _days;
 
-        private PageFacts(IReadOnlyDictionary<Guid, PersonFacts> people, IEnumerable<ServiceRequest> requests, Dictionary<(Guid, long), List<ServiceRecord>> days)
+        private PageFacts(IReadOnlyDictionary<Guid, PersonFacts> people, IEnumerable<ServiceRequest> requests, Dictionary<(Guid, (long, long)), List<ServiceRecord>> days)
         {
             _people = people;
             _requests = requests.ToDictionary(r => r.Id);
@@ -152,7 +152,7 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
                 // read back. Naming only the day's keeps the list short (the database compares every row it reads with each)
                 // and still reads a record of the page kept in another time zone whose day overlaps this one.
                 var inPage = day.Select(r => r.Id).ToArray();
-                return (Start: start, Records: batch.Query<ServiceRecord>()
+                return (Day: day.Key, Records: batch.Query<ServiceRecord>()
                     .Where(r => r.VolunteerId.IsOneOf(servedThatDay) && r.StartsAtUnixMs >= start && r.StartsAtUnixMs < end && r.Status == ServiceRecordStatus.Credited
                         && !r.Id.IsOneOf(inPage))
                     // Only what the day's rules read: a busy day holds many records, and whole documents cost the database dear.
@@ -161,23 +161,24 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
             }).ToList();
             await batch.Execute(cancellation);
 
-            var byDay = new Dictionary<(Guid, long), List<ServiceRecord>>();
-            void Add(ServiceRecord record, long dayStart)
+            // Keyed by the whole day: two zones' days may start together and differ in length (a daylight-saving change).
+            var byDay = new Dictionary<(Guid, (long, long)), List<ServiceRecord>>();
+            void Add(ServiceRecord record, (long, long) day)
             {
-                if (!byDay.TryGetValue((record.VolunteerId, dayStart), out var list)) byDay[(record.VolunteerId, dayStart)] = list = [];
+                if (!byDay.TryGetValue((record.VolunteerId, day), out var list)) byDay[(record.VolunteerId, day)] = list = [];
                 list.Add(record);
             }
-            foreach (var (start, records) in days)
+            foreach (var (day, records) in days)
             {
-                foreach (var record in await records) Add(record, start);
+                foreach (var record in await records) Add(record, day);
             }
-            foreach (var record in checkedByRules.Where(r => !reversedInPage.Contains(r.Id))) Add(record, LocalDay(record).Start);
+            foreach (var record in checkedByRules.Where(r => !reversedInPage.Contains(r.Id))) Add(record, LocalDay(record));
             return new PageFacts(people, await requests, byDay);
         }
 
         public RecordFacts For(ServiceRecord record)
         {
-            var sameDay = _days.GetValueOrDefault((record.VolunteerId, LocalDay(record).Start)) ?? [];
+            var sameDay = _days.GetValueOrDefault((record.VolunteerId, LocalDay(record))) ?? [];
             // The day up to this service's start: the record that takes the day past a threshold is the one flagged, whatever
             // order the records were posted or reviewed in.
             return new RecordFacts(record, [.. sameDay.Where(r => r.Id != record.Id && r.StartsAt <= record.StartsAt), record],

@@ -109,14 +109,35 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
             Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(10, 30)), 400), "Etc/UTC"));
         (await FlagsOf(both[1])).Select(f => f.Rule).ShouldContain(IntegrityRules.TooManyHoursInADay);
         (await FlagsOf(both[0], 0)).ShouldBeEmpty();
+    }
 
-        async Task<Guid> Post(object body, string zone)
-        {
-            var json = JsonSerializer.SerializeToNode(body)!.AsObject();
-            json["timeZone"] = zone;
-            var created = await Host.PostAsync(Keys.Platform, "/api/service-records", json, 201);
-            return (await created.Body<ServiceRecordResult>()).Id;
-        }
+    [Fact]
+    public async Task an_earlier_record_counts_once_toward_days_of_two_zones_that_start_together()
+    {
+        // London's autumn change makes a 25-hour day that starts with UTC+1's and ends an hour after it.
+        var london = DateTimeZoneProviders.Tzdb["Europe/London"];
+        var day = Enumerable.Range(1, 365).Select(d => Fixture.LocalNow().Date.PlusDays(-d))
+            .First(d => london.AtStartOfDay(d.PlusDays(1)).ToInstant() - london.AtStartOfDay(d).ToInstant() == Duration.FromHours(25));
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
+        await Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(9, 0)), 200), "Europe/London");
+        // The London record and the UTC+1 one come in one page; each day's query reads the earlier record.
+        var both = await Task.WhenAll(
+            Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(13, 0)), 30), "Europe/London"),
+            Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(16, 0)), 300), "Etc/GMT-1"));
+        // Pages are reviewed in order: once a record posted later is flagged, the pair's page has been reviewed.
+        var marker = await Post(LedgerScenarios.ServiceBody(volunteer, elder, day.PlusDays(-2).At(new LocalTime(1, 0)), 30), "Asia/Shanghai");
+        (await FlagsOf(marker)).Select(f => f.Rule).ShouldContain(IntegrityRules.ServedAtNight);
+        // 530 minutes in three records: counted twice, the earlier one would make it 730 in four.
+        (await FlagsOf(both[1], 0)).Select(f => f.Rule).ShouldNotContain(IntegrityRules.TooManyHoursInADay);
+        (await FlagsOf(both[1], 0)).Select(f => f.Rule).ShouldNotContain(IntegrityRules.TooManyRecordsForOnePair);
+    }
+
+    private async Task<Guid> Post(object body, string zone)
+    {
+        var json = JsonSerializer.SerializeToNode(body)!.AsObject();
+        json["timeZone"] = zone;
+        var created = await Host.PostAsync(Keys.Platform, "/api/service-records", json, 201);
+        return (await created.Body<ServiceRecordResult>()).Id;
     }
 
     [Fact]
