@@ -110,7 +110,7 @@ public static class TimeBankSetup
                 // The daemon's high-water agent waits its slow interval whenever its mark reached the newest event, even when
                 // that mark had just moved a long way, so under steady writes it is the only interval that matters. Half a
                 // second: pages of a second (Marten's default) stalled the requests beside them; pages of a quarter second,
-                // now that the folds take turns, cost more per event than these (README, Benchmark).
+                // now that the folds take turns, cost more per event than these (ops/bench-history.md).
                 opts.Projections.FastPollingTime = TimeSpan.FromMilliseconds(500);
                 opts.Projections.SlowPollingTime = opts.Projections.FastPollingTime;
                 opts.Events.MetadataConfig.CorrelationIdEnabled = true;
