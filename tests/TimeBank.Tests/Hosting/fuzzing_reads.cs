@@ -56,18 +56,13 @@ public sealed class fuzzing_reads(AppFixture fixture) : ApiTest(fixture)
             var status = result.Status();
             seen[status] = seen.GetValueOrDefault(status) + 1;
             if (status >= 500) failures.Add($"{url} -> {status}");
-            else if (status >= 400 && !await IsProblemAsync(result)) failures.Add($"{url} -> {status} {result.Context.Response.ContentType}");
+            else if (status >= 400 && await ProblemDocuments.WhyNotAsync(result) is { } why) failures.Add($"{url} -> {status}: {why}");
         }
 
         failures.ShouldBeEmpty();
         seen.Keys.ShouldContain(200);
         seen.Keys.ShouldContain(400);
     }
-
-    private static async Task<bool> IsProblemAsync(IScenarioResult result) =>
-        (result.Context.Response.ContentType ?? "").StartsWith("application/problem+json", StringComparison.Ordinal)
-        && JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement.TryGetProperty("type", out var type)
-        && type.GetString()!.StartsWith("urn:timebank:problem:", StringComparison.Ordinal);
 
     private static IEnumerable<string> PathParameters(string template) =>
         Placeholder.Matches(template).Select(m => m.Value).Distinct();

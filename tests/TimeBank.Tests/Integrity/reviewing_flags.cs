@@ -14,9 +14,11 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
 
     private async Task<string> Reviewer() => _reviewer ??= await ApiKeys.IssueAsync(Host, "reviewer", "Test integrity reviewer");
 
-    private async Task<Guid> Deposit(Guid volunteer, Guid elder, LocalDateTime start, int minutes, string type = "companionship")
+    private async Task<Guid> Deposit(Guid volunteer, Guid elder, LocalDateTime start, int minutes, string type = "companionship", string? zone = null)
     {
-        var created = await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, start, minutes, serviceType: type), 201);
+        var body = JsonSerializer.SerializeToNode(LedgerScenarios.ServiceBody(volunteer, elder, start, minutes, serviceType: type))!.AsObject();
+        if (zone is not null) body["timeZone"] = zone;
+        var created = await Host.PostAsync(Keys.Platform, "/api/service-records", body, 201);
         return (await created.Body<ServiceRecordResult>()).Id;
     }
 
@@ -105,8 +107,8 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
         var day = Fixture.LocalNow().Date.PlusDays(-3);
         // 06:00–10:00 UTC, on the Shanghai day and on the UTC day; then 10:30–17:10 UTC, 640 minutes on the UTC day.
         var both = await Task.WhenAll(
-            Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(14, 0)), 240), "Asia/Shanghai"),
-            Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(10, 30)), 400), "Etc/UTC"));
+            Deposit(volunteer, elder, day.At(new LocalTime(14, 0)), 240, zone: "Asia/Shanghai"),
+            Deposit(volunteer, elder, day.At(new LocalTime(10, 30)), 400, zone: "Etc/UTC"));
         (await FlagsOf(both[1])).Select(f => f.Rule).ShouldContain(IntegrityRules.TooManyHoursInADay);
         (await FlagsOf(both[0], 0)).ShouldBeEmpty();
     }
@@ -119,25 +121,17 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
         var day = Enumerable.Range(1, 365).Select(d => Fixture.LocalNow().Date.PlusDays(-d))
             .First(d => london.AtStartOfDay(d.PlusDays(1)).ToInstant() - london.AtStartOfDay(d).ToInstant() == Duration.FromHours(25));
         var (volunteer, elder) = await Fixture.VolunteerWithBalance(0);
-        await Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(9, 0)), 200), "Europe/London");
+        await Deposit(volunteer, elder, day.At(new LocalTime(9, 0)), 200, zone: "Europe/London");
         // The London record and the UTC+1 one come in one page; each day's query reads the earlier record.
         var both = await Task.WhenAll(
-            Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(13, 0)), 30), "Europe/London"),
-            Post(LedgerScenarios.ServiceBody(volunteer, elder, day.At(new LocalTime(16, 0)), 300), "Etc/GMT-1"));
+            Deposit(volunteer, elder, day.At(new LocalTime(13, 0)), 30, zone: "Europe/London"),
+            Deposit(volunteer, elder, day.At(new LocalTime(16, 0)), 300, zone: "Etc/GMT-1"));
         // Pages are reviewed in order: once a record posted later is flagged, the pair's page has been reviewed.
-        var marker = await Post(LedgerScenarios.ServiceBody(volunteer, elder, day.PlusDays(-2).At(new LocalTime(1, 0)), 30), "Asia/Shanghai");
+        var marker = await Deposit(volunteer, elder, day.PlusDays(-2).At(new LocalTime(1, 0)), 30, zone: "Asia/Shanghai");
         (await FlagsOf(marker)).Select(f => f.Rule).ShouldContain(IntegrityRules.ServedAtNight);
         // 530 minutes in three records: counted twice, the earlier one would make it 730 in four.
         (await FlagsOf(both[1], 0)).Select(f => f.Rule).ShouldNotContain(IntegrityRules.TooManyHoursInADay);
         (await FlagsOf(both[1], 0)).Select(f => f.Rule).ShouldNotContain(IntegrityRules.TooManyRecordsForOnePair);
-    }
-
-    private async Task<Guid> Post(object body, string zone)
-    {
-        var json = JsonSerializer.SerializeToNode(body)!.AsObject();
-        json["timeZone"] = zone;
-        var created = await Host.PostAsync(Keys.Platform, "/api/service-records", json, 201);
-        return (await created.Body<ServiceRecordResult>()).Id;
     }
 
     [Fact]
