@@ -164,9 +164,15 @@ public static class ChainStore
     public static async Task<DigestRow?> LoadDigestAsync(NpgsqlConnection connection, LocalDate day, CancellationToken cancellation) =>
         (await LoadDigestsAsync(connection, day, day, 1, cancellation)).SingleOrDefault();
 
+    /// <summary>The transaction-scoped lock that chain writers take in turn (the key spells "TBCHAIN").</summary>
+    public const string TakeWritersTurnSql = "select pg_advisory_xact_lock(23716754786175310)";
+
+    /// <summary>Read after <see cref="TakeWritersTurnSql"/>, in a statement of its own, so it sees the last writer's commit.</summary>
+    public const string LastChainedSequenceSql = $"select coalesce(max(seq_id), 0) from {ChainTable}";
+
     public const string InsertLinksSql =
         $"insert into {ChainTable} (seq_id, prev_seq_id, event_id, hash, prev_hash, day) " +
-        "select * from unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::bytea[], $5::bytea[], $6::date[]) on conflict (seq_id) do nothing";
+        "select * from unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::bytea[], $5::bytea[], $6::date[])";
 
     public const string UpsertDigestSql =
         $"insert into {DigestTable} (day, first_seq, last_seq, events, merkle_root, chain_head, closed) values ($1, $2, $3, $4, $5, $6, $7) " +

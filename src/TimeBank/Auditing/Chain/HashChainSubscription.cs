@@ -43,6 +43,7 @@ public sealed class HashChainSubscription : FoldingSubscription
         {
             var extension = await HashChain.ExtendAsync(connection, page.SequenceCeiling, EventsPerTransaction, cancellationToken);
             if (extension.Links.Count == 0) break;
+            // Nothing is written when another node extended the chain meanwhile: the next round starts from its head.
             await HashChain.WriteAsync(connection, extension, cancellationToken);
         }
         return NullChangeListener.Instance;
@@ -119,12 +120,26 @@ public static class HashChain
         return new ChainExtension(links, digests);
     }
 
-    /// <summary>Writes the links and the digest rows they touch in one transaction.</summary>
-    public static async Task WriteAsync(NpgsqlConnection connection, ChainExtension extension, CancellationToken cancellation)
+    /// <summary>
+    /// Writes the links and the digest rows they touch in one transaction, if the chain still ends where the extension
+    /// begins. Writers take turns on a lock, so a node that extended a stale head (another node led the daemon meanwhile)
+    /// writes nothing, rather than setting the open day's digest row back to its own, shorter count. Returns whether it wrote.
+    /// </summary>
+    public static async Task<bool> WriteAsync(NpgsqlConnection connection, ChainExtension extension, CancellationToken cancellation)
     {
-        if (extension.Links.Count == 0) return;
+        if (extension.Links.Count == 0) return false;
         var links = extension.Links;
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        await using (var head = new NpgsqlBatch(connection, transaction)
+                     {
+                         BatchCommands = { new(ChainStore.TakeWritersTurnSql), new(ChainStore.LastChainedSequenceSql) }
+                     })
+        await using (var reader = await head.ExecuteReaderAsync(cancellation))
+        {
+            await reader.NextResultAsync(cancellation);
+            await reader.ReadAsync(cancellation);
+            if (reader.GetInt64(0) != links[0].PreviousSequence) return false;
+        }
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(ChainStore.InsertLinksSql)
         {
@@ -156,5 +171,6 @@ public static class HashChain
         }
         await batch.ExecuteNonQueryAsync(cancellation);
         await transaction.CommitAsync(cancellation);
+        return true;
     }
 }
