@@ -42,6 +42,27 @@ public sealed class taking_turns_on_accounts
     }
 
     [Fact]
+    public async Task taking_free_turns_skips_the_held_ones_without_waiting()
+    {
+        var locks = new AccountLocks();
+        var (held, free, alsoFree) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var holder = await locks.AcquireAsync(CancellationToken.None, held);
+
+        Task<IDisposable> waiter;
+        using (var taken = locks.TakeFree([free, held, alsoFree, free]))
+        {
+            taken.Accounts.ShouldBe([free, alsoFree], ignoreOrder: true);
+            waiter = locks.AcquireAsync(CancellationToken.None, free);
+            waiter.IsCompleted.ShouldBeFalse();
+        }
+        (await waiter.WaitAsync(Patience)).Dispose();
+
+        holder.Dispose();
+        (await locks.AcquireAsync(CancellationToken.None, held, free, alsoFree).WaitAsync(Patience)).Dispose();
+        locks.Active.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task an_account_named_twice_is_taken_once()
     {
         var locks = new AccountLocks();

@@ -25,6 +25,20 @@ public sealed class deciding_ledger_movements
         new Account().Apply(new AccountOpened(id, AccountHolder.Volunteer, Now)) with { BalanceMinutes = minutes, HeldMinutes = held };
 
     [Fact]
+    public void a_batch_commits_at_once_the_transfers_whose_accounts_are_all_free_and_the_others_after_their_turn()
+    {
+        var (a, b, c, busy) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
+        PendingTransfer Pending(Guid from, Guid to) => new(new Transfer(from, to, 10, "陪伴"), Guid.NewGuid().ToString(), new TimeBank.Hosting.AuditStamp("platform-key", Roles.Platform, "correlation", "request"));
+        var batch = new[] { Pending(a, b), Pending(a, busy), Pending(busy, c), Pending(c, b) };
+
+        var (now, waiting) = TransferQueue.ByFreeAccounts(batch, new HashSet<Guid> { a, b, c });
+
+        now.ShouldBe([0, 3]);
+        waiting.ShouldBe([1, 2]);
+        TransferQueue.ByFreeAccounts(batch, new HashSet<Guid>()).Now.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void a_transfer_debits_the_sender_and_credits_the_receiver_by_the_same_minutes()
     {
         var id = Guid.CreateVersion7();

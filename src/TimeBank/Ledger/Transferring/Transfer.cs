@@ -52,8 +52,10 @@ public sealed record PendingTransfer(Transfer Transfer, string IdempotencyKey, A
 
 /// <summary>
 /// Group commit for transfers, a lane per debited account. A transfer's credit may land on an account another lane is
-/// committing: the batch takes this process's turn on every account it touches first (<see cref="AccountLocks"/>), and
-/// the streams' version check still guards against other nodes.
+/// committing: a batch takes this process's turn on every account it touches (<see cref="AccountLocks"/>), and the
+/// streams' version check still guards against other nodes. The transfers whose accounts are all free commit at once;
+/// those that meet another lane's batch commit after it, in a second transaction, so one shared account does not hold up
+/// the whole batch.
 /// </summary>
 public sealed class TransferQueue(IServiceScopeFactory scopes, AccountLocks locks, ILogger<TransferQueue> logger)
     : GroupCommit<PendingTransfer>(scopes, logger)
@@ -63,8 +65,37 @@ public sealed class TransferQueue(IServiceScopeFactory scopes, AccountLocks lock
     protected override async Task<IReadOnlyList<Outcome>> CommitAsync(IServiceProvider services, IReadOnlyList<PendingTransfer> batch,
         CancellationToken cancellation)
     {
-        using var turn = await locks.AcquireAsync(cancellation, [.. batch.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To })]);
-        return (await services.GetRequiredService<IMessageBus>().InvokeAsync<TransfersMade>(new MakeTransfers(batch), cancellation)).Outcomes;
+        var bus = services.GetRequiredService<IMessageBus>();
+        var outcomes = new Outcome[batch.Count];
+        IReadOnlyList<int> waiting;
+        using (var free = locks.TakeFree(batch.SelectMany(AccountsOf)))
+        {
+            (var now, waiting) = ByFreeAccounts(batch, free.Accounts);
+            if (now.Count > 0) await CommitAsync(bus, batch, now, outcomes, cancellation);
+        }
+        if (waiting.Count > 0)
+        {
+            using var turns = await locks.AcquireAsync(cancellation, [.. waiting.SelectMany(i => AccountsOf(batch[i]))]);
+            await CommitAsync(bus, batch, waiting, outcomes, cancellation);
+        }
+        return outcomes;
+    }
+
+    private static async Task CommitAsync(IMessageBus bus, IReadOnlyList<PendingTransfer> batch, IReadOnlyList<int> chosen, Outcome[] outcomes,
+        CancellationToken cancellation)
+    {
+        var made = await bus.InvokeAsync<TransfersMade>(new MakeTransfers([.. chosen.Select(i => batch[i])]), cancellation);
+        for (var i = 0; i < chosen.Count; i++) outcomes[chosen[i]] = made.Outcomes[i];
+    }
+
+    private static Guid[] AccountsOf(PendingTransfer pending) => [pending.Transfer.From, pending.Transfer.To];
+
+    /// <summary>The positions of the transfers whose accounts are all among <paramref name="free"/>, and of the others, each in batch order.</summary>
+    public static (IReadOnlyList<int> Now, IReadOnlyList<int> Waiting) ByFreeAccounts(IReadOnlyList<PendingTransfer> batch, IReadOnlySet<Guid> free)
+    {
+        var (now, waiting) = (new List<int>(batch.Count), new List<int>());
+        for (var i = 0; i < batch.Count; i++) (AccountsOf(batch[i]).All(free.Contains) ? now : waiting).Add(i);
+        return (now, waiting);
     }
 }
 
