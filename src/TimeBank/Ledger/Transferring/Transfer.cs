@@ -71,17 +71,17 @@ public sealed class TransferQueue(IServiceScopeFactory scopes, AccountLocks lock
         using (var free = locks.TakeFree(batch.SelectMany(AccountsOf)))
         {
             (var now, waiting) = ByFreeAccounts(batch, free.Accounts);
-            if (now.Count > 0) await CommitAsync(bus, batch, now, outcomes, cancellation);
+            if (now.Count > 0) await CommitChosenAsync(bus, batch, now, outcomes, cancellation);
         }
         if (waiting.Count > 0)
         {
             using var turns = await locks.AcquireAsync(cancellation, [.. waiting.SelectMany(i => AccountsOf(batch[i]))]);
-            await CommitAsync(bus, batch, waiting, outcomes, cancellation);
+            await CommitChosenAsync(bus, batch, waiting, outcomes, cancellation);
         }
         return outcomes;
     }
 
-    private static async Task CommitAsync(IMessageBus bus, IReadOnlyList<PendingTransfer> batch, IReadOnlyList<int> chosen, Outcome[] outcomes,
+    private static async Task CommitChosenAsync(IMessageBus bus, IReadOnlyList<PendingTransfer> batch, IReadOnlyList<int> chosen, Outcome[] outcomes,
         CancellationToken cancellation)
     {
         var made = await bus.InvokeAsync<TransfersMade>(new MakeTransfers([.. chosen.Select(i => batch[i])]), cancellation);
