@@ -13,7 +13,7 @@ public sealed class AccountLocks
 {
     private readonly Dictionary<Guid, Turn> _turns = [];
 
-    internal sealed class Turn
+    private sealed class Turn
     {
         public readonly SemaphoreSlim Gate = new(1, 1);
         public int Holders; // holding or waiting; guarded by _turns
@@ -59,35 +59,24 @@ public sealed class AccountLocks
     }
 
     /// <summary>
-    /// Takes, without waiting, the turn of each of <paramref name="accounts"/> that nobody holds; <see cref="TakenTurns.Accounts"/>
-    /// says which. Nothing is awaited while turns are held, so this cannot deadlock with <see cref="AcquireAsync"/>.
+    /// Takes, without waiting, the turn of each of <paramref name="accounts"/> that nobody holds, and says which it took.
+    /// Nothing is awaited while turns are held, so this cannot deadlock with <see cref="AcquireAsync"/>.
     /// </summary>
-    public TakenTurns TakeFree(IEnumerable<Guid> accounts)
+    public (IDisposable Turns, IReadOnlySet<Guid> Accounts) TakeFree(IEnumerable<Guid> accounts)
     {
         var taken = new Release(this);
+        var free = new HashSet<Guid>();
         foreach (var account in accounts.Distinct())
         {
             var turn = Join(account);
-            if (turn.Gate.Wait(0)) taken.Add(account, turn);
+            if (turn.Gate.Wait(0))
+            {
+                taken.Add(account, turn);
+                free.Add(account);
+            }
             else Leave(account, turn);
         }
-        return new TakenTurns(taken);
-    }
-
-    /// <summary>Turns taken by <see cref="TakeFree"/>; disposing gives them back.</summary>
-    public sealed class TakenTurns : IDisposable
-    {
-        private readonly Release _release;
-
-        internal TakenTurns(Release release)
-        {
-            _release = release;
-            Accounts = release.Accounts;
-        }
-
-        public IReadOnlySet<Guid> Accounts { get; }
-
-        public void Dispose() => _release.Dispose();
+        return (taken, free);
     }
 
     private Turn Join(Guid account)
@@ -108,11 +97,9 @@ public sealed class AccountLocks
         }
     }
 
-    internal sealed class Release(AccountLocks locks) : IDisposable
+    private sealed class Release(AccountLocks locks) : IDisposable
     {
         private readonly List<(Guid Account, Turn Turn)> _held = [];
-
-        public IReadOnlySet<Guid> Accounts => _held.Select(h => h.Account).ToHashSet();
 
         public void Add(Guid account, Turn turn) => _held.Add((account, turn));
 

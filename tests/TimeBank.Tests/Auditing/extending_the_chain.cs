@@ -1,5 +1,6 @@
 using Shouldly;
 using TimeBank.Auditing.Chain;
+using TimeBank.Auditing.Verifying;
 using TimeBank.Tests.Ledger;
 
 namespace TimeBank.Tests.Auditing;
@@ -26,6 +27,6 @@ public sealed class extending_the_chain(AppFixture fixture) : ApiTest(fixture)
         var after = (await ChainStore.LoadDigestAsync(connection, day, CancellationToken.None))!;
         after.Events.ShouldBeGreaterThanOrEqualTo(before.Events);
         after.LastSequence.ShouldBeGreaterThanOrEqualTo(before.LastSequence);
-        (await Host.GetAsync<TimeBank.Auditing.Verifying.VerificationReport>(Keys.Auditor, "/api/audit/verify")).Verified.ShouldBeTrue();
+        (await Host.GetAsync<VerificationReport>(Keys.Auditor, "/api/audit/verify")).Verified.ShouldBeTrue();
     }
 }

@@ -49,9 +49,10 @@ public sealed class taking_turns_on_accounts
         var holder = await locks.AcquireAsync(CancellationToken.None, held);
 
         Task<IDisposable> waiter;
-        using (var taken = locks.TakeFree([free, held, alsoFree, free]))
+        var (turns, taken) = locks.TakeFree([free, held, alsoFree, free]);
+        using (turns)
         {
-            taken.Accounts.ShouldBe([free, alsoFree], ignoreOrder: true);
+            taken.ShouldBe([free, alsoFree], ignoreOrder: true);
             waiter = locks.AcquireAsync(CancellationToken.None, free);
             waiter.IsCompleted.ShouldBeFalse();
         }
