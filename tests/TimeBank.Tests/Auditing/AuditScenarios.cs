@@ -68,4 +68,17 @@ public static class AuditScenarios
         while (await reader.ReadAsync()) sequences.Add(reader.GetInt64(0));
         return sequences.ToArray();
     }
+
+    /// <summary>The streams that have an event after <paramref name="sequence"/>.</summary>
+    public static async Task<Guid[]> StreamsWrittenAfterAsync(this NpgsqlConnection connection, long sequence)
+    {
+        await using var command = new NpgsqlCommand($"select distinct stream_id from {StoredEvents.Schema}.mt_events where seq_id > $1", connection)
+        {
+            Parameters = { new() { Value = sequence } }
+        };
+        var streams = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) streams.Add(reader.GetGuid(0));
+        return streams.ToArray();
+    }
 }
