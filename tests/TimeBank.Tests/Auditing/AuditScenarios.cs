@@ -57,28 +57,19 @@ public static class AuditScenarios
     }
 
     /// <summary>The sequences of the account stream's events, oldest first.</summary>
-    public static async Task<long[]> SequencesOfAsync(this NpgsqlConnection connection, Guid stream)
-    {
-        await using var command = new NpgsqlCommand($"select seq_id from {StoredEvents.Schema}.mt_events where stream_id = $1 order by version", connection)
-        {
-            Parameters = { new() { Value = stream } }
-        };
-        var sequences = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) sequences.Add(reader.GetInt64(0));
-        return sequences.ToArray();
-    }
+    public static Task<long[]> SequencesOfAsync(this NpgsqlConnection connection, Guid stream) =>
+        connection.ColumnAsync<long>($"select seq_id from {StoredEvents.Schema}.mt_events where stream_id = $1 order by version", stream);
 
     /// <summary>The streams that have an event after <paramref name="sequence"/>.</summary>
-    public static async Task<Guid[]> StreamsWrittenAfterAsync(this NpgsqlConnection connection, long sequence)
+    public static Task<Guid[]> StreamsWrittenAfterAsync(this NpgsqlConnection connection, long sequence) =>
+        connection.ColumnAsync<Guid>($"select distinct stream_id from {StoredEvents.Schema}.mt_events where seq_id > $1", sequence);
+
+    private static async Task<T[]> ColumnAsync<T>(this NpgsqlConnection connection, string sql, object parameter)
     {
-        await using var command = new NpgsqlCommand($"select distinct stream_id from {StoredEvents.Schema}.mt_events where seq_id > $1", connection)
-        {
-            Parameters = { new() { Value = sequence } }
-        };
-        var streams = new List<Guid>();
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = parameter } } };
+        var values = new List<T>();
         await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) streams.Add(reader.GetGuid(0));
-        return streams.ToArray();
+        while (await reader.ReadAsync()) values.Add(reader.GetFieldValue<T>(0));
+        return [.. values];
     }
 }
