@@ -155,7 +155,7 @@ public sealed class reading_accounts(AppFixture fixture) : ApiTest(fixture)
         // Nothing else should write meanwhile; if something did, its accounts were read at two different moments.
         var writtenMeanwhile = (await connection.StreamsWrittenAfterAsync(highestBefore)).ToHashSet();
         writtenMeanwhile.ShouldNotContain(volunteer);
-        var seen = $"events up to {highestBefore} when read, rebuilt up to {daemon.Tracker.HighWaterMark}; accounts written meanwhile, not compared: [{string.Join(", ", writtenMeanwhile)}]";
+        var seen = $"events up to {highestBefore} when read, rebuilt up to {daemon.Tracker.HighWaterMark}; streams written meanwhile, their documents not compared: [{string.Join(", ", writtenMeanwhile)}]";
         var json = Store.Options.Serializer();
         Differences(accounts, rebuiltAccounts, a => a.Id, a => a.Id, SameAccount, writtenMeanwhile, json.ToJson).ShouldBeEmpty(seen);
         Differences(records, rebuiltRecords, r => r.Id, r => r.VolunteerId, (a, b) => a == b, writtenMeanwhile, json.ToJson).ShouldBeEmpty(seen);
