@@ -67,11 +67,10 @@ public sealed class TransferQueue(IServiceScopeFactory scopes, AccountLocks lock
     {
         var bus = services.GetRequiredService<IMessageBus>();
         var outcomes = new Outcome[batch.Count];
-        IReadOnlyList<int> waiting;
         var (freeTurns, free) = locks.TakeFree(batch.SelectMany(AccountsOf));
+        var (now, waiting) = ByFreeAccounts(batch, free);
         using (freeTurns)
         {
-            (var now, waiting) = ByFreeAccounts(batch, free);
             if (now.Count > 0) await CommitChosenAsync(bus, batch, now, outcomes, cancellation);
         }
         if (waiting.Count > 0)
