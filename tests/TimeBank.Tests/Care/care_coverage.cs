@@ -5,6 +5,7 @@ using Shouldly;
 using TimeBank.Care.Coverage;
 using TimeBank.Care.Actions;
 using TimeBank.Care.Visits;
+using TimeBank.Hosting;
 using TimeBank.Tests.Ledger;
 
 namespace TimeBank.Tests.Care;
@@ -164,13 +165,20 @@ public sealed class rebuilding_coverage(Xunit.Abstractions.ITestOutputHelper out
         }
         var query = $"?district={Uri.EscapeDataString(district)}";
         var before = await CaughtUp(first, query, visited: 3);
-
-        await first.CrashAsync();
         var connection = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")) { Database = first.Database }
             .ConnectionString;
+
+        var written = await LastWrittenAsync(connection);
+        var refused = await ServiceProcess.RunCommandAsync(connection, "projections", "rebuild", "-p", CareMonthProjection.ProjectionName);
+        refused.ExitCode.ShouldBe(1, refused.Output + refused.Error);
+        refused.Error.ShouldContain("projections rebuild refused: 1 node(s)");
+        (await LastWrittenAsync(connection)).ShouldBe(written, "a refused rebuild rewrites nothing");
+
+        await first.CrashAsync();
+        // The crashed node's last heartbeat is seconds old, so it counts as live until it is stale: the operator knows better.
         foreach (var projection in new[] { CareMonthProjection.ProjectionName, ElderCareSummaryProjection.ProjectionName })
         {
-            var (exitCode, stdout, stderr) = await ServiceProcess.RunCommandAsync(connection, "projections", "rebuild", "-p", projection);
+            var (exitCode, stdout, stderr) = await ServiceProcess.RunCommandAsync(connection, "projections", "rebuild", "-p", projection, RebuildGuard.Force);
             exitCode.ShouldBe(0, stdout + stderr);
         }
 
@@ -184,6 +192,16 @@ public sealed class rebuilding_coverage(Xunit.Abstractions.ITestOutputHelper out
         after.Coverage.GetProperty("communities").GetRawText().ShouldBe(before.Coverage.GetProperty("communities").GetRawText());
         after.Overdue.GetProperty("items").GetRawText().ShouldBe(before.Overdue.GetProperty("items").GetRawText());
         before.Overdue.GetProperty("items")[0].GetProperty("missing").GetArrayLength().ShouldBe(3, "the impaired elder never visited misses all three");
+    }
+
+    private static async Task<(long Documents, DateTime Newest)> LastWrittenAsync(string connectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("select count(*), max(mt_last_modified) from timebank.mt_doc_caremonth", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetDateTime(1));
     }
 
     private static async Task<(JsonElement Coverage, JsonElement Overdue)> CaughtUp(ServiceProcess service, string query, int visited)
