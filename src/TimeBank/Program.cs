@@ -1,5 +1,4 @@
 using JasperFx;
-using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 if (!builder.HasConnectionString() && Commands.NeedDatabase(args))
@@ -14,9 +13,7 @@ app.UseTimeBank();
 
 if (RebuildGuard.Applies(args))
 {
-    var nodes = await RebuildGuard.ReadNodesAsync(app.Services.GetRequiredService<IDocumentStore>(), CancellationToken.None);
-    var staleAfter = app.Services.GetRequiredService<IOptions<TimeBankOptions>>().Value.NodeStaleAfter;
-    if (RebuildGuard.Refusal(nodes, staleAfter, forced: args.Contains(RebuildGuard.Force, StringComparer.OrdinalIgnoreCase)) is { } refusal)
+    if (await RebuildGuard.RefusalAsync(app.Services, args, CancellationToken.None) is { } refusal)
     {
         await Console.Error.WriteLineAsync(refusal);
         return 1;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace TimeBank.Hosting;
@@ -33,8 +34,24 @@ public static class RebuildGuard
                "if you know it is down.";
     }
 
+    /// <summary>Why the rebuild may not run against this service's database, or null when it may.</summary>
+    public static async Task<string?> RefusalAsync(IServiceProvider services, string[] args, CancellationToken cancellation)
+    {
+        IReadOnlyList<NodeSeen> nodes;
+        try
+        {
+            nodes = await ReadNodesAsync(services.GetRequiredService<IDocumentStore>(), cancellation);
+        }
+        catch (NpgsqlException unreachable)
+        {
+            return $"projections rebuild: could not read the database's nodes to check that none is live: {unreachable.Message}";
+        }
+        var presumedDeadAfter = services.GetRequiredService<IOptions<TimeBankOptions>>().Value.NodeStaleAfter;
+        return Refusal(nodes, presumedDeadAfter, forced: args.Contains(Force, StringComparer.OrdinalIgnoreCase));
+    }
+
     /// <summary>The nodes Wolverine has registered in the database; none before the first node ever started.</summary>
-    public static async Task<IReadOnlyList<NodeSeen>> ReadNodesAsync(IDocumentStore store, CancellationToken cancellation)
+    private static async Task<IReadOnlyList<NodeSeen>> ReadNodesAsync(IDocumentStore store, CancellationToken cancellation)
     {
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(cancellation);

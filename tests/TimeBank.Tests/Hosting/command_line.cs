@@ -25,4 +25,15 @@ public sealed class command_line
         error.ShouldContain("ConnectionStrings__TimeBank");
         error.ShouldNotContain("   at ");
     }
+
+    [Fact]
+    public async Task a_rebuild_that_cannot_reach_the_database_says_so_without_a_stack_trace()
+    {
+        var closedPort = ServiceProcess.FreePort();
+        var (exitCode, _, error) = await ServiceProcess.RunCommandAsync(
+            $"Host=127.0.0.1;Port={closedPort};Database=timebank;Username=timebank;Password=timebank", "projections", "rebuild");
+        exitCode.ShouldBe(1, error);
+        error.ShouldContain("could not read the database's nodes to check that none is live");
+        error.ShouldNotContain("   at ");
+    }
 }
