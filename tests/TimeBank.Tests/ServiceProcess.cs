@@ -187,7 +187,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// PostgreSQL 15 refuses a forced drop (42501) while an autovacuum worker, which runs as no role, is in the database;
     /// the worker leaves within moments, so the drop is tried again.
     /// </summary>
-    private static async Task DropDatabaseAsync(string name)
+    public static async Task DropDatabaseAsync(string name)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -203,7 +203,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<string> CreateDatabaseAsync()
+    public static async Task<string> CreateDatabaseAsync()
     {
         var name = $"timebank_process_{Guid.NewGuid():N}";
         await Sql($"create database {name}");

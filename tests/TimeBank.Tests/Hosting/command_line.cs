@@ -27,6 +27,23 @@ public sealed class command_line
     }
 
     [Fact]
+    public async Task a_rebuild_on_a_database_no_node_ever_ran_on_is_not_refused()
+    {
+        var database = await ServiceProcess.CreateDatabaseAsync();
+        try
+        {
+            var connection = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")) { Database = database };
+            var (exitCode, output, error) = await ServiceProcess.RunCommandAsync(connection.ConnectionString, "projections", "rebuild", "-p", "CareCoverage");
+            exitCode.ShouldBe(0, output + error);
+            error.ShouldNotContain("refused");
+        }
+        finally
+        {
+            await ServiceProcess.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
     public async Task a_rebuild_that_cannot_reach_the_database_says_so_without_a_stack_trace()
     {
         var closedPort = ServiceProcess.FreePort();
