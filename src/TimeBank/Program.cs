@@ -13,7 +13,7 @@ app.UseTimeBank();
 
 if (RebuildGuard.Applies(args))
 {
-    if (await RebuildGuard.RefusalAsync(app.Services, args, CancellationToken.None) is { } refusal)
+    if (await RebuildGuard.WhyRefusedAsync(app.Services, args, CancellationToken.None) is { } refusal)
     {
         await Console.Error.WriteLineAsync(refusal);
         return 1;

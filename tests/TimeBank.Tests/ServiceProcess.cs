@@ -62,7 +62,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (database is not null)
         {
-            var builder = new Npgsql.NpgsqlConnectionStringBuilder(suiteDatabase) { Database = database };
+            var builder = ConnectionTo(database);
             start.Environment["ConnectionStrings__TimeBank"] = (route?.Invoke(builder) ?? builder).ConnectionString;
         }
         else
@@ -202,6 +202,10 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The suite's connection string, pointed at another database of the same cluster.</summary>
+    public static Npgsql.NpgsqlConnectionStringBuilder ConnectionTo(string database) =>
+        new(Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")) { Database = database };
 
     public static async Task<string> CreateDatabaseAsync()
     {

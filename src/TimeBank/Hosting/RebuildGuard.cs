@@ -22,7 +22,7 @@ public static class RebuildGuard
     public static string[] WithoutForce(string[] args) => [.. args.Where(a => !a.Equals(Force, StringComparison.OrdinalIgnoreCase))];
 
     /// <summary>Why the rebuild may not run, or null when no node is live or the operator forced it.</summary>
-    public static string? Refusal(IReadOnlyList<NodeSeen> nodes, TimeSpan presumedDeadAfter, bool forced)
+    public static string? WhyRefused(IReadOnlyList<NodeSeen> nodes, TimeSpan presumedDeadAfter, bool forced)
     {
         var live = nodes.Where(n => n.Silent < presumedDeadAfter).ToList();
         if (live.Count == 0 || forced) return null;
@@ -35,19 +35,20 @@ public static class RebuildGuard
     }
 
     /// <summary>Why the rebuild may not run against this service's database, or null when it may.</summary>
-    public static async Task<string?> RefusalAsync(IServiceProvider services, string[] args, CancellationToken cancellation)
+    public static async Task<string?> WhyRefusedAsync(IServiceProvider services, string[] args, CancellationToken cancellation)
     {
+        var forced = args.Contains(Force, StringComparer.OrdinalIgnoreCase);
         IReadOnlyList<NodeSeen> nodes;
         try
         {
-            nodes = await ReadNodesAsync(services.GetRequiredService<IDocumentStore>(), cancellation);
+            nodes = forced ? [] : await ReadNodesAsync(services.GetRequiredService<IDocumentStore>(), cancellation);
         }
         catch (NpgsqlException unreachable)
         {
             return $"projections rebuild: could not read the database's nodes to check that none is live: {unreachable.Message}";
         }
         var presumedDeadAfter = services.GetRequiredService<IOptions<TimeBankOptions>>().Value.NodeStaleAfter;
-        return Refusal(nodes, presumedDeadAfter, forced: args.Contains(Force, StringComparer.OrdinalIgnoreCase));
+        return WhyRefused(nodes, presumedDeadAfter, forced);
     }
 
     /// <summary>The nodes Wolverine has registered in the database; none before the first node ever started.</summary>

@@ -6,6 +6,7 @@ using TimeBank.Care.Coverage;
 using TimeBank.Care.Actions;
 using TimeBank.Care.Visits;
 using TimeBank.Hosting;
+using TimeBank.Tests.Auditing;
 using TimeBank.Tests.Ledger;
 
 namespace TimeBank.Tests.Care;
@@ -165,8 +166,7 @@ public sealed class rebuilding_coverage(Xunit.Abstractions.ITestOutputHelper out
         }
         var query = $"?district={Uri.EscapeDataString(district)}";
         var before = await CaughtUp(first, query, visited: 3);
-        var connection = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")) { Database = first.Database }
-            .ConnectionString;
+        var connection = ServiceProcess.ConnectionTo(first.Database!).ConnectionString;
 
         var written = await LastWrittenAsync(connection);
         var refused = await ServiceProcess.RunCommandAsync(connection, "projections", "rebuild", "-p", CareMonthProjection.ProjectionName);
@@ -194,14 +194,11 @@ public sealed class rebuilding_coverage(Xunit.Abstractions.ITestOutputHelper out
         before.Overdue.GetProperty("items")[0].GetProperty("missing").GetArrayLength().ShouldBe(3, "the impaired elder never visited misses all three");
     }
 
-    private static async Task<(long Documents, DateTime Newest)> LastWrittenAsync(string connectionString)
+    private static async Task<string> LastWrittenAsync(string connectionString)
     {
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("select count(*), max(mt_last_modified) from timebank.mt_doc_caremonth", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetDateTime(1));
+        return await connection.ScalarAsync<string>("select count(*) || ' documents, newest ' || max(mt_last_modified) from timebank.mt_doc_caremonth");
     }
 
     private static async Task<(JsonElement Coverage, JsonElement Overdue)> CaughtUp(ServiceProcess service, string query, int visited)

@@ -32,8 +32,8 @@ public sealed class command_line
         var database = await ServiceProcess.CreateDatabaseAsync();
         try
         {
-            var connection = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")) { Database = database };
-            var (exitCode, output, error) = await ServiceProcess.RunCommandAsync(connection.ConnectionString, "projections", "rebuild", "-p", "CareCoverage");
+            var (exitCode, output, error) = await ServiceProcess.RunCommandAsync(ServiceProcess.ConnectionTo(database).ConnectionString, "projections", "rebuild",
+                "-p", "CareCoverage");
             exitCode.ShouldBe(0, output + error);
             error.ShouldNotContain("refused");
         }

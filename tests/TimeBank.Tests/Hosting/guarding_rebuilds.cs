@@ -30,7 +30,7 @@ public sealed class guarding_rebuilds
     [Fact]
     public void a_node_heard_from_within_the_stale_time_refuses_the_rebuild_and_is_named()
     {
-        var refusal = RebuildGuard.Refusal(
+        var refusal = RebuildGuard.WhyRefused(
             [new(1, "node-a", TimeSpan.FromSeconds(2.5)), new(2, "node-b", TimeSpan.FromMinutes(5))], PresumedDeadAfter, forced: false);
 
         refusal.ShouldNotBeNull();
@@ -42,12 +42,12 @@ public sealed class guarding_rebuilds
 
     [Fact]
     public void a_node_silent_for_the_stale_time_is_presumed_dead() =>
-        RebuildGuard.Refusal([new(1, "node-a", PresumedDeadAfter)], PresumedDeadAfter, forced: false).ShouldBeNull();
+        RebuildGuard.WhyRefused([new(1, "node-a", PresumedDeadAfter)], PresumedDeadAfter, forced: false).ShouldBeNull();
 
     [Fact]
     public void no_node_or_a_forced_rebuild_runs()
     {
-        RebuildGuard.Refusal([], PresumedDeadAfter, forced: false).ShouldBeNull();
-        RebuildGuard.Refusal([new(1, "node-a", TimeSpan.Zero)], PresumedDeadAfter, forced: true).ShouldBeNull();
+        RebuildGuard.WhyRefused([], PresumedDeadAfter, forced: false).ShouldBeNull();
+        RebuildGuard.WhyRefused([new(1, "node-a", TimeSpan.Zero)], PresumedDeadAfter, forced: true).ShouldBeNull();
     }
 }
