@@ -16,10 +16,12 @@ public interface ILedgerFold
     string FormerShard { get; }
 
     /// <summary>
-    /// Folds a page's events of <see cref="EventTypes"/>, in sequence order. Writes through <paramref name="operations"/>
-    /// commit with the page's progress; a fold that commits on its own must be idempotent, since a failed page is folded again.
+    /// Folds a page's events of <see cref="EventTypes"/>, in sequence order; called with every page, so with none on some.
+    /// Every event through <paramref name="foldedThrough"/> has been folded before, by this fold or its former shard. Writes
+    /// through <paramref name="operations"/> commit with the page's progress; a fold that commits on its own must be
+    /// idempotent, since a failed page is folded again.
     /// </summary>
-    Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellation);
+    Task FoldAsync(long foldedThrough, IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellation);
 }
 
 /// <summary>
@@ -57,7 +59,10 @@ public sealed class LedgerFolds : FoldingSubscription
     {
         _former ??= await FormerProgress.ReadAsync(operations.DocumentStore, _folds.Select(f => f.FormerShard).ToArray(), cancellation);
         _former = _former.Before(page);
-        foreach (var (fold, events) in Split(page.Events, _folds, _former)) await fold.FoldAsync(events, operations, _people, cancellation);
+        foreach (var (fold, events) in Split(page.Events, _folds, _former))
+        {
+            await fold.FoldAsync(Math.Max(page.SequenceFloor, _former.FoldedThrough(fold.FormerShard)), events, operations, _people, cancellation);
+        }
         if (_former.PassedBy(page))
         {
             operations.QueueSqlCommand($"delete from {Storage.Schema}.mt_event_progression where name = any(?)", (object)_former.Shards.Keys.ToArray());
@@ -66,14 +71,13 @@ public sealed class LedgerFolds : FoldingSubscription
         return NullChangeListener.Instance;
     }
 
-    /// <summary>Each fold's events of the page: of its types, not folded by its former shard, in sequence order; folds with none are left out.</summary>
+    /// <summary>Each fold's events of the page: of its types, not folded by its former shard, in sequence order.</summary>
     public static IEnumerable<(ILedgerFold Fold, IReadOnlyList<IEvent> Events)> Split(IReadOnlyList<IEvent> page, IEnumerable<ILedgerFold> folds, FormerProgress former)
     {
         foreach (var fold in folds)
         {
             var foldedBefore = former.FoldedThrough(fold.FormerShard);
-            var events = page.Where(e => e.Sequence > foldedBefore && fold.EventTypes.Contains(e.EventType)).ToList();
-            if (events.Count > 0) yield return (fold, events);
+            yield return (fold, page.Where(e => e.Sequence > foldedBefore && fold.EventTypes.Contains(e.EventType)).ToList());
         }
     }
 

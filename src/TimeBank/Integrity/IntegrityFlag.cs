@@ -71,8 +71,9 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
 
     public string FormerShard => "IntegrityReview:All";
 
-    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)
+    public async Task FoldAsync(long foldedThrough, IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)
     {
+        if (events.Count == 0) return;
         var reviews = new List<(Guid RecordId, RuleHit? Rated, DateTimeOffset At)>();
         // A record as its deposit wrote it is the event itself; only records rated in this page but credited earlier are read.
         var records = new Dictionary<Guid, ServiceRecord>();

@@ -80,8 +80,9 @@ public sealed class RecognitionFold(RecognitionOptions options) : ILedgerFold
 
     public string FormerShard => "Recognition:All";
 
-    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)
+    public async Task FoldAsync(long foldedThrough, IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)
     {
+        if (events.Count == 0) return;
         var volunteers = events.Select(e => e.Data).OfType<ServiceRecorded>().Select(e => e.VolunteerId).Distinct().ToArray();
         await using var session = operations.DocumentStore.LightweightSession();
         var batch = session.CreateBatchQuery();

@@ -146,7 +146,6 @@ public static class StatisticsFold
                 c.PointsReversed += e.Points;
             }, Liability(-e.Minutes)),
             TransferSent e => new(MonthOf(e.TransferredAt, zone), holder, "", c => c.MinutesTransferred += e.Minutes, Liability(-e.Minutes)),
-            TransferReceived e => new(MonthOf(e.TransferredAt, zone), holder, "", _ => { }, Liability(e.Minutes)),
             RedemptionHeld e => new(MonthOf(e.HeldAt, zone), holder, e.ServiceType, c => c.MinutesHeld += e.Minutes),
             RedemptionSettled e => new(MonthOf(e.SettledAt, zone), holder, "", c => c.MinutesRedeemed += e.Minutes, Liability(-e.Minutes)),
             MarketOrderPlaced e => new(MonthOf(e.PlacedAt, zone), holder, "", c => c.PointsSpent += e.Points),
@@ -160,13 +159,25 @@ public static class StatisticsFold
         };
     }
 
+    /// <summary>
+    /// What a transfer moves for its receiver, <paramref name="times"/> over (-1 takes it back): the minutes enter the
+    /// liability of the receiver's due year, and the receiver's cell of the month is kept though no figure of it moves.
+    /// </summary>
+    public static Contribution? ReceiverSide(TransferSent transfer, Holder? receiver, int times, DateTimeZone zone, int redemptionAge) =>
+        receiver is null
+            ? null
+            : new(MonthOf(transfer.TransferredAt, zone), receiver, "", _ => { }, receiver.BirthDate is null ? 0 : times * (long)transfer.Minutes);
+
     public static Guid? PersonOf(IEvent e) => e.Data switch
     {
         ServiceRated rated => rated.VolunteerId,
-        AccountOpened or ServiceRecorded or ServiceRecordReversed or TransferSent or TransferReceived or RedemptionHeld or RedemptionSettled
+        AccountOpened or ServiceRecorded or ServiceRecordReversed or TransferSent or RedemptionHeld or RedemptionSettled
             or MarketOrderPlaced or MarketOrderRefunded => e.StreamId == SystemAccounts.PublicPool ? null : e.StreamId,
         _ => null
     };
+
+    /// <summary>The receiving person of a transfer (not the public pool).</summary>
+    public static Guid? ReceiverOf(TransferSent transfer) => transfer.To == SystemAccounts.PublicPool ? null : transfer.To;
 
     public static Guid? RecordOf(object data) => data switch
     {
@@ -179,22 +190,33 @@ public static class StatisticsFold
 /// <summary>
 /// Keeps <see cref="MonthlyCell"/> and <see cref="LiabilityBucket"/> from the ledger's events, off the write path (a
 /// <see cref="LedgerFolds"/> fold): each page of events is folded and written in the transaction that records the page's
-/// progress, so no event is counted twice.
+/// progress, so no event is counted twice. A transfer is counted once, from its <see cref="TransferSent"/>
+/// (<see cref="TransferCounting"/>).
 /// </summary>
 public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions statistics) : ILedgerFold
 {
     public IReadOnlyCollection<Type> EventTypes { get; } =
     [
-        typeof(AccountOpened), typeof(ServiceRecorded), typeof(ServiceRecordReversed), typeof(TransferSent), typeof(TransferReceived),
-        typeof(RedemptionHeld), typeof(RedemptionSettled), typeof(MarketOrderPlaced), typeof(MarketOrderRefunded), typeof(ServiceRated)
+        typeof(AccountOpened), typeof(ServiceRecorded), typeof(ServiceRecordReversed), typeof(TransferSent), typeof(RedemptionHeld),
+        typeof(RedemptionSettled), typeof(MarketOrderPlaced), typeof(MarketOrderRefunded), typeof(ServiceRated)
     ];
 
     public string FormerShard => "Statistics:All";
 
-    public async Task FoldAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)
+    private long? _transfersCountedOnceAfter;
+
+    public async Task FoldAsync(long foldedThrough, IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people,
+        CancellationToken cancellationToken)
     {
+        IReadOnlyList<TransferCounting.UnpairedHalf> unpaired = [];
+        if (_transfersCountedOnceAfter is null)
+            (_transfersCountedOnceAfter, unpaired) = await TransferCounting.SwitchAsync(operations, foldedThrough, cancellationToken);
+        if (events.Count == 0 && unpaired.Count == 0) return;
+
         var zone = DateTimeZoneProviders.Tzdb[options.DefaultTimeZone];
-        var known = await people.ReadAsync(operations, events.Select(StatisticsFold.PersonOf).OfType<Guid>(), cancellationToken);
+        var persons = events.Select(StatisticsFold.PersonOf)
+            .Concat(events.Select(e => e.Data).OfType<TransferSent>().Concat(unpaired.Select(u => u.Transfer)).Select(StatisticsFold.ReceiverOf));
+        var known = await people.ReadAsync(operations, persons.OfType<Guid>(), cancellationToken);
         var records = events.Select(e => StatisticsFold.RecordOf(e.Data)).OfType<Guid>().Distinct().ToArray();
         var typeOf = records.Length == 0
             ? []
@@ -203,11 +225,19 @@ public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions s
         var holders = known.Values.ToDictionary(p => p.Id, p => p.IsVolunteer
             ? new Holder(new Area(p.District, p.Street, p.Community), PersonFields.JsonName(p.Programme), p.BirthDate)
             : new Holder(new Area(p.District, p.Street, p.Community), "", null));
+        Holder? HolderOf(Guid? person) => person is { } id ? holders.GetValueOrDefault(id) : null;
+        Contribution? ReceiverSide(TransferSent transfer, int times) =>
+            StatisticsFold.ReceiverSide(transfer, HolderOf(StatisticsFold.ReceiverOf(transfer)), times, zone, statistics.RedemptionAge);
 
         var contributions = events
-            .Select(e => StatisticsFold.PersonOf(e) is { } person && holders.TryGetValue(person, out var holder)
-                ? StatisticsFold.Of(e.Data, holder, StatisticsFold.RecordOf(e.Data) is { } r ? typeOf.GetValueOrDefault(r) : null, zone, statistics.RedemptionAge)
-                : null)
+            .SelectMany(e => (Contribution?[])
+            [
+                HolderOf(StatisticsFold.PersonOf(e)) is { } holder
+                    ? StatisticsFold.Of(e.Data, holder, StatisticsFold.RecordOf(e.Data) is { } r ? typeOf.GetValueOrDefault(r) : null, zone, statistics.RedemptionAge)
+                    : null,
+                e.Data is TransferSent sent ? ReceiverSide(sent, 1) : null
+            ])
+            .Concat(unpaired.Select(u => ReceiverSide(u.Transfer, TransferCounting.ReceiverSideOwed(u))))
             .OfType<Contribution>()
             .ToList();
         if (contributions.Count == 0) return;
@@ -261,6 +291,8 @@ public static class StatisticsSetup
             opts.Schema.For<MonthlyCell>().Duplicate(c => c.Month).Duplicate(c => c.District);
             opts.Schema.For<LiabilityBucket>().Duplicate(b => b.District);
             CellPeople.AddTable(opts);
+            // Known by name from the start: the switch to counting transfers once asks the store for them by name.
+            opts.Events.AddEventTypes([typeof(TransferSent), typeof(TransferReceived)]);
         });
         return services.AddLedgerFold(new StatisticsTally(options, statistics));
     }

@@ -35,14 +35,16 @@ public static class CareRequests
         return JsonDocument.Parse(await created.ReadAsTextAsync()).RootElement.GetProperty("id").GetGuid();
     }
 
+    public static object VolunteerBody(string district, LocalDate birth, string street = "劝业场街道", string community = "新津社区", string programme = "senior") => new
+    {
+        fullName = "张晓明", idNumber = TestPeople.IdNumber(birth), phone = TestPeople.Phone(), programme, district, street, community,
+        guardian = birth.PlusYears(18) > new LocalDate(2026, 1, 1) ? new { fullName = "张大明", phone = TestPeople.Phone() } : null
+    };
+
     public static async Task<Guid> RegisterVolunteerAsync(this IAlbaHost host, string key, string district, LocalDate birth, string street = "劝业场街道",
         string community = "新津社区", string programme = "senior")
     {
-        var created = await host.PostAsync(key, "/api/volunteers", new
-        {
-            fullName = "张晓明", idNumber = TestPeople.IdNumber(birth), phone = TestPeople.Phone(), programme, district, street, community,
-            guardian = birth.PlusYears(18) > new LocalDate(2026, 1, 1) ? new { fullName = "张大明", phone = TestPeople.Phone() } : null
-        }, 201);
+        var created = await host.PostAsync(key, "/api/volunteers", VolunteerBody(district, birth, street, community, programme), 201);
         return JsonDocument.Parse(await created.ReadAsTextAsync()).RootElement.GetProperty("id").GetGuid();
     }
 

@@ -54,7 +54,6 @@ public sealed class deciding_statistics
         (reversed.ServiceType, reversed.LiabilityMinutes).ShouldBe(("bathing", -30));
         Folded(new ServiceRecordReversed(Guid.NewGuid(), Guid.NewGuid(), 30, 5, "重复", "k", at)).MinutesReversed.ShouldBe(30);
         Folded(new TransferSent(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), 20, "赠与", at)).MinutesTransferred.ShouldBe(20);
-        StatisticsFold.Of(new TransferReceived(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), 20, "赠与", at), Senior, null, Shanghai, 60)!.LiabilityMinutes.ShouldBe(20);
         Folded(new RedemptionHeld(Guid.NewGuid(), Guid.NewGuid(), 60, "bathing", "助浴", at, at)).MinutesHeld.ShouldBe(60);
         Folded(new RedemptionSettled(Guid.NewGuid(), Guid.NewGuid(), 60, at)).MinutesRedeemed.ShouldBe(60);
         Folded(new MarketOrderPlaced(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), [], 40, at)).PointsSpent.ShouldBe(40);
@@ -64,6 +63,26 @@ public sealed class deciding_statistics
             .ShouldBe(0, "an elder's minutes are not a volunteer's promise");
         StatisticsFold.Of(new AccountOpened(Guid.NewGuid(), AccountHolder.Elder, at), elder, null, Shanghai, 60).ShouldBeNull();
         StatisticsFold.Of(new TransferSent(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), 20, "x", at), null, null, Shanghai, 60).ShouldBeNull();
+    }
+
+    [Fact]
+    public void a_transfer_is_counted_once_from_its_sent_event_moving_the_liability_from_the_senders_due_year_to_the_receivers()
+    {
+        var at = Instant.FromUtc(2026, 11, 30, 17, 0);
+        var sent = new TransferSent(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), 20, "赠与", at);
+        var sender = StatisticsFold.Of(sent, Senior, null, Shanghai, 60)!;
+        (sender.Month, sender.LiabilityMinutes).ShouldBe(("2026-12", -20L));
+        var younger = new Holder(new Area("和平区", "劝业场街道", "昆明路社区"), "youth", new LocalDate(2008, 1, 1));
+        var receiver = StatisticsFold.ReceiverSide(sent, younger, 1, Shanghai, 60)!;
+        (receiver.Month, receiver.Holder, receiver.ServiceType, receiver.LiabilityMinutes).ShouldBe(("2026-12", younger, "", 20L));
+        var cell = new MonthlyCell();
+        receiver.Apply(cell);
+        (cell.MinutesTransferred, cell.Records).ShouldBe((0L, 0), "minutes transferred count once, on the sender's side");
+        StatisticsFold.ReceiverSide(sent, younger, -1, Shanghai, 60)!.LiabilityMinutes.ShouldBe(-20);
+        StatisticsFold.ReceiverSide(sent, new Holder(Senior.Area, "", null), 1, Shanghai, 60)!.LiabilityMinutes.ShouldBe(0, "an elder's minutes are no promise");
+        StatisticsFold.ReceiverSide(sent, null, 1, Shanghai, 60).ShouldBeNull();
+        StatisticsFold.ReceiverOf(sent).ShouldBe(sent.To);
+        StatisticsFold.ReceiverOf(sent with { To = SystemAccounts.PublicPool }).ShouldBeNull();
     }
 
     [Fact]
