@@ -163,7 +163,7 @@ public static class StatisticsFold
     /// What a transfer moves for its receiver, <paramref name="times"/> over (-1 takes it back): the minutes enter the
     /// liability of the receiver's due year, and the receiver's cell of the month is kept though no figure of it moves.
     /// </summary>
-    public static Contribution? ReceiverSide(TransferSent transfer, Holder? receiver, int times, DateTimeZone zone, int redemptionAge) =>
+    public static Contribution? ReceiverSide(TransferSent transfer, Holder? receiver, int times, DateTimeZone zone) =>
         receiver is null
             ? null
             : new(MonthOf(transfer.TransferredAt, zone), receiver, "", _ => { }, receiver.BirthDate is null ? 0 : times * (long)transfer.Minutes);
@@ -227,7 +227,7 @@ public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions s
             : new Holder(new Area(p.District, p.Street, p.Community), "", null));
         Holder? HolderOf(Guid? person) => person is { } id ? holders.GetValueOrDefault(id) : null;
         Contribution? ReceiverSide(TransferSent transfer, int times) =>
-            StatisticsFold.ReceiverSide(transfer, HolderOf(StatisticsFold.ReceiverOf(transfer)), times, zone, statistics.RedemptionAge);
+            StatisticsFold.ReceiverSide(transfer, HolderOf(StatisticsFold.ReceiverOf(transfer)), times, zone);
 
         var contributions = events
             .SelectMany(e => (Contribution?[])

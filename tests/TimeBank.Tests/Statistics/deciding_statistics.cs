@@ -73,14 +73,14 @@ public sealed class deciding_statistics
         var sender = StatisticsFold.Of(sent, Senior, null, Shanghai, 60)!;
         (sender.Month, sender.LiabilityMinutes).ShouldBe(("2026-12", -20L));
         var younger = new Holder(new Area("和平区", "劝业场街道", "昆明路社区"), "youth", new LocalDate(2008, 1, 1));
-        var receiver = StatisticsFold.ReceiverSide(sent, younger, 1, Shanghai, 60)!;
+        var receiver = StatisticsFold.ReceiverSide(sent, younger, 1, Shanghai)!;
         (receiver.Month, receiver.Holder, receiver.ServiceType, receiver.LiabilityMinutes).ShouldBe(("2026-12", younger, "", 20L));
         var cell = new MonthlyCell();
         receiver.Apply(cell);
         (cell.MinutesTransferred, cell.Records).ShouldBe((0L, 0), "minutes transferred count once, on the sender's side");
-        StatisticsFold.ReceiverSide(sent, younger, -1, Shanghai, 60)!.LiabilityMinutes.ShouldBe(-20);
-        StatisticsFold.ReceiverSide(sent, new Holder(Senior.Area, "", null), 1, Shanghai, 60)!.LiabilityMinutes.ShouldBe(0, "an elder's minutes are no promise");
-        StatisticsFold.ReceiverSide(sent, null, 1, Shanghai, 60).ShouldBeNull();
+        StatisticsFold.ReceiverSide(sent, younger, -1, Shanghai)!.LiabilityMinutes.ShouldBe(-20);
+        StatisticsFold.ReceiverSide(sent, new Holder(Senior.Area, "", null), 1, Shanghai)!.LiabilityMinutes.ShouldBe(0, "an elder's minutes are no promise");
+        StatisticsFold.ReceiverSide(sent, null, 1, Shanghai).ShouldBeNull();
         StatisticsFold.ReceiverOf(sent).ShouldBe(sent.To);
         StatisticsFold.ReceiverOf(sent with { To = SystemAccounts.PublicPool }).ShouldBeNull();
     }
