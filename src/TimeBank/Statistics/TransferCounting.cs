@@ -41,7 +41,8 @@ public sealed class TransferCounting
         operations.Store(new TransferCounting { CountedOnceAfter = foldedThrough });
         if (foldedThrough == 0) return (null, []);
 
-        var types = operations.DocumentStore.Options.Events.AllKnownEventTypes().ToDictionary(t => t.EventType, t => t.EventTypeName);
+        var known = operations.DocumentStore.Options.Events.AllKnownEventTypes();
+        var (sent, received) = (known.First(t => t.EventType == typeof(TransferSent)).EventTypeName, known.First(t => t.EventType == typeof(TransferReceived)).EventTypeName);
         var unpaired = await operations.AdvancedSql.QueryAsync<UnpairedHalf>(
             $"""
              select jsonb_build_object('received', bool_and(type = ?), 'transfer', min(data::text)::jsonb)
@@ -49,7 +50,7 @@ public sealed class TransferCounting
              where seq_id > ? and type = any(?)
              group by data ->> 'transferId' having count(*) = 1
              """,
-            cancellation, types[typeof(TransferReceived)], foldedThrough, new[] { types[typeof(TransferSent)], types[typeof(TransferReceived)] });
+            cancellation, received, foldedThrough, new[] { sent, received });
         return (null, unpaired);
     }
 }

@@ -19,7 +19,7 @@ public sealed class counting_transfers_once(Xunit.Abstractions.ITestOutputHelper
 {
     private const string Street = "劝业场街道";
 
-    private sealed record Half(long Sequence, Guid Transfer, bool Received, Guid From, Guid To, int Minutes);
+    private sealed record Half(long Sequence, Guid Transfer, bool Received, Guid From, Guid To, int Minutes, DateTimeOffset TransferredAt);
 
     private sealed record Volunteer(Guid Id, Area Area, int BirthYear);
 
@@ -124,7 +124,8 @@ public sealed class counting_transfers_once(Xunit.Abstractions.ITestOutputHelper
         var json = await database.ScalarAsync<string>(
             $"""
              select json_agg(json_build_object('sequence', seq_id, 'transfer', data ->> 'transferId', 'received', type = 'transfer_received',
-                 'from', data ->> 'from', 'to', data ->> 'to', 'minutes', (data ->> 'minutes')::int) order by seq_id)::text
+                 'from', data ->> 'from', 'to', data ->> 'to', 'minutes', (data ->> 'minutes')::int, 'transferredAt', data ->> 'transferredAt')
+                 order by seq_id)::text
              from {Storage.Schema}.mt_events where type in ('transfer_sent', 'transfer_received')
              """);
         return JsonSerializer.Deserialize<List<Half>>(json, JsonSerializerOptions.Web)!;
@@ -138,9 +139,9 @@ public sealed class counting_transfers_once(Xunit.Abstractions.ITestOutputHelper
     {
         await using var database = new NpgsqlConnection(connection);
         await database.OpenAsync();
-        var month = StatisticsFold.MonthOf(SystemClock.Instance.GetCurrentInstant(), CareRequests.Shanghai);
         foreach (var half in halves.Where(h => h.Sequence > switchPoint))
         {
+            var month = StatisticsFold.MonthOf(Instant.FromDateTimeOffset(half.TransferredAt), CareRequests.Shanghai);
             var (holder, bucketMinutes, transferred) = half.Received ? (volunteers[half.To], -half.Minutes, 0) : (volunteers[half.From], half.Minutes, -half.Minutes);
             await database.ExecuteAsync(
                 $"update {Storage.Schema}.mt_doc_liabilitybucket set data = jsonb_set(data, '{{minutes}}', to_jsonb((data ->> 'minutes')::bigint + $2)) where id = $1",
