@@ -18,7 +18,8 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
 
     public const string Usage =
         "usage: TimeBank.Bench --url <http://host:port[,http://host:port...]> --admin-key <key> [--seconds 20] [--clients 32] " +
-        "[--warmup 2] [--first-warmup 40] [--settle 60] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order,claim,complete,visit,coverage-read] [--timelines <dir>]";
+        "[--warmup 2] [--first-warmup 40] [--settle 60] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order,claim,complete,visit,coverage-read] [--timelines <dir>]" +
+        " (transfer and account-read need deposit, which banks the minutes they move and read)";
 
     public static BenchOptions? Parse(string[] args)
     {
