@@ -37,8 +37,12 @@ public static class Load
         var countersBefore = await ServiceCounters.ReadAsync(options.Urls);
         if (!operation.Limited) countersBefore = await SettleAsync(run, operation.Name, options, countersBefore);
         var cpuBefore = HostCpu.Now();
+        var driverPausedBefore = GC.GetTotalPauseDuration();
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
         var steal = HostCpu.StealPercent(cpuBefore, HostCpu.Now());
+        // The driver's own collections pause every client at once, and its latencies with them.
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[bench] {operation.Name}: the load driver paused {(GC.GetTotalPauseDuration() - driverPausedBefore).TotalMilliseconds:0} ms for its collections"));
         var counted = await ServiceCounters.ReadAsync(options.Urls) - countersBefore;
 
         var name = options.Urls.Count > 1 ? $"{operation.Name}-{options.Urls.Count}-nodes" : operation.Name;
