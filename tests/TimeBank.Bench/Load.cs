@@ -38,11 +38,14 @@ public static class Load
         if (!operation.Limited) countersBefore = await SettleAsync(run, operation.Name, options, countersBefore);
         var cpuBefore = HostCpu.Now();
         var driverPausedBefore = GC.GetTotalPauseDuration();
+        var phaseStarted = DateTimeOffset.UtcNow;
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
         var steal = HostCpu.StealPercent(cpuBefore, HostCpu.Now());
         // The driver's own collections pause every client at once, and its latencies with them.
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[bench] {operation.Name}: the load driver paused {(GC.GetTotalPauseDuration() - driverPausedBefore).TotalMilliseconds:0} ms for its collections"));
+        // Second 0 of the timeline on the wall clock, to set its stalls beside the database's or the service's own records.
+        Console.Error.WriteLine($"[bench] {operation.Name}: measured from {phaseStarted:O} (second 0 of its timeline)");
         var counted = await ServiceCounters.ReadAsync(options.Urls) - countersBefore;
 
         var name = options.Urls.Count > 1 ? $"{operation.Name}-{options.Urls.Count}-nodes" : operation.Name;
