@@ -108,27 +108,22 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>POSTs a JSON body with <see cref="AdminKey"/> and answers the created resource; fails on any other status.</summary>
-    public async Task<JsonElement> PostAsync(string path, object body, string? idempotencyKey = null)
+    public Task<JsonElement> PostAsync(string path, object body, string? idempotencyKey = null) =>
+        SendAsync(HttpMethod.Post, path, System.Net.HttpStatusCode.Created, System.Net.Http.Json.JsonContent.Create(body), idempotencyKey);
+
+    /// <summary>GETs with <see cref="AdminKey"/> and answers the body; fails on any status but 200.</summary>
+    public Task<JsonElement> GetAsync(string path) => SendAsync(HttpMethod.Get, path, System.Net.HttpStatusCode.OK);
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, System.Net.HttpStatusCode expected, HttpContent? content = null,
+        string? idempotencyKey = null)
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Url}{path}") { Content = System.Net.Http.Json.JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(method, $"{Url}{path}") { Content = content };
         request.Headers.Add("X-Api-Key", AdminKey);
         if (idempotencyKey is not null) request.Headers.Add(TimeBank.Hosting.Idempotency.Header, idempotencyKey);
         var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != System.Net.HttpStatusCode.Created) throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
-    /// <summary>GETs with <see cref="AdminKey"/> and answers the body; fails on any status but 200.</summary>
-    public async Task<JsonElement> GetAsync(string path)
-    {
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Url}{path}");
-        request.Headers.Add("X-Api-Key", AdminKey);
-        var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != System.Net.HttpStatusCode.OK) throw new InvalidOperationException($"GET {path} answered {(int)response.StatusCode}: {text}");
+        if (response.StatusCode != expected) throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 

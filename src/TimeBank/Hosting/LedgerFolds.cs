@@ -59,9 +59,9 @@ public sealed class LedgerFolds : FoldingSubscription
     {
         _former ??= await FormerProgress.ReadAsync(operations.DocumentStore, _folds.Select(f => f.FormerShard).ToArray(), cancellation);
         _former = _former.Before(page);
-        foreach (var (fold, events) in Split(page.Events, _folds, _former))
+        foreach (var (fold, foldedThrough, events) in Split(page.SequenceFloor, page.Events, _folds, _former))
         {
-            await fold.FoldAsync(Math.Max(page.SequenceFloor, _former.FoldedThrough(fold.FormerShard)), events, operations, _people, cancellation);
+            await fold.FoldAsync(foldedThrough, events, operations, _people, cancellation);
         }
         if (_former.PassedBy(page))
         {
@@ -71,13 +71,17 @@ public sealed class LedgerFolds : FoldingSubscription
         return NullChangeListener.Instance;
     }
 
-    /// <summary>Each fold's events of the page: of its types, not folded by its former shard, in sequence order.</summary>
-    public static IEnumerable<(ILedgerFold Fold, IReadOnlyList<IEvent> Events)> Split(IReadOnlyList<IEvent> page, IEnumerable<ILedgerFold> folds, FormerProgress former)
+    /// <summary>
+    /// Each fold's events of the page (after <paramref name="floor"/>): of its types, not folded by its former shard, in
+    /// sequence order, with the sequence through which it has folded before them.
+    /// </summary>
+    public static IEnumerable<(ILedgerFold Fold, long FoldedThrough, IReadOnlyList<IEvent> Events)> Split(long floor, IReadOnlyList<IEvent> page,
+        IEnumerable<ILedgerFold> folds, FormerProgress former)
     {
         foreach (var fold in folds)
         {
-            var foldedBefore = former.FoldedThrough(fold.FormerShard);
-            yield return (fold, page.Where(e => e.Sequence > foldedBefore && fold.EventTypes.Contains(e.EventType)).ToList());
+            var foldedThrough = Math.Max(floor, former.FoldedThrough(fold.FormerShard));
+            yield return (fold, foldedThrough, page.Where(e => e.Sequence > foldedThrough && fold.EventTypes.Contains(e.EventType)).ToList());
         }
     }
 

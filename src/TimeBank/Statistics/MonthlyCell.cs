@@ -203,14 +203,14 @@ public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions s
 
     public string FormerShard => "Statistics:All";
 
-    private long? _transfersCountedOnceAfter;
+    private bool _transferCountingSwitched;
 
     public async Task FoldAsync(long foldedThrough, IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people,
         CancellationToken cancellationToken)
     {
         IReadOnlyList<TransferCounting.UnpairedHalf> unpaired = [];
-        if (_transfersCountedOnceAfter is null)
-            (_transfersCountedOnceAfter, unpaired) = await TransferCounting.SwitchAsync(operations, foldedThrough, cancellationToken);
+        if (!_transferCountingSwitched)
+            (_transferCountingSwitched, unpaired) = await TransferCounting.SwitchAsync(operations, foldedThrough, cancellationToken);
         if (events.Count == 0 && unpaired.Count == 0) return;
 
         var zone = DateTimeZoneProviders.Tzdb[options.DefaultTimeZone];

@@ -30,16 +30,17 @@ public sealed class TransferCounting
     public static int ReceiverSideOwed(UnpairedHalf half) => half.Received ? 1 : -1;
 
     /// <summary>
-    /// The switch point of this database, recording it at <paramref name="foldedThrough"/> if there is none yet, with the
-    /// unpaired halves after a point other than the start of the store (there every transfer is counted the new way).
+    /// Whether this database has its switch point committed; if not, records it at <paramref name="foldedThrough"/> in
+    /// the page's transaction, with the unpaired halves after a point other than the start of the store (there every
+    /// transfer is counted the new way).
     /// </summary>
-    public static async Task<(long? CountedOnceAfter, IReadOnlyList<UnpairedHalf> Unpaired)> SwitchAsync(IDocumentOperations operations, long foldedThrough,
+    public static async Task<(bool Committed, IReadOnlyList<UnpairedHalf> Unpaired)> SwitchAsync(IDocumentOperations operations, long foldedThrough,
         CancellationToken cancellation)
     {
-        if (await operations.LoadAsync<TransferCounting>(DocumentId, cancellation) is { } counting) return (counting.CountedOnceAfter, []);
+        if (await operations.LoadAsync<TransferCounting>(DocumentId, cancellation) is not null) return (true, []);
         // Known from the next page on, once this page's transaction has committed the document (a failed page comes again).
         operations.Store(new TransferCounting { CountedOnceAfter = foldedThrough });
-        if (foldedThrough == 0) return (null, []);
+        if (foldedThrough == 0) return (false, []);
 
         var known = operations.DocumentStore.Options.Events.AllKnownEventTypes();
         var (sent, received) = (known.First(t => t.EventType == typeof(TransferSent)).EventTypeName, known.First(t => t.EventType == typeof(TransferReceived)).EventTypeName);
@@ -51,6 +52,6 @@ public sealed class TransferCounting
              group by data ->> 'transferId' having count(*) = 1
              """,
             cancellation, received, foldedThrough, new[] { sent, received });
-        return (null, unpaired);
+        return (false, unpaired);
     }
 }

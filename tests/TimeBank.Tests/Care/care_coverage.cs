@@ -203,12 +203,10 @@ public sealed class rebuilding_coverage(Xunit.Abstractions.ITestOutputHelper out
 
     private static async Task<(JsonElement Coverage, JsonElement Overdue)> CaughtUp(ServiceProcess service, string query, int visited)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(service.Url) };
-        http.DefaultRequestHeaders.Add("X-Api-Key", service.AdminKey);
-        var coverage = await Polling.Eventually(async () => JsonDocument.Parse(await http.GetStringAsync("/api/care/coverage" + query)).RootElement.Clone(),
+        var coverage = await Polling.Eventually(() => service.GetAsync("/api/care/coverage" + query),
             read => (read.GetProperty("total").GetProperty("visited").GetInt32(), read.GetProperty("lagSeconds").GetDouble()) == (visited, 0));
         (coverage.GetProperty("total").GetProperty("visited").GetInt32(), coverage.GetProperty("lagSeconds").GetDouble())
             .ShouldBe((visited, 0.0), $"coverage did not catch up: {coverage}");
-        return (coverage, JsonDocument.Parse(await http.GetStringAsync("/api/care/overdue" + query)).RootElement.Clone());
+        return (coverage, await service.GetAsync("/api/care/overdue" + query));
     }
 }

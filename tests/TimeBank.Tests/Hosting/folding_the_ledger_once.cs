@@ -50,7 +50,7 @@ public sealed class folding_the_ledger_once(AppFixture fixture) : ApiTest(fixtur
     private static EventRange Page(long floor, long ceiling, params IEvent[] events) =>
         new(new ShardName(LedgerFolds.SubscriptionName), floor, ceiling, null!) { Events = [.. events] };
 
-    private static IEnumerable<string> Describe(IEnumerable<(ILedgerFold Fold, IReadOnlyList<IEvent> Events)> split) =>
+    private static IEnumerable<string> Describe(IEnumerable<(ILedgerFold Fold, long FoldedThrough, IReadOnlyList<IEvent> Events)> split) =>
         split.Select(s => string.Join(' ', [s.Fold.FormerShard, .. s.Events.Select(e => e.Sequence.ToString())]));
 
     private static readonly IEvent[] Mixed = [At(new Opened(1), 1), At(new Served(2), 2), At(new Rated(3), 3), At(new Served(4), 4)];
@@ -62,7 +62,7 @@ public sealed class folding_the_ledger_once(AppFixture fixture) : ApiTest(fixtur
         var people = new Recording("B:All", typeof(Opened), typeof(Rated), typeof(Served));
         var transfers = new Recording("C:All", typeof(Moved));
 
-        var split = LedgerFolds.Split(Mixed, [served, people, transfers], LedgerFolds.FormerProgress.None).ToList();
+        var split = LedgerFolds.Split(0, Mixed, [served, people, transfers], LedgerFolds.FormerProgress.None).ToList();
 
         Describe(split).ShouldBe(["A:All 2 4", "B:All 1 2 3 4", "C:All"]);
     }
@@ -74,7 +74,7 @@ public sealed class folding_the_ledger_once(AppFixture fixture) : ApiTest(fixtur
         var people = new Recording("B:All", typeof(Opened), typeof(Rated), typeof(Served));
         var former = new LedgerFolds.FormerProgress(new Dictionary<string, long> { ["A:All"] = 2, ["B:All"] = 4 });
 
-        Describe(LedgerFolds.Split(Mixed, [served, people], former)).ShouldBe(["A:All 4", "B:All"]);
+        Describe(LedgerFolds.Split(0, Mixed, [served, people], former)).ShouldBe(["A:All 4", "B:All"]);
     }
 
     [Fact]
