@@ -595,6 +595,42 @@ pg_preallocate_wal() {
   } | _pg_psql_admin "$port" >/dev/null
 }
 
+# pg_huge_pages <datadir>: print "on" when the running cluster's shared memory lies in huge pages, else "off".
+pg_huge_pages() {
+  local datadir pid
+  datadir=$(_pg_locate_datadir "${1:?usage: pg_huge_pages <datadir>}") || return 1
+  if pid=$(_pg_server_pid "$datadir") && grep -q 'anon_hugepage' "/proc/$pid/maps" 2>/dev/null; then
+    echo on
+  else
+    echo off
+  fi
+}
+
+# pg_reserve_huge_pages <port>: as root on Linux, raise vm.nr_hugepages so that the running cluster's shared memory
+# fits in free huge pages once it restarts (its huge_pages is 'try', PostgreSQL's default), and print the setting's
+# value before. Fails, changing nothing, where that cannot be done (not root, PostgreSQL before 15, the kernel short of
+# memory for them).
+pg_reserve_huge_pages() {
+  local port=${1:?usage: pg_reserve_huge_pages <port>} setting=/proc/sys/vm/nr_hugepages need before free
+  _pg_is_root && [[ -w "$setting" ]] || return 1
+  need=$(_pg_psql_admin "$port" -At -c "select current_setting('shared_memory_size_in_huge_pages', true)") || return 1
+  [[ "$need" =~ ^[0-9]+$ ]] && ((need > 0)) || return 1
+  before=$(<"$setting")
+  free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+  [[ "$free" =~ ^[0-9]+$ ]] || return 1
+  ((free >= need)) && {
+    echo "$before"
+    return 0
+  }
+  echo $((before + need - free)) >"$setting" 2>/dev/null || return 1
+  free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+  if ((free < need)); then
+    echo "$before" >"$setting"
+    return 1
+  fi
+  echo "$before"
+}
+
 # pg_connection_string <port> [database]
 pg_connection_string() {
   printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=%s;Password=%s\n' \
