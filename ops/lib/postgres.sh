@@ -27,6 +27,11 @@
 #   pg_create_database <port> <name> [owner]   create if missing (owner timebank)
 #   pg_drop_database <port> <name>     drop if present, disconnecting sessions
 #   pg_connection_string <port> [db]   print an Npgsql connection string
+#   pg_huge_pages <datadir>            print on/off: the running cluster's shared
+#                                      memory lies in huge pages
+#   pg_reserve_huge_pages <port>       as root, reserve huge pages for it (it
+#                                      uses them from its next start); print
+#                                      vm.nr_hugepages as it was
 #
 # Variables exported by pg_start_private
 #   PG_DATADIR            data folder actually used (see "Running as root")
