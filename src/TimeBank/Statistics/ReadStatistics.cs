@@ -83,15 +83,19 @@ public static class StatisticsReading
     {
         var months = new List<string>();
         for (var m = first; m <= last; m = m.PlusMonths(1)) months.Add(YearMonthPattern.Iso.Format(m));
+        var progress = await ProgressAsync(store, cancellation);
         var cells = await CellsWithPeopleAsync(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType, cancellation);
-        return await MonthlyAsync(session, store, caller, months, cells, area, careZone, cancellation);
+        return await MonthlyAsync(session, caller, months, cells, progress, area, careZone, cancellation);
     }
 
-    /// <summary>As above, from cells already read for <paramref name="months"/> (with their people).</summary>
-    public static async Task<MonthlyStatistics> MonthlyAsync(IQuerySession session, IDocumentStore store, Caller caller, IReadOnlyList<string> months,
-        IReadOnlyList<MonthlyCell> cells, Care.CareArea area, DateTimeZone careZone, CancellationToken cancellation)
+    /// <summary>
+    /// As above, from cells already read for <paramref name="months"/> (with their people) after <paramref name="progress"/>:
+    /// read before the cells, it never claims an event the cells do not hold yet.
+    /// </summary>
+    public static async Task<MonthlyStatistics> MonthlyAsync(IQuerySession session, Caller caller, IReadOnlyList<string> months,
+        IReadOnlyList<MonthlyCell> cells, (long AsOfSequence, double LagSeconds) progress, Care.CareArea area, DateTimeZone careZone,
+        CancellationToken cancellation)
     {
-        var progress = await ProgressAsync(store, cancellation);
         var byMonth = cells.ToLookup(c => c.Month);
         var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, [.. months.Select(m => YearMonthPattern.Iso.Parse(m).Value)], area, caller,
             careZone, cancellation);
