@@ -611,6 +611,8 @@ pg_huge_pages() {
   fi
 }
 
+_pg_free_huge_pages() { awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo; }
+
 # pg_reserve_huge_pages <port>: as root on Linux, raise vm.nr_hugepages so that the running cluster's shared memory
 # fits in free huge pages once it restarts (its huge_pages is 'try', PostgreSQL's default), and print the setting's
 # value before. Fails, changing nothing, where that cannot be done (not root, PostgreSQL before 15, the kernel short of
@@ -621,14 +623,14 @@ pg_reserve_huge_pages() {
   need=$(_pg_psql_admin "$port" -At -c "select current_setting('shared_memory_size_in_huge_pages', true)") || return 1
   [[ "$need" =~ ^[0-9]+$ ]] && ((need > 0)) || return 1
   before=$(<"$setting")
-  free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+  free=$(_pg_free_huge_pages)
   [[ "$free" =~ ^[0-9]+$ ]] || return 1
   ((free >= need)) && {
     echo "$before"
     return 0
   }
   echo $((before + need - free)) >"$setting" 2>/dev/null || return 1
-  free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+  free=$(_pg_free_huge_pages)
   if ((free < need)); then
     echo "$before" >"$setting"
     return 1
