@@ -3,8 +3,10 @@ using NodaTime;
 using NodaTime.Text;
 using Shouldly;
 using TimeBank.Access.Issuing;
+using TimeBank.Hosting;
 using TimeBank.ServiceRecords.Depositing;
 using TimeBank.Statistics;
+using TimeBank.Tests.Auditing;
 using TimeBank.Tests.Care;
 using TimeBank.Tests.Ledger;
 
@@ -145,4 +147,53 @@ public sealed class reading_statistics(AppFixture fixture) : ApiTest(fixture)
         hours.Expected.ShouldBeInRange(0.0, 1.0);
         await Host.GetAsync<JsonElement>(Keys.Admin, "/api/statistics/targets?year=1999", 400);
     }
+
+    [Fact]
+    public async Task the_figures_hold_every_event_their_as_of_sequence_claims_while_services_are_being_folded()
+    {
+        var district = CareRequests.NewDistrict();
+        var birth = Fixture.ShanghaiNow().Date.PlusYears(-62);
+        var volunteers = new List<Guid>();
+        for (var i = 0; i < 4; i++) volunteers.Add(await CareRequests.RegisterVolunteerAsync(Host, Keys.Platform, district, birth));
+        var elder = await CareRequests.RegisterElderAsync(Host, Keys.Platform, district);
+        var day = Fixture.ShanghaiNow().PlusDays(-2).Date.At(new LocalTime(6, 0));
+        var url = $"/api/statistics/monthly?from={YearMonthPattern.Iso.Format(Fixture.ShanghaiNow().Date.ToYearMonth().PlusMonths(-1))}&district={Q(district)}";
+
+        // Read while the daemon folds the deposits page by page: each read's cells against the sequence it says they hold.
+        var reads = new List<(long AsOf, long Minutes)>();
+        using var depositing = new CancellationTokenSource();
+        var reading = Task.Run(async () =>
+        {
+            while (!depositing.IsCancellationRequested)
+            {
+                var figures = await Host.GetAsync<MonthlyStatistics>(Keys.Admin, url);
+                reads.Add((figures.AsOfSequence, figures.Total.MinutesCredited));
+            }
+        });
+        for (var round = 0; round < 6; round++)
+        {
+            for (var v = 0; v < volunteers.Count; v++) await Deposit(volunteers[v], elder, day.PlusMinutes(15 * round), 10 + v);
+            await Task.Delay(300);
+        }
+        await WaitForStatisticsAsync();
+        await Task.Delay(300);
+        await depositing.CancelAsync();
+        await reading;
+
+        await using var connection = await Store.OpenAsync();
+        var credited = JsonSerializer.Deserialize<List<Credit>>(await connection.ScalarAsync<string>(
+            $"""
+             select json_agg(json_build_object('sequence', seq_id, 'minutes', (data ->> 'minutes')::int))::text
+             from {Storage.Schema}.mt_events where type = 'service_recorded' and (data ->> 'volunteerId')::uuid = any($1)
+             """, volunteers.ToArray()), JsonSerializerOptions.Web)!;
+        credited.Sum(c => c.Minutes).ShouldBe(6 * (10 + 11 + 12 + 13));
+        reads.Select(r => r.Minutes).Distinct().Count().ShouldBeGreaterThan(2, "the reads saw the figures grow");
+        foreach (var (asOf, minutes) in reads)
+        {
+            minutes.ShouldBeGreaterThanOrEqualTo(credited.Where(c => c.Sequence <= asOf).Sum(c => (long)c.Minutes), $"figures as of event {asOf}");
+        }
+        reads[^1].Minutes.ShouldBe(credited.Sum(c => c.Minutes));
+    }
+
+    private sealed record Credit(long Sequence, int Minutes);
 }
