@@ -50,6 +50,9 @@ public sealed record MonthFigures([property: Required] string Month, [property: 
 public sealed record MonthlyStatistics([property: Required] string From, [property: Required] string To, [property: Required] Figures Total,
     [property: Required] IReadOnlyList<MonthFigures> Months, [property: Required] long AsOfSequence, [property: Required] double LagSeconds);
 
+/// <summary>Monthly cells with their people, and how far the statistics had folded when they were read: through at least <paramref name="AsOfSequence"/>.</summary>
+public sealed record FoldedCells(IReadOnlyList<MonthlyCell> Cells, long AsOfSequence, double LagSeconds);
+
 public static class StatisticsReading
 {
     public static async Task<(long AsOfSequence, double LagSeconds)> ProgressAsync(IDocumentStore store, CancellationToken cancellation)
@@ -71,11 +74,18 @@ public static class StatisticsReading
         return query;
     }
 
-    /// <summary>The cells of <paramref name="months"/> in an area, with their people (<see cref="CellPeople"/>), for <see cref="Figures.Of"/>.</summary>
-    public static async Task<IReadOnlyList<MonthlyCell>> CellsWithPeopleAsync(IQuerySession session, Caller caller, string[] months, string? district,
-        string? street, string? community, string? programme, string? serviceType, CancellationToken cancellation) =>
-        await CellPeople.FillAsync(session, await Cells(session, caller, months, district, street, community, programme, serviceType).ToListAsync(cancellation),
-            cancellation);
+    /// <summary>
+    /// The cells of <paramref name="months"/> in an area, with their people (<see cref="CellPeople"/>), for <see cref="Figures.Of"/>,
+    /// and the statistics' progress, read before them so that it never claims an event the cells do not hold yet.
+    /// </summary>
+    public static async Task<FoldedCells> CellsWithPeopleAsync(IQuerySession session, IDocumentStore store, Caller caller, string[] months,
+        string? district, string? street, string? community, string? programme, string? serviceType, CancellationToken cancellation)
+    {
+        var (asOfSequence, lagSeconds) = await ProgressAsync(store, cancellation);
+        var cells = await CellPeople.FillAsync(session,
+            await Cells(session, caller, months, district, street, community, programme, serviceType).ToListAsync(cancellation), cancellation);
+        return new FoldedCells(cells, asOfSequence, lagSeconds);
+    }
 
     /// <summary>The figures of each month from <paramref name="first"/> to <paramref name="last"/>, with its visit coverage, and in total.</summary>
     public static async Task<MonthlyStatistics> MonthlyAsync(IQuerySession session, IDocumentStore store, Caller caller, YearMonth first, YearMonth last,
@@ -83,26 +93,23 @@ public static class StatisticsReading
     {
         var months = new List<string>();
         for (var m = first; m <= last; m = m.PlusMonths(1)) months.Add(YearMonthPattern.Iso.Format(m));
-        var progress = await ProgressAsync(store, cancellation);
-        var cells = await CellsWithPeopleAsync(session, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType, cancellation);
-        return await MonthlyAsync(session, caller, months, cells, progress, area, careZone, cancellation);
+        var folded = await CellsWithPeopleAsync(session, store, caller, [.. months], area.District, area.Street, area.Community, programme, serviceType,
+            cancellation);
+        return await MonthlyAsync(session, caller, months, folded, area, careZone, cancellation);
     }
 
-    /// <summary>
-    /// As above, from cells already read for <paramref name="months"/> (with their people) after <paramref name="progress"/>:
-    /// read before the cells, it never claims an event the cells do not hold yet.
-    /// </summary>
-    public static async Task<MonthlyStatistics> MonthlyAsync(IQuerySession session, Caller caller, IReadOnlyList<string> months,
-        IReadOnlyList<MonthlyCell> cells, (long AsOfSequence, double LagSeconds) progress, Care.CareArea area, DateTimeZone careZone,
-        CancellationToken cancellation)
+    /// <summary>As above, from cells already read for <paramref name="months"/> (with their people).</summary>
+    public static async Task<MonthlyStatistics> MonthlyAsync(IQuerySession session, Caller caller, IReadOnlyList<string> months, FoldedCells folded,
+        Care.CareArea area, DateTimeZone careZone, CancellationToken cancellation)
     {
+        var cells = folded.Cells;
         var byMonth = cells.ToLookup(c => c.Month);
         var standings = await Care.Coverage.CoverageReading.StandingsAsync(session, [.. months.Select(m => YearMonthPattern.Iso.Parse(m).Value)], area, caller,
             careZone, cancellation);
         var results = months.Select(month => standings[YearMonthPattern.Iso.Parse(month).Value] is { Count: > 0 } elders
             ? new MonthFigures(month, Figures.Of(byMonth[month].ToList()), Care.Coverage.CoverageReading.Figures(elders))
             : new MonthFigures(month, Figures.Of(byMonth[month].ToList()))).ToList();
-        return new MonthlyStatistics(months[0], months[^1], Figures.Of(cells), results, progress.AsOfSequence, progress.LagSeconds);
+        return new MonthlyStatistics(months[0], months[^1], Figures.Of(cells), results, folded.AsOfSequence, folded.LagSeconds);
     }
 
     /// <summary>The year against the targets: volunteers registered by its end, hours credited net of reversals in it.</summary>
@@ -237,17 +244,16 @@ public static class ReadLiabilityEndpoint
         var caller = context.Caller();
         if (Scopes.MayReadDistrict(caller, area) is { } refusal) return Problems.For(refusal).ToResult();
 
-        var progress = await StatisticsReading.ProgressAsync(store, context.RequestAborted);
+        var thisMonth = PersonFields.Today(clock, options.Value).ToYearMonth();
+        var months = Enumerable.Range(0, 12).Select(i => YearMonthPattern.Iso.Format(thisMonth.PlusMonths(i - 11))).ToArray();
+        var folded = await StatisticsReading.CellsWithPeopleAsync(session, store, caller, months, area, null, null, null, null, context.RequestAborted);
+        var cells = folded.Cells.ToLookup(c => c.Month);
         var buckets = session.Query<LiabilityBucket>().AsQueryable();
         if (area is not null) buckets = buckets.Where(b => b.District == area);
         if (Scopes.DistrictsOf(caller) is { } districts) buckets = buckets.Where(b => b.District.IsOneOf(districts));
         var byYear = (await buckets.ToListAsync(context.RequestAborted)).GroupBy(b => b.DueYear)
             .Select(g => new LiabilityYear(g.Key, g.Sum(b => b.Minutes))).Where(y => y.Minutes != 0).OrderBy(y => y.DueYear).ToList();
-        var thisMonth = PersonFields.Today(clock, options.Value).ToYearMonth();
-        var months = Enumerable.Range(0, 12).Select(i => YearMonthPattern.Iso.Format(thisMonth.PlusMonths(i - 11))).ToArray();
-        var cells = (await StatisticsReading.CellsWithPeopleAsync(session, caller, months, area, null, null, null, null, context.RequestAborted))
-            .ToLookup(c => c.Month);
         return Results.Ok(new LiabilityForecast(statistics.Value.RedemptionAge, byYear.Sum(y => y.Minutes), byYear,
-            months.Select(m => new MonthFigures(m, Figures.Of(cells[m].ToList()))).ToList(), progress.AsOfSequence, progress.LagSeconds));
+            months.Select(m => new MonthFigures(m, Figures.Of(cells[m].ToList()))).ToList(), folded.AsOfSequence, folded.LagSeconds));
     }
 }

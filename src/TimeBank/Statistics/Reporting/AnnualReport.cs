@@ -86,10 +86,9 @@ public static class AnnualReportEndpoint
     {
         // The year's cells are read once, for the months and for the communities.
         var months = Enumerable.Range(1, 12).Select(m => $"{year:D4}-{m:D2}").ToArray();
-        var progress = await StatisticsReading.ProgressAsync(store, cancellation);
-        var cells = await StatisticsReading.CellsWithPeopleAsync(session, caller, months, district, null, null, null, null, cancellation);
-        var monthly = await StatisticsReading.MonthlyAsync(session, caller, months, cells, progress, new Care.CareArea(district, null, null), zone, cancellation);
-        var communities = cells.GroupBy(c => (c.District, c.Street, c.Community))
+        var folded = await StatisticsReading.CellsWithPeopleAsync(session, store, caller, months, district, null, null, null, null, cancellation);
+        var monthly = await StatisticsReading.MonthlyAsync(session, caller, months, folded, new Care.CareArea(district, null, null), zone, cancellation);
+        var communities = folded.Cells.GroupBy(c => (c.District, c.Street, c.Community))
             .Select(g => new CommunityYear(g.Key.District, g.Key.Street, g.Key.Community, Figures.Of(g.ToList())))
             .OrderByDescending(c => c.Figures.MinutesCredited).ThenBy(c => c.District).ThenBy(c => c.Street).ThenBy(c => c.Community).ToList();
         var targets = await StatisticsReading.TargetsAsync(session, caller, year, district, today, options, cancellation);
