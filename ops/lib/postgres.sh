@@ -625,15 +625,13 @@ pg_reserve_huge_pages() {
   before=$(<"$setting")
   free=$(_pg_free_huge_pages)
   [[ "$free" =~ ^[0-9]+$ ]] || return 1
-  ((free >= need)) && {
-    echo "$before"
-    return 0
-  }
-  echo $((before + need - free)) >"$setting" 2>/dev/null || return 1
-  free=$(_pg_free_huge_pages)
   if ((free < need)); then
-    echo "$before" >"$setting"
-    return 1
+    echo $((before + need - free)) >"$setting" 2>/dev/null || return 1
+    free=$(_pg_free_huge_pages)
+    if ((free < need)); then
+      echo "$before" >"$setting"
+      return 1
+    fi
   fi
   echo "$before"
 }
