@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Alba;
 using CsCheck;
 using Marten;
@@ -71,7 +72,8 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
         "minimumVisits" => Gen.Int[0, 40].Select(i => i.ToString()),
         "districts" => Gen.OneOf("null", "[\"和平区\"]"),
         "abilityLevel" => Gen.OneOf("\"intact\"", "\"lost\""),
-        "livesAtRegisteredAddress" => Gen.OneOf("true", "false"),
+        "livesAtRegisteredAddress" or "reverseRecord" => Gen.OneOf("true", "false"),
+        "outcome" => Gen.OneOf("\"upheld\"", "\"dismissed\""),
         "livingConditions" => Gen.Const("{\"waterSafe\":true,\"electricitySafe\":true,\"housingSafe\":true,\"monthlyIncomeYuan\":1800,\"monthlyBenefitsYuan\":600}"),
         "emergencyContacts" => Gen.Const(() => $"[{{\"fullName\":\"李强\",\"phone\":\"{TestPeople.Phone()}\",\"relation\":\"child\"}}]"),
         "householdMembers" or "support" or "disabilityCertificate" or "guardianConsent" => Gen.Const("null"),
@@ -93,6 +95,62 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
         return Gen.Frequency((20, fields), (1, value), (1, Gen.String));
     }
 
+    /// <summary>Every write that takes a body, with real people and a real market where the path names them.</summary>
+    private static Endpoint[] Endpoints(Guid volunteer, Guid elder, Guid market) =>
+    [
+        new("POST", "/api/transfers", ["from", "to", "minutes", "reason"]),
+        new("POST", "/api/redemptions", ["accountId", "minutes", "serviceType", "description"]),
+        new("POST", "/api/service-records", ["platformRecordId", "volunteerId", "elderId", "serviceType", "startedAt", "endedAt", "timeZone", "note"]),
+        new("POST", $"/api/service-records/{Guid.NewGuid()}/reversal", ["reason"]),
+        new("POST", "/api/volunteers", ["fullName", "idNumber", "phone", "programme", "district", "street", "community", "guardian"]),
+        new("POST", "/api/elders", ["fullName", "idNumber", "phone", "district", "street", "community", "categories", "disabilityGrade", "emergencyContact"]),
+        new("POST", "/api/api-keys", ["name", "role", "marketId", "expiresAt"]),
+        new("POST", "/api/markets", ["name", "district", "street", "community"]),
+        new("PUT", $"/api/markets/{market}/items/RICE", ["name", "pointsPrice", "unit"]),
+        new("POST", $"/api/markets/{market}/items/RICE/stock", ["quantity", "reason"]),
+        new("POST", $"/api/markets/{market}/orders", ["memberCode", "lines"]),
+        new("POST", $"/api/markets/{market}/orders/{Guid.NewGuid()}/refund", ["reason"]),
+        new("POST", $"/api/people/{volunteer}/grants", ["apiKeyId"]),
+        new("POST", "/api/organisations", ["name", "kind", "district", "street", "community"]),
+        new("POST", $"/api/organisations/{Guid.NewGuid()}/members", ["volunteerId", "role"]),
+        new("POST", "/api/service-requests", ["requestedBy", "elderId", "serviceType", "window", "community", "slots", "description"]),
+        new("POST", $"/api/service-requests/{Guid.NewGuid()}/claims", ["volunteerId", "organisationId"]),
+        new("POST", $"/api/service-requests/{Guid.NewGuid()}/completions", ["volunteerId", "startedAt", "endedAt", "note"]),
+        new("POST", $"/api/service-records/{Guid.NewGuid()}/rating", ["stars", "comment", "ratedBy"]),
+        new("POST", "/api/complaints", ["about", "category", "description", "filedBy"]),
+        new("POST", $"/api/complaints/{Guid.NewGuid()}/resolve", ["outcome", "note", "reverseRecord"]),
+        new("POST", $"/api/integrity/flags/{Guid.NewGuid()}/decision", ["decision", "note"]),
+        new("PUT", $"/api/elders/{elder}/care-file", ["livesAtRegisteredAddress", "abilityLevel", "disabilityCertificate", "householdMembers",
+            "livingConditions", "support", "emergencyContacts", "reviewedBy", "reviewedOn"]),
+        new("POST", $"/api/elders/{elder}/visits", ["platformVisitId", "visitedAt", "timeZone", "mode", "visitor", "findings", "needs", "suggestions",
+            "emergency", "startedAt", "endedAt", "serviceType"]),
+        new("POST", $"/api/elders/{elder}/care-actions", ["kind", "performedAt", "timeZone", "performedBy", "description", "satisfaction"]),
+        new("POST", "/api/care/heightened-periods", ["from", "to", "districts", "minimumVisits", "reason"]),
+        new("POST", $"/api/care/alerts/{Guid.NewGuid()}/close", ["handling", "handledBy"]),
+        new("POST", "/api/pairings", ["volunteerId", "elderId", "programme", "gridWorker", "signedOn", "startsOn", "endsOn", "reason", "guardianConsent"]),
+        new("POST", $"/api/pairings/{Guid.NewGuid()}/end", ["reason"]),
+        new("POST", $"/api/volunteers/{volunteer}/certificates", ["from", "to", "purpose"])
+    ];
+
+    [Fact]
+    public async Task every_documented_write_that_takes_a_body_is_fuzzed()
+    {
+        var document = JsonDocument.Parse(await (await Host.Scenario(s => s.Get.Url("/swagger/v1/swagger.json"))).ReadAsTextAsync());
+        var fuzzed = Endpoints(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var documented = document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject()
+                .Where(operation => operation.Value.ValueKind == JsonValueKind.Object && operation.Value.TryGetProperty("requestBody", out _))
+                .Select(operation => (Method: operation.Name.ToUpperInvariant(), Template: path.Name)))
+            .ToList();
+
+        documented.Count.ShouldBeGreaterThan(20);
+        var unfuzzed = documented.Where(write => !fuzzed.Any(e => e.Method == write.Method && Matches(write.Template, e.Url)));
+        unfuzzed.ShouldBeEmpty();
+    }
+
+    private static bool Matches(string template, string url) =>
+        Regex.IsMatch(url, "^" + Regex.Replace(Regex.Escape(template), @"\\\{[^}]+}", "[^/]+") + "$");
+
     [Fact]
     public async Task no_generated_body_gets_a_server_error_and_no_refused_one_writes_anything()
     {
@@ -102,40 +160,7 @@ public sealed class fuzzing_writes(AppFixture fixture) : ApiTest(fixture)
         var code = await Fixture.MemberCodeOf(volunteer);
         string[] real = [volunteer.ToString(), elder.ToString(), market.ToString(), code];
 
-        Endpoint[] endpoints =
-        [
-            new("POST", "/api/transfers", ["from", "to", "minutes", "reason"]),
-            new("POST", "/api/redemptions", ["accountId", "minutes", "serviceType", "description"]),
-            new("POST", "/api/service-records", ["platformRecordId", "volunteerId", "elderId", "serviceType", "startedAt", "endedAt", "timeZone", "note"]),
-            new("POST", $"/api/service-records/{Guid.NewGuid()}/reversal", ["reason"]),
-            new("POST", "/api/volunteers", ["fullName", "idNumber", "phone", "programme", "district", "street", "community", "guardian"]),
-            new("POST", "/api/elders", ["fullName", "idNumber", "phone", "district", "street", "community", "categories", "disabilityGrade", "emergencyContact"]),
-            new("POST", "/api/api-keys", ["name", "role", "marketId", "expiresAt"]),
-            new("POST", "/api/markets", ["name", "district", "street", "community"]),
-            new("PUT", $"/api/markets/{market}/items/RICE", ["name", "pointsPrice", "unit"]),
-            new("POST", $"/api/markets/{market}/items/RICE/stock", ["quantity", "reason"]),
-            new("POST", $"/api/markets/{market}/orders", ["memberCode", "lines"]),
-            new("POST", $"/api/markets/{market}/orders/{Guid.NewGuid()}/refund", ["reason"]),
-            new("POST", $"/api/people/{volunteer}/grants", ["apiKeyId"]),
-            new("POST", "/api/organisations", ["name", "kind", "district", "street", "community"]),
-            new("POST", $"/api/organisations/{Guid.NewGuid()}/members", ["volunteerId", "role"]),
-            new("POST", "/api/service-requests", ["requestedBy", "elderId", "serviceType", "window", "community", "slots", "description"]),
-            new("POST", $"/api/service-requests/{Guid.NewGuid()}/claims", ["volunteerId", "organisationId"]),
-            new("POST", $"/api/service-requests/{Guid.NewGuid()}/completions", ["volunteerId", "startedAt", "endedAt", "note"]),
-            new("POST", $"/api/service-records/{Guid.NewGuid()}/rating", ["stars", "comment", "ratedBy"]),
-            new("POST", "/api/complaints", ["about", "category", "description", "filedBy"]),
-            new("POST", $"/api/integrity/flags/{Guid.NewGuid()}/decision", ["decision", "note"]),
-            new("PUT", $"/api/elders/{elder}/care-file", ["livesAtRegisteredAddress", "abilityLevel", "disabilityCertificate", "householdMembers",
-                "livingConditions", "support", "emergencyContacts", "reviewedBy", "reviewedOn"]),
-            new("POST", $"/api/elders/{elder}/visits", ["platformVisitId", "visitedAt", "timeZone", "mode", "visitor", "findings", "needs", "suggestions",
-                "emergency", "startedAt", "endedAt", "serviceType"]),
-            new("POST", $"/api/elders/{elder}/care-actions", ["kind", "performedAt", "timeZone", "performedBy", "description", "satisfaction"]),
-            new("POST", "/api/care/heightened-periods", ["from", "to", "districts", "minimumVisits", "reason"]),
-            new("POST", $"/api/care/alerts/{Guid.NewGuid()}/close", ["handling", "handledBy"]),
-            new("POST", "/api/pairings", ["volunteerId", "elderId", "programme", "gridWorker", "signedOn", "startsOn", "endsOn", "reason", "guardianConsent"]),
-            new("POST", $"/api/pairings/{Guid.NewGuid()}/end", ["reason"]),
-            new("POST", $"/api/volunteers/{volunteer}/certificates", ["from", "to", "purpose"])
-        ];
+        var endpoints = Endpoints(volunteer, elder, market);
         var value = Values(real);
         string Now() => Fixture.Clock.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).LocalDateTime.ToString("yyyy-MM-ddTHH:mm:ss", null);
         var requests = Gen.Int[0, endpoints.Length - 1].SelectMany(i => Body(endpoints[i], value, real, Now).Select(body => (Endpoint: endpoints[i], Body: body)));
