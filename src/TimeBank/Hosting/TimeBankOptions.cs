@@ -13,6 +13,9 @@ public sealed class TimeBankOptions
     /// <summary>How long after a service its record may still be posted; older services are refused.</summary>
     public TimeSpan BackPostingWindow { get; set; } = TimeSpan.FromDays(365);
 
+    /// <summary>The largest request body the server reads, in bytes; a larger one is refused with a 413 problem unread.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1_048_576;
+
     /// <summary>
     /// Wolverine durability. Balanced (default): the nodes on one database elect a leader through PostgreSQL, which
     /// places the async projections, the hash chain and the durable agents (scheduled messages, outbox recovery) on

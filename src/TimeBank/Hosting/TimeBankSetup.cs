@@ -49,6 +49,9 @@ public static class TimeBankSetup
         foreach (var category in UnreadableBody.RequestBodyCategories()) builder.Logging.AddFilter(category, LogLevel.None);
         builder.Logging.LeaveOutRepeatedErrors(configuration);
         builder.AnswerServerRefusalsWithProblems();
+        // The largest write is a few kilobytes; Kestrel's own limit (30 MB) would let any key make a node parse and hold
+        // tens of megabytes a request.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         // Every request at Information is noise at the rates a kiosk or platform calls; warnings and errors stay.
         if (configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
         {

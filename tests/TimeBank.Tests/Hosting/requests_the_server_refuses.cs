@@ -72,6 +72,43 @@ public sealed class requests_the_server_refuses(AppFixture fixture, ITestOutputH
         }
     }
 
+    [Fact]
+    public async Task a_body_over_the_limit_is_refused_with_a_413_problem_unread_and_one_under_it_is_read()
+    {
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.LogTo(output), settings: new Dictionary<string, string>
+        {
+            ["TimeBank__MaxRequestBodyBytes"] = "65536"
+        });
+        using var http = new HttpClient { BaseAddress = new Uri(service.Url) };
+        // A valid deposit padded with JSON whitespace: only its size differs between the two.
+        Task<HttpResponseMessage> Deposit(string recordId, int padding)
+        {
+            var body = JsonSerializer.Serialize(new
+            {
+                platformRecordId = recordId, volunteerId = volunteer, elderId = elder, serviceType = "home-visit",
+                startedAt = "2026-11-20T09:00:00", endedAt = "2026-11-20T10:00:00"
+            });
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/service-records")
+            {
+                Content = new StringContent(new string(' ', padding) + body, Encoding.UTF8, "application/json")
+            };
+            request.Headers.Add("X-Api-Key", Keys.Platform);
+            return http.SendAsync(request);
+        }
+
+        var refused = await Deposit("padded", 70_000);
+        ((int)refused.StatusCode).ShouldBe(413);
+        refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        problem.GetProperty("status").GetInt32().ShouldBe(413);
+        problem.GetProperty("detail").GetString()!.ShouldContain("65536 bytes");
+
+        // The same record under the limit is read and credited as new: the refused one wrote nothing.
+        ((int)(await Deposit("padded", 60_000)).StatusCode).ShouldBe(201);
+    }
+
     private const string CertificatePassword = "test-only";
 
     private static byte[] SelfSignedCertificate()
