@@ -21,6 +21,9 @@ if (RebuildGuard.Applies(args))
     args = RebuildGuard.WithoutForce(args);
 }
 
+// JasperFx writes each assembly it searches for commands to the console until extensions have been applied; applying
+// none first keeps those lines out of the service's output (and out of JSON logs).
+new JasperFx.CommandLine.CommandFactory().ApplyExtensions(new ServiceCollection());
 return await app.RunJasperFxCommands(args);
 
 public partial class Program;

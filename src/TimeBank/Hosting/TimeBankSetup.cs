@@ -190,11 +190,14 @@ public static class TimeBankSetup
         });
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
 
+        // Through the log, so that a console switched to JSON carries nothing else.
+        var started = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TimeBank");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var address in app.Urls)
             {
-                Console.WriteLine($"TimeBank API: {address}/api   Swagger UI: {address}/swagger   Kiosk page: {address}/kiosk");
+                started.LogInformation("TimeBank API: {Api}  Swagger UI: {Swagger}  Kiosk page: {Kiosk}  Dashboard: {Dashboard}",
+                    $"{address}/api", $"{address}/swagger", $"{address}/kiosk", $"{address}/dashboard");
             }
         });
         return app;

@@ -70,9 +70,15 @@ public sealed class json_console_logs
         {
         }
 
-        var json = lines.Select(l => l.StartsWith("[service] ", StringComparison.Ordinal) ? l["[service] ".Length..] : l)
-            .Where(l => l.StartsWith('{')).ToList();
-        json.ShouldNotBeEmpty();
-        foreach (var line in json) System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("LogLevel").GetString().ShouldNotBeNull(line);
+        // Everything the service wrote, start-up included: a log shipper reading it line by line meets nothing but JSON.
+        var output = lines.Where(l => l.StartsWith("[service] ", StringComparison.Ordinal)).Select(l => l["[service] ".Length..])
+            .Where(l => l.Trim().Length > 0).ToList();
+        output.ShouldNotBeEmpty();
+        foreach (var line in output)
+        {
+            line.ShouldStartWith("{", customMessage: line);
+            System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("LogLevel").GetString().ShouldNotBeNull(line);
+        }
+        output.ShouldContain(l => l.Contains("\"Category\":\"TimeBank\"") && l.Contains("/dashboard"));
     }
 }
