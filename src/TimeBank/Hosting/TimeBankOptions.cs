@@ -16,6 +16,9 @@ public sealed class TimeBankOptions
     /// <summary>The largest request body the server reads, in bytes; a larger one is refused with a 413 problem unread.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1_048_576;
 
+    /// <summary>How often the API's requests are logged as one line per key that called; zero turns the summary off.</summary>
+    public TimeSpan RequestSummaryEvery { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// Wolverine durability. Balanced (default): the nodes on one database elect a leader through PostgreSQL, which
     /// places the async projections, the hash chain and the durable agents (scheduled messages, outbox recovery) on

@@ -61,6 +61,7 @@ public static class TimeBankSetup
             builder.Logging.AddFilter(RequestLogCategory, LogLevel.None);
         }
         services.AddSingleton<IClock>(NodaTime.SystemClock.Instance);
+        services.AddRequestSummary(options);
         services.ConfigureHttpJsonOptions(o =>
         {
             ConfigureJson(o.SerializerOptions);
@@ -165,6 +166,8 @@ public static class TimeBankSetup
 
     public static WebApplication UseTimeBank(this WebApplication app)
     {
+        // Outermost, so that it counts each answer as the client got it, the problem documents for exceptions included.
+        app.UseRequestSummary();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCorrelationIds();

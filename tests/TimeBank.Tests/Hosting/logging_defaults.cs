@@ -61,13 +61,19 @@ public sealed class json_console_logs
     public async Task the_documented_switch_writes_one_json_object_per_line()
     {
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        await using (await ServiceProcess.StartAsync(lines.Enqueue, ownDatabase: true, new Dictionary<string, string>
+        await using (var service = await ServiceProcess.StartAsync(lines.Enqueue, ownDatabase: true, new Dictionary<string, string>
                      {
                          ["Logging__Console__FormatterName"] = "json",
                          ["Logging__Console__FormatterOptions__SingleLine"] = "true",
-                         ["Logging__LogLevel__Default"] = "Information"
+                         ["Logging__LogLevel__Default"] = "Information",
+                         ["TimeBank__RequestSummaryEvery"] = "00:00:01"
                      }))
         {
+            using var http = new HttpClient { BaseAddress = new Uri(service.Url) };
+            http.DefaultRequestHeaders.Add("X-Api-Key", service.AdminKey);
+            (await http.GetAsync("/api/service-types")).EnsureSuccessStatusCode();
+            await Polling.Eventually(() => Task.FromResult(lines.Any(l => l.Contains("\"Category\":\"TimeBank.Hosting.RequestSummary\""))), seen => seen,
+                seconds: 10);
         }
 
         // Everything the service wrote, start-up included: a log shipper reading it line by line meets nothing but JSON.
@@ -80,5 +86,8 @@ public sealed class json_console_logs
             System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("LogLevel").GetString().ShouldNotBeNull(line);
         }
         output.ShouldContain(l => l.Contains("\"Category\":\"TimeBank\"") && l.Contains("/dashboard"));
+        // The request summary, one line for the key that called, its figures as fields of their own.
+        output.ShouldContain(l => l.Contains("\"Category\":\"TimeBank.Hosting.RequestSummary\"") && l.Contains("\"KeyId\":\"bootstrap-admin\"")
+                                  && l.Contains("\"Requests\":1"));
     }
 }
