@@ -16,7 +16,7 @@ public class OneOfAttribute(params string[] values) : Attribute
 
 /// <summary>
 /// Problems an endpoint answers beyond those <see cref="OperationContract"/> infers (401; 403 for restricted roles;
-/// 404 for what the path names; 400 for what it reads): its domain refusals, typically 409 and 422.
+/// 404 for what the path names; 400 for what it reads; 413 for a body): its domain refusals, typically 409 and 422.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class RefusesAttribute(params int[] statuses) : Attribute
@@ -77,8 +77,8 @@ public sealed class EnumParameters : IParameterFilter
 
 /// <summary>
 /// One policy for what every operation documents: a one-line summary and its description; the problems it can
-/// answer (401 and 403 from the key and its role, 404 for what its path names, 400 for what it reads) as problem documents;
-/// no response the endpoint never sends; the headers it requires, required; every parameter described.
+/// answer (401 and 403 from the key and its role, 404 for what its path names, 400 for what it reads, 413 for a body) as
+/// problem documents; no response the endpoint never sends; the headers it requires, required; every parameter described.
 /// </summary>
 public sealed class OperationContract : IOperationFilter
 {
@@ -107,6 +107,7 @@ public sealed class OperationContract : IOperationFilter
         if (metadata.OfType<AuthorizeAttribute>().Any()) foreach (var status in new[] { 401, 403, 429, 503 }) Problem(responses, context, status);
         if (path.Contains('{')) Problem(responses, context, 404);
         if (operation.RequestBody is not null || operation.Parameters?.Any(p => p.In == ParameterLocation.Query) == true) Problem(responses, context, 400);
+        if (operation.RequestBody is not null) Problem(responses, context, 413);
         foreach (var (status, response) in responses.Where(r => r.Key.StartsWith('4') || r.Key.StartsWith('5')))
         {
             if (response is OpenApiResponse { Content: { } content } && content.ContainsKey("application/json") && !content.ContainsKey("application/problem+json"))
@@ -142,6 +143,7 @@ public sealed class OperationContract : IOperationFilter
         [403] = "The key's role, or the market or people it is scoped to, does not allow this.",
         [404] = "What the path names does not exist.",
         [409] = "Refused by the state of the ledger (a shortfall, a reused key, a lost race after retries); type says which. Nothing was written.",
+        [413] = "The body is larger than the service reads (TimeBank__MaxRequestBodyBytes). Nothing was written.",
         [422] = "The request names something that does not exist or cannot take part; errors names it. Nothing was written.",
         [429] = "Too many requests for this key: retry after the Retry-After seconds.",
         [503] = "The database cannot be reached: retry after the Retry-After seconds, with the same idempotency key."

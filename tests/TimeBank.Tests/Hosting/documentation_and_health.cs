@@ -51,6 +51,9 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
         recordService.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _).ShouldBeTrue();
         recordService.GetProperty("responses").GetProperty("400").GetProperty("content")
             .TryGetProperty("application/problem+json", out _).ShouldBeTrue();
+        recordService.GetProperty("responses").GetProperty("413").GetProperty("content")
+            .TryGetProperty("application/problem+json", out _).ShouldBeTrue();
+        paths.GetProperty("/api/service-types").GetProperty("get").GetProperty("responses").TryGetProperty("413", out _).ShouldBeFalse();
 
         var schemas = document.GetProperty("components").GetProperty("schemas");
         var request = schemas.EnumerateObject().Single(s => s.Name.EndsWith("RecordServiceRequest")).Value.GetProperty("properties");
