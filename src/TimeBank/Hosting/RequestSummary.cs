@@ -102,19 +102,19 @@ public sealed class RequestSummaryWriter(RequestSummary summary, IOptions<TimeBa
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var every = options.Value.RequestSummaryEvery;
-        using var timer = new PeriodicTimer(every);
+        using var timer = new PeriodicTimer(options.Value.RequestSummaryEvery);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) Write(every);
+            while (await timer.WaitForNextTickAsync(stoppingToken)) Write();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }
 
-    public void Write(TimeSpan period)
+    public void Write()
     {
+        var period = options.Value.RequestSummaryEvery;
         foreach (var line in summary.TakeLines())
         {
             logger.LogInformation(

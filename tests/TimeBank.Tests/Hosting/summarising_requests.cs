@@ -19,7 +19,7 @@ public sealed class summarising_requests(AppFixture fixture) : ApiTest(fixture)
     {
         var key = await ApiKeys.IssueAsync(Host, "platform", "Summarised platform");
         var keyId = (await Host.GetAsync(key, "/api/api-keys/current")).GetProperty("id").GetString()!;
-        Writer().Write(TimeSpan.FromMinutes(1));
+        Writer().Write();
         var logged = Fixture.Logs.Entries.Count;
 
         await Host.GetAsync(key, "/api/service-types");
@@ -37,7 +37,7 @@ public sealed class summarising_requests(AppFixture fixture) : ApiTest(fixture)
         // and the writer's own timer may take some of them first: every line since the requests counts.
         var lines = await Polling.Eventually(() =>
         {
-            Writer().Write(TimeSpan.FromMinutes(1));
+            Writer().Write();
             return Task.FromResult(Fixture.Logs.Entries.Skip(logged).Where(e => e.Category == typeof(RequestSummary).FullName).ToList());
         }, written => Matches(written, keyId).Sum(m => int.Parse(m.Groups["requests"].Value)) >= 4 && Matches(written, RequestSummary.Anonymous).Any(),
             seconds: 10);
