@@ -5,9 +5,9 @@
 -- on, 250 ms apart, so the events span several days and the daily digests close. The async daemon then chains
 -- them like any other.
 --
--- The events go in by transactions of :chunk each, as any bulk import must: the daemon reads events in sequence
--- order, and a sequence number drawn by a transaction that stays open for long reads to it as a gap that will never
--- be filled, which it skips after some seconds, so the projections would never get the events behind it.
+-- The events go in by transactions of :chunk each, as any bulk import should: the daemon reads events in sequence
+-- order, and sequence numbers held for long by one open transaction look to it like a gap, which it may judge dead
+-- and skip (it did once with this seed as one transaction), so the projections would never get the events in it.
 --
 --   psql -v schema=timebank -v events=1000000 -v chunk=20000 -f ops/bench-audit-seed.sql
 \set ON_ERROR_STOP on
