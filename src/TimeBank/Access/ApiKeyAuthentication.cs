@@ -18,7 +18,10 @@ public static class ApiKeyAuthentication
     public const string BootstrapAdminKeyId = "bootstrap-admin";
 
     public static Caller Caller(this ClaimsPrincipal user) =>
-        (user as CallerPrincipal)?.Caller ?? throw new InvalidOperationException("The request is not authenticated.");
+        user.CallerIfAny() ?? throw new InvalidOperationException("The request is not authenticated.");
+
+    /// <summary>The caller of a request that may carry no valid key (before authorisation, or on an anonymous path).</summary>
+    public static Caller? CallerIfAny(this ClaimsPrincipal user) => (user as CallerPrincipal)?.Caller;
 
     public static Caller Caller(this HttpContext context) => context.User.Caller();
 }

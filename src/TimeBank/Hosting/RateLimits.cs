@@ -55,8 +55,8 @@ public static class RateLimits
     {
         if (!context.Request.Path.StartsWithSegments("/api")) return RateLimitPartition.GetNoLimiter("unlimited");
         // A key's id (a GUID, or the bootstrap admin's name) cannot be mistaken for an "address:" partition.
-        return context.User is Access.CallerPrincipal caller
-            ? RateLimitPartition.GetTokenBucketLimiter(caller.Caller.KeyId, _ => Bucket(options.PermitsPerSecond, options.Burst))
+        return context.User.CallerIfAny() is { } caller
+            ? RateLimitPartition.GetTokenBucketLimiter(caller.KeyId, _ => Bucket(options.PermitsPerSecond, options.Burst))
             : RateLimitPartition.GetTokenBucketLimiter($"address:{context.Connection.RemoteIpAddress}",
                 _ => Bucket(options.AnonymousPermitsPerSecond, options.AnonymousPermitsPerSecond * 2));
     }

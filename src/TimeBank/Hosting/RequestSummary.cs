@@ -79,7 +79,7 @@ public static class RequestSummaryMiddleware
             }
             finally
             {
-                var caller = (context.User as Access.CallerPrincipal)?.Caller;
+                var caller = context.User.CallerIfAny();
                 summary.Record(caller?.KeyId ?? RequestSummary.Anonymous, caller?.Role ?? RequestSummary.Anonymous, status,
                     Stopwatch.GetElapsedTime(started));
             }
