@@ -1,6 +1,11 @@
 using JasperFx;
 
 var builder = WebApplication.CreateBuilder(args);
+if (Settings.Problems(builder.Configuration) is { Count: > 0 } problems)
+{
+    await Console.Error.WriteLineAsync(string.Join(Environment.NewLine, [Settings.Heading, .. problems.Select(p => "  " + p)]));
+    return 2;
+}
 if (!builder.HasConnectionString() && Commands.NeedDatabase(args))
 {
     await Console.Error.WriteLineAsync(Commands.MissingConnectionString(args.FirstOrDefault(a => !a.StartsWith('-'))));

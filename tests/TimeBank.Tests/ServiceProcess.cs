@@ -143,11 +143,16 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Runs one command of the service's command line to its end, without a database unless one is given.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(string? connectionString, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunCommandAsync(string? connectionString, params string[] args) =>
+        RunCommandAsync(connectionString, new Dictionary<string, string>(), args);
+
+    public static async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(string? connectionString,
+        IReadOnlyDictionary<string, string> settings, params string[] args)
     {
         var start = Dotnet(_ => { });
         start.Environment.Remove("ConnectionStrings__TimeBank");
         if (connectionString is not null) start.Environment["ConnectionStrings__TimeBank"] = connectionString;
+        foreach (var (name, value) in settings) start.Environment[name] = value;
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

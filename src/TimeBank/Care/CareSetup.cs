@@ -24,6 +24,11 @@ public sealed class CareOptions
     public int MaxActivePairings { get; set; } = 5;
 
     public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[TimeZone];
+
+    public IEnumerable<string> Problems() => Settings.Found(
+        Settings.Zone($"{Section}:TimeZone", TimeZone),
+        Settings.Between($"{Section}:ReviewEveryMonths", ReviewEveryMonths, 1, 60),
+        Settings.Between($"{Section}:MaxActivePairings", MaxActivePairings, 1, 100));
 }
 
 public sealed class NotificationOptions
@@ -40,6 +45,20 @@ public sealed class NotificationOptions
     public IReadOnlyList<TimeSpan> RetryDelays =>
         RetryDelaysSeconds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => TimeSpan.FromSeconds(double.Parse(s, System.Globalization.CultureInfo.InvariantCulture))).Take(24).ToList();
+
+    public const int LongestRetryDelaySeconds = 86_400;
+
+    public IEnumerable<string> Problems()
+    {
+        if (WebhookUrl is not null && !(Uri.TryCreate(WebhookUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+            yield return $"{Section}:WebhookUrl must be an absolute http or https address (is '{WebhookUrl}').";
+        foreach (var delay in RetryDelaysSeconds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(delay, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                || seconds is < 0 or > LongestRetryDelaySeconds)
+                yield return $"{Section}:RetryDelaysSeconds must list seconds from 0 to {LongestRetryDelaySeconds}, comma-separated (has '{delay}').";
+        }
+    }
 }
 
 public static class CareSetup

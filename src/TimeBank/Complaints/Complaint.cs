@@ -99,6 +99,9 @@ public sealed class ComplaintOptions
 
     /// <summary>How long a complaint may wait for acknowledgement before it is overdue.</summary>
     public TimeSpan AcknowledgeWithin { get; set; } = TimeSpan.FromDays(3);
+
+    public IEnumerable<string> Problems() =>
+        Settings.Found(Settings.Between($"{Section}:AcknowledgeWithin", AcknowledgeWithin, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)));
 }
 
 public static class ComplaintsSetup

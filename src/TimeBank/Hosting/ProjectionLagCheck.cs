@@ -73,4 +73,7 @@ public sealed class HealthOptions
 
     /// <summary>How far behind the newest event an async projection or the hash chain may fall before the node is unready.</summary>
     public TimeSpan MaxProjectionLag { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IEnumerable<string> Problems() =>
+        Settings.Found(Settings.Between($"{Section}:MaxProjectionLag", MaxProjectionLag, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)));
 }

@@ -16,6 +16,11 @@ public sealed class RateLimitOptions
     /// <summary>Requests per second from one address without a valid key (guessing keys is slow).</summary>
     public int AnonymousPermitsPerSecond { get; set; } = 20;
 
+    public IEnumerable<string> Problems() => Settings.Found(
+        Settings.Between($"{Section}:PermitsPerSecond", PermitsPerSecond, 0, 1_000_000),
+        Settings.Between($"{Section}:Burst", Burst, 1, 10_000_000),
+        Settings.Between($"{Section}:AnonymousPermitsPerSecond", AnonymousPermitsPerSecond, 1, 1_000_000));
+
     public static RateLimitOptions From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
 }

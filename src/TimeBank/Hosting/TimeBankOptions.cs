@@ -37,5 +37,21 @@ public sealed class TimeBankOptions
 
     public Duration Hold => Duration.FromTimeSpan(HoldDuration);
 
+    public static readonly string[] DurabilityModes = ["Balanced", "Solo", "MediatorOnly"];
+
+    public IEnumerable<string> Problems() => Settings.Found(
+        Settings.Zone($"{Section}:DefaultTimeZone", DefaultTimeZone),
+        Settings.Between($"{Section}:HoldDuration", HoldDuration, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)),
+        Settings.Between($"{Section}:BackPostingWindow", BackPostingWindow, TimeSpan.FromDays(1), TimeSpan.FromDays(3660)),
+        Settings.Between($"{Section}:MaxRequestBodyBytes", MaxRequestBodyBytes, 16_384, 104_857_600),
+        Settings.Between($"{Section}:RequestSummaryEvery", RequestSummaryEvery, TimeSpan.Zero, TimeSpan.FromDays(1)),
+        DurabilityModes.Contains(Durability, StringComparer.OrdinalIgnoreCase)
+            ? null
+            : $"{Section}:Durability must be one of {string.Join(", ", DurabilityModes)} (is '{Durability}').",
+        Settings.Between($"{Section}:NodeHeartbeat", NodeHeartbeat, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)),
+        NodeStaleAfter > NodeHeartbeat && NodeStaleAfter <= TimeSpan.FromHours(1)
+            ? null
+            : $"{Section}:NodeStaleAfter must be longer than {Section}:NodeHeartbeat and at most an hour (is {NodeStaleAfter:c}).");
+
     public Duration BackPosting => Duration.FromTimeSpan(BackPostingWindow);
 }

@@ -15,6 +15,17 @@ public sealed class IntegrityOptions
     public TimeSpan NightEnds { get; set; } = TimeSpan.FromHours(5);
     public string[] NightExemptServiceTypes { get; set; } = ["emergency-help"];
     public int LowRatingStars { get; set; } = 2;
+
+    public IEnumerable<string> Problems() => Settings.Found(
+        Settings.Between($"{Section}:MaxMinutesPerDay", MaxMinutesPerDay, 1, 1440),
+        Settings.Between($"{Section}:MaxRecordsPerPairPerDay", MaxRecordsPerPairPerDay, 1, 1000),
+        Settings.Between($"{Section}:LatePostingDays", LatePostingDays, 1, 3660),
+        Settings.Between($"{Section}:NightStarts", NightStarts, TimeSpan.Zero, TimeSpan.FromDays(1) - TimeSpan.FromTicks(1)),
+        Settings.Between($"{Section}:NightEnds", NightEnds, TimeSpan.Zero, TimeSpan.FromDays(1) - TimeSpan.FromTicks(1)),
+        NightExemptServiceTypes.FirstOrDefault(t => !ServiceTypes.IsKnown(t)) is { } unknown
+            ? $"{Section}:NightExemptServiceTypes names an unknown service type '{unknown}'."
+            : null,
+        Settings.Between($"{Section}:LowRatingStars", LowRatingStars, 1, 5));
 }
 
 /// <summary>

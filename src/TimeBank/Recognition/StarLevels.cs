@@ -33,9 +33,26 @@ public sealed class RecognitionOptions
     /// <summary><see cref="StarHours"/> read once, lowest first.</summary>
     public IReadOnlyList<int> Thresholds { get; private set; } = Parse(DefaultStarHours);
 
-    private static IReadOnlyList<int> Parse(string hours) =>
-        hours.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(h => int.Parse(h, CultureInfo.InvariantCulture)).Order().ToList();
+    public const int Stars = 5;
+    public const int MaxStarHours = 100_000;
+    public const int MaxIssuingBody = 100;
+
+    // Lenient, so that binding never throws: Problems() refuses what is not a whole number at start.
+    private static IReadOnlyList<int> Parse(string? hours) =>
+        Entries(hours).Select(h => int.TryParse(h, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0).Order().ToList();
+
+    private static string[] Entries(string? hours) =>
+        (hours ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public IEnumerable<string> Problems()
+    {
+        var entries = Entries(StarHours);
+        var hours = entries.Select(h => int.TryParse(h, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1).ToList();
+        if (hours.Count is < 1 or > Stars || hours.Any(h => h is < 1 or > MaxStarHours) || !hours.Zip(hours.Skip(1)).All(p => p.First < p.Second))
+            yield return $"{Section}:StarHours must list 1 to {Stars} rising whole numbers of hours from 1 to {MaxStarHours}, comma-separated (is '{StarHours}').";
+        if (string.IsNullOrWhiteSpace(IssuingBody) || IssuingBody.Length > MaxIssuingBody)
+            yield return $"{Section}:IssuingBody must name the issuing body in 1 to {MaxIssuingBody} characters.";
+    }
 }
 
 /// <param name="Level">Stars reached, 0 to 5.</param>

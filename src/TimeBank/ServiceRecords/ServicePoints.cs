@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace TimeBank.ServiceRecords;
 
 /// <summary>
@@ -30,10 +28,4 @@ public sealed class PointsOptions
             if (rate is < 0 or > MaxPointsPerHour) yield return $"{Section}:PerServiceType:{type} must be between 0 and {MaxPointsPerHour}.";
         }
     }
-}
-
-public sealed class PointsOptionsValidation : IValidateOptions<PointsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PointsOptions options) =>
-        options.Problems().ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }

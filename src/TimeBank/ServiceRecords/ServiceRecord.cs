@@ -190,8 +190,7 @@ public static class ServiceRecordsSetup
 {
     public static IServiceCollection AddServiceRecords(this IServiceCollection services)
     {
-        services.AddOptions<PointsOptions>().BindConfiguration(PointsOptions.Section).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PointsOptions>, PointsOptionsValidation>();
+        services.AddOptions<PointsOptions>().BindConfiguration(PointsOptions.Section);
         services.AddSingleton<DepositQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<DepositQueue>());
         return services;

@@ -104,6 +104,11 @@ public sealed class StatisticsOptions
 
     /// <summary>Service hours a year the deployment aims at (seed 002: 150,000 by 2027).</summary>
     public int TargetServiceHours { get; set; } = 150_000;
+
+    public IEnumerable<string> Problems() => Settings.Found(
+        Settings.Between($"{Section}:RedemptionAge", RedemptionAge, 18, 120),
+        Settings.Between($"{Section}:TargetVolunteers", TargetVolunteers, 0, 100_000_000),
+        Settings.Between($"{Section}:TargetServiceHours", TargetServiceHours, 0, 1_000_000_000));
 }
 
 public static class StatisticsFold
