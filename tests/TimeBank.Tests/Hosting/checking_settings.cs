@@ -35,6 +35,7 @@ public sealed class checking_settings
     [InlineData("TimeBank:Durability", "1")]
     [InlineData("TimeBank:NodeHeartbeat", "00:00:00")]
     [InlineData("TimeBank:NodeStaleAfter", "00:00:03")]
+    [InlineData("TimeBank:PersonalDataKey", "too-short-to-protect-anything")]
     [InlineData("TimeBank:Points:PointsPerHour", "-5")]
     [InlineData("TimeBank:Care:TimeZone", "")]
     [InlineData("TimeBank:Care:ReviewEveryMonths", "0")]
