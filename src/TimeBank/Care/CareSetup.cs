@@ -43,7 +43,7 @@ public sealed class NotificationOptions
 
     /// <summary>Wolverine keeps at most 25 attempts; more delays than that are cut.</summary>
     public IReadOnlyList<TimeSpan> RetryDelays =>
-        RetryDelaysSeconds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        Settings.CommaSeparated(RetryDelaysSeconds)
             .Select(s => TimeSpan.FromSeconds(double.Parse(s, System.Globalization.CultureInfo.InvariantCulture))).Take(24).ToList();
 
     public const int LongestRetryDelaySeconds = 86_400;
@@ -52,7 +52,7 @@ public sealed class NotificationOptions
     {
         if (WebhookUrl is not null && !(Uri.TryCreate(WebhookUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
             yield return $"{Section}:WebhookUrl must be an absolute http or https address (is '{WebhookUrl}').";
-        foreach (var delay in RetryDelaysSeconds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var delay in Settings.CommaSeparated(RetryDelaysSeconds))
         {
             if (!double.TryParse(delay, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
                 || seconds is < 0 or > LongestRetryDelaySeconds)

@@ -63,5 +63,9 @@ public static class Settings
     public static string? Zone(string key, string? id) =>
         string.IsNullOrEmpty(id) || DateTimeZoneProviders.Tzdb.GetZoneOrNull(id) is null ? $"{key} must be an IANA time zone id such as Asia/Shanghai (is '{id}')." : null;
 
+    /// <summary>The entries of a comma-separated setting, trimmed, empty ones left out.</summary>
+    public static string[] CommaSeparated(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     public static IEnumerable<string> Found(params string?[] problems) => problems.OfType<string>();
 }

@@ -49,9 +49,7 @@ public sealed class TimeBankOptions
             ? null
             : $"{Section}:Durability must be one of {string.Join(", ", DurabilityModes)} (is '{Durability}').",
         Settings.Between($"{Section}:NodeHeartbeat", NodeHeartbeat, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)),
-        string.IsNullOrWhiteSpace(PersonalDataKey) || PersonalDataKey.Length >= People.PersonalData.MinimumKeyLength
-            ? null
-            : $"{Section}:PersonalDataKey must hold at least {People.PersonalData.MinimumKeyLength} characters, e.g. the output of `openssl rand -base64 32`.",
+        People.PersonalData.KeyProblem(PersonalDataKey),
         NodeStaleAfter > NodeHeartbeat && NodeStaleAfter <= TimeSpan.FromHours(1)
             ? null
             : $"{Section}:NodeStaleAfter must be longer than {Section}:NodeHeartbeat and at most an hour (is {NodeStaleAfter:c}).");

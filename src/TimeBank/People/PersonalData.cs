@@ -30,11 +30,7 @@ public sealed class PersonalData
     public PersonalData(string? secret)
     {
         UsesDevelopmentKey = string.IsNullOrWhiteSpace(secret);
-        if (!UsesDevelopmentKey && secret!.Length < MinimumKeyLength)
-        {
-            throw new InvalidOperationException(
-                $"TimeBank:PersonalDataKey must hold at least {MinimumKeyLength} characters, e.g. the output of `openssl rand -base64 32`.");
-        }
+        if (KeyProblem(secret) is { } problem) throw new InvalidOperationException(problem);
 
         var master = Encoding.UTF8.GetBytes(UsesDevelopmentKey ? DevelopmentKey : secret!);
         _encryptionKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, info: "timebank/people/encryption/v1"u8.ToArray());
@@ -42,6 +38,12 @@ public sealed class PersonalData
     }
 
     public bool UsesDevelopmentKey { get; }
+
+    /// <summary>Why a configured secret is too weak to protect personal data; null when it is none (development) or strong enough.</summary>
+    public static string? KeyProblem(string? secret) =>
+        string.IsNullOrWhiteSpace(secret) || secret.Length >= MinimumKeyLength
+            ? null
+            : $"TimeBank:PersonalDataKey must hold at least {MinimumKeyLength} characters, e.g. the output of `openssl rand -base64 32`.";
 
     /// <summary>Lower-case hex HMAC-SHA256 of the normalised number.</summary>
     public string IdNumberHash(ResidentIdNumber idNumber) =>

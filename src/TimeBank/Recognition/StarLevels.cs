@@ -37,17 +37,15 @@ public sealed class RecognitionOptions
     public const int MaxStarHours = 100_000;
     public const int MaxIssuingBody = 100;
 
-    // Lenient, so that binding never throws: Problems() refuses what is not a whole number at start.
-    private static IReadOnlyList<int> Parse(string? hours) =>
-        Entries(hours).Select(h => int.TryParse(h, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0).Order().ToList();
+    // Lenient, so that binding never throws: Problems() refuses at start what is not a whole number (read as -1).
+    private static IReadOnlyList<int> Parse(string? hours) => Entries(hours).Order().ToList();
 
-    private static string[] Entries(string? hours) =>
-        (hours ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    private static List<int> Entries(string? hours) => Settings.CommaSeparated(hours)
+        .Select(h => int.TryParse(h, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1).ToList();
 
     public IEnumerable<string> Problems()
     {
-        var entries = Entries(StarHours);
-        var hours = entries.Select(h => int.TryParse(h, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1).ToList();
+        var hours = Entries(StarHours);
         if (hours.Count is < 1 or > Stars || hours.Any(h => h is < 1 or > MaxStarHours) || !hours.Zip(hours.Skip(1)).All(p => p.First < p.Second))
             yield return $"{Section}:StarHours must list 1 to {Stars} rising whole numbers of hours from 1 to {MaxStarHours}, comma-separated (is '{StarHours}').";
         if (string.IsNullOrWhiteSpace(IssuingBody) || IssuingBody.Length > MaxIssuingBody)
