@@ -8,6 +8,12 @@ public static class ConnectionTuning
     public const string RandomPageCost = "1.1";
 
     /// <summary>
+    /// The names Npgsql's metrics give the service's two pools. Without one a pool is named by its connection string,
+    /// and the anonymous <c>/metrics</c> would show the database's host, port, name and user.
+    /// </summary>
+    public const string MainPool = "timebank", ReadPool = "timebank-reads";
+
+    /// <summary>
     /// Defaults that matter for a service doing many short statements, applied only where the
     /// connection string says nothing: no DISCARD ALL round trip when a pooled connection is
     /// returned (nothing here changes session state), prepared statements for hot queries, and

@@ -13,7 +13,8 @@ namespace TimeBank.Hosting;
 /// </summary>
 public sealed class MultiplexedReads(string connectionString, IDocumentStore store) : IAsyncDisposable
 {
-    private readonly Lazy<NpgsqlDataSource> _source = new(() => NpgsqlDataSource.Create(WithMultiplexing(connectionString)));
+    private readonly Lazy<NpgsqlDataSource> _source = new(() =>
+        new NpgsqlDataSourceBuilder(WithMultiplexing(connectionString)) { Name = ConnectionTuning.ReadPool }.Build());
     private readonly ConcurrentDictionary<Type, string> _selects = new();
 
     public Task<T?> LoadAsync<T>(Guid id, CancellationToken cancellation) where T : class => LoadAsync<T, Guid>(id, cancellation);

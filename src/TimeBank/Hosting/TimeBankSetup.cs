@@ -98,6 +98,8 @@ public static class TimeBankSetup
 
         services.AddMarten(opts =>
             {
+                // Replaces Marten's own builder, which only adds Npgsql's logging: off by default (DisableNpgsqlLogging).
+                opts.ConfigureNpgsqlDataSourceBuilder(source => source.Name = ConnectionTuning.MainPool);
                 opts.Connection(ConnectionTuning.WithServiceDefaults(connectionString));
                 opts.DatabaseSchemaName = Storage.Schema;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, ConfigureJson);

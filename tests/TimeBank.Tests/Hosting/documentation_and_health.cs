@@ -126,6 +126,22 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
     }
 
     [Fact]
+    public async Task metrics_name_the_database_pools_by_their_use_and_nothing_of_the_connection_string()
+    {
+        var (volunteer, _) = await Fixture.VolunteerWithBalance(30);
+        await Host.AccountAsync(Keys.Admin, volunteer);
+
+        var text = await Host.MetricsAsync(t => t.Contains("pool_name=\"timebank-reads\""));
+        var pools = System.Text.RegularExpressions.Regex.Matches(text, "pool_name=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToHashSet();
+        pools.ShouldContain("timebank");
+        pools.ShouldContain("timebank-reads");
+        // Npgsql's meter is the process's: the suite's own pools show too, by their raw connection strings. The service's
+        // would carry what the service adds to its connection string.
+        var serviceDefaults = new Npgsql.NpgsqlConnectionStringBuilder(TimeBank.Hosting.ConnectionTuning.WithServiceDefaults("Host=h"));
+        pools.ShouldNotContain(pool => pool.Contains($"Max Auto Prepare={serviceDefaults.MaxAutoPrepare}"));
+    }
+
+    [Fact]
     public async Task metrics_show_how_far_each_async_projection_lags_and_whether_this_node_leads()
     {
         await Fixture.VolunteerWithBalance(30);
