@@ -76,6 +76,7 @@ public static class Telemetry
             {
                 metrics.AddMeter(AspNetCoreMeters).AddRuntimeInstrumentation().AddNpgsqlInstrumentation()
                     .AddMeter(MeterName, "Wolverine:*", "Marten*")
+                    .AddView(WithoutDatabaseAddress)
                     .AddPrometheusExporter();
                 if (otlp) metrics.AddOtlpExporter();
             });
@@ -86,6 +87,20 @@ public static class Telemetry
         }
         return services;
     }
+
+    /// <summary>
+    /// /metrics answers anyone, so no series names where the database lives: Npgsql's statement durations lose
+    /// <c>server.address</c> and <c>server.port</c>, and Marten's series (its daemon's per shard, the shard in the name)
+    /// their only label, <c>database.uri</c> (host, database and schema). The pools carry names of their own
+    /// (<see cref="ConnectionTuning.MainPool"/>).
+    /// </summary>
+    public static MetricStreamConfiguration? WithoutDatabaseAddress(Instrument instrument) => instrument switch
+    {
+        { Meter.Name: "Npgsql", Name: "db.client.operation.duration" } =>
+            new MetricStreamConfiguration { TagKeys = ["db.client.connection.pool.name", "db.system.name", "error.type"] },
+        { Meter.Name: "Marten" } => new MetricStreamConfiguration { TagKeys = [] },
+        _ => null
+    };
 
     public static WebApplication MapTimeBankMetrics(this WebApplication app)
     {
