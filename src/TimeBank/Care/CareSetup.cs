@@ -43,10 +43,14 @@ public sealed class NotificationOptions
 
     /// <summary>Wolverine keeps at most 25 attempts; more delays than that are cut.</summary>
     public IReadOnlyList<TimeSpan> RetryDelays =>
-        Settings.CommaSeparated(RetryDelaysSeconds)
-            .Select(s => TimeSpan.FromSeconds(double.Parse(s, System.Globalization.CultureInfo.InvariantCulture))).Take(24).ToList();
+        Settings.CommaSeparated(RetryDelaysSeconds).Select(Seconds).OfType<double>().Select(TimeSpan.FromSeconds).Take(24).ToList();
 
     public const int LongestRetryDelaySeconds = 86_400;
+
+    private static double? Seconds(string entry) =>
+        double.TryParse(entry, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? seconds
+            : null;
 
     public IEnumerable<string> Problems()
     {
@@ -54,8 +58,7 @@ public sealed class NotificationOptions
             yield return $"{Section}:WebhookUrl must be an absolute http or https address (is '{WebhookUrl}').";
         foreach (var delay in Settings.CommaSeparated(RetryDelaysSeconds))
         {
-            if (!double.TryParse(delay, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
-                || seconds is < 0 or > LongestRetryDelaySeconds)
+            if (Seconds(delay) is not { } seconds || seconds is < 0 or > LongestRetryDelaySeconds)
                 yield return $"{Section}:RetryDelaysSeconds must list seconds from 0 to {LongestRetryDelaySeconds}, comma-separated (has '{delay}').";
         }
     }

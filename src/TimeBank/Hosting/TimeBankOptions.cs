@@ -1,3 +1,5 @@
+using Wolverine;
+
 namespace TimeBank.Hosting;
 
 public sealed class TimeBankOptions
@@ -37,7 +39,12 @@ public sealed class TimeBankOptions
 
     public Duration Hold => Duration.FromTimeSpan(HoldDuration);
 
-    public static readonly string[] DurabilityModes = ["Balanced", "Solo", "MediatorOnly"];
+    /// <summary>The modes the service supports (Wolverine's others, and numbers, are refused at start).</summary>
+    public static readonly DurabilityMode[] DurabilityModes = [DurabilityMode.Balanced, DurabilityMode.Solo, DurabilityMode.MediatorOnly];
+
+    /// <summary><see cref="Durability"/> read; null when it names no supported mode.</summary>
+    public DurabilityMode? DurabilityChosen =>
+        DurabilityModes.Select(m => (DurabilityMode?)m).FirstOrDefault(m => m.ToString()!.Equals(Durability, StringComparison.OrdinalIgnoreCase));
 
     public IEnumerable<string> Problems() => Settings.Found(
         Settings.Zone($"{Section}:DefaultTimeZone", DefaultTimeZone),
@@ -45,7 +52,7 @@ public sealed class TimeBankOptions
         Settings.Between($"{Section}:BackPostingWindow", BackPostingWindow, TimeSpan.FromDays(1), TimeSpan.FromDays(3660)),
         Settings.Between($"{Section}:MaxRequestBodyBytes", MaxRequestBodyBytes, 16_384, 104_857_600),
         Settings.Between($"{Section}:RequestSummaryEvery", RequestSummaryEvery, TimeSpan.Zero, TimeSpan.FromDays(1)),
-        DurabilityModes.Contains(Durability, StringComparer.OrdinalIgnoreCase)
+        DurabilityChosen is not null
             ? null
             : $"{Section}:Durability must be one of {string.Join(", ", DurabilityModes)} (is '{Durability}').",
         Settings.Between($"{Section}:NodeHeartbeat", NodeHeartbeat, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)),

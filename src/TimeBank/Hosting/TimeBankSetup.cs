@@ -144,7 +144,8 @@ public static class TimeBankSetup
 
         builder.Host.UseWolverine(opts =>
         {
-            opts.Durability.Mode = Enum.Parse<DurabilityMode>(options.Durability, ignoreCase: true);
+            // Settings.Problems refused any other value before the host was built.
+            opts.Durability.Mode = options.DurabilityChosen!.Value;
             opts.Durability.HealthCheckPollingTime = options.NodeHeartbeat;
             opts.Durability.FirstHealthCheckExecution = TimeSpan.FromSeconds(1);
             opts.Durability.StaleNodeTimeout = options.NodeStaleAfter;
