@@ -7,16 +7,19 @@ namespace TimeBank.Bench;
 /// <summary>
 /// One operation's figures; where known, <see cref="StealPct"/> is the host's time taken by other guests meanwhile,
 /// <see cref="JitSeconds"/> how long the service's JIT compiled meanwhile and <see cref="ServiceCpuUs"/> the service's CPU
-/// per answer, in microseconds (all nodes).
+/// per answer, in microseconds (all nodes); <see cref="IdlePct"/> the host's idle share meanwhile and <see cref="HostCpuUs"/> the
+/// host's busy time per answer (the service, the database, the driver and the kernel together).
 /// </summary>
 public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors, double? StealPct = null, double? JitSeconds = null,
-    double? ServiceCpuUs = null)
+    double? ServiceCpuUs = null, double? IdlePct = null, double? HostCpuUs = null)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Name} rps={Rps:0} p50_ms={P50Ms:0.0} p99_ms={P99Ms:0.0} errors={Errors}") +
         (StealPct is { } steal ? string.Create(CultureInfo.InvariantCulture, $" steal_pct={steal:0}") : "") +
         (JitSeconds is { } jit ? string.Create(CultureInfo.InvariantCulture, $" jit_s={jit:0.0}") : "") +
-        (ServiceCpuUs is { } cpu ? string.Create(CultureInfo.InvariantCulture, $" svc_cpu_us={cpu:0}") : "");
+        (ServiceCpuUs is { } cpu ? string.Create(CultureInfo.InvariantCulture, $" svc_cpu_us={cpu:0}") : "") +
+        (IdlePct is { } idle ? string.Create(CultureInfo.InvariantCulture, $" idle_pct={idle:0}") : "") +
+        (HostCpuUs is { } host ? string.Create(CultureInfo.InvariantCulture, $" host_cpu_us={host:0}") : "");
 }
 
 /// <summary>Closed-loop load: each client sends its next request as soon as the previous one is answered.</summary>
@@ -40,7 +43,7 @@ public static class Load
         var driverPausedBefore = GC.GetTotalPauseDuration();
         var phaseStarted = DateTimeOffset.UtcNow;
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
-        var steal = HostCpu.StealPercent(cpuBefore, HostCpu.Now());
+        var cpuAfter = HostCpu.Now();
         // The driver's own collections pause every client at once, and its latencies with them.
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[bench] {operation.Name}: the load driver paused {(GC.GetTotalPauseDuration() - driverPausedBefore).TotalMilliseconds:0} ms for its collections"));
@@ -51,8 +54,11 @@ public static class Load
         var name = options.Urls.Count > 1 ? $"{operation.Name}-{options.Urls.Count}-nodes" : operation.Name;
         if (options.TimelineDirectory is { } directory) await WriteTimelineAsync(Path.Combine(directory, $"{name}-timeline.txt"), latencies, answeredAt);
         latencies.Sort();
+        var answers = latencies.Count + errors;
         return new Measurement(name, latencies.Count / elapsed.TotalSeconds,
-            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, steal, counted.JitSeconds, counted.CpuMicrosecondsPer(latencies.Count + errors));
+            Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, HostCpu.StealPercent(cpuBefore, cpuAfter), counted.JitSeconds,
+            counted.CpuMicrosecondsPer(answers), HostCpu.IdlePercent(cpuBefore, cpuAfter),
+            HostCpu.BusyMicrosecondsPer(cpuBefore, cpuAfter, elapsed.TotalSeconds, answers));
     }
 
     /// <summary>Seconds of warm-up added at a time while the JIT is still compiling.</summary>

@@ -85,7 +85,40 @@ public sealed class what_a_bench_line_says
             .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0");
         new Measurement("deposit", 1234.4, 12.34, 56.78, 0, 12.6, 0.04, 512.6).ToString()
             .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0 svc_cpu_us=513");
+        new Measurement("deposit", 1234.4, 12.34, 56.78, 0, 12.6, 0.04, 512.6, 9.5, 801.2).ToString()
+            .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0 svc_cpu_us=513 idle_pct=10 host_cpu_us=801");
         new Measurement("deposit", 1234.4, 12.34, 56.78, 0).ToString().ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0");
+    }
+
+    [Fact]
+    public void the_idle_share_counts_waiting_for_the_disk_as_idle()
+    {
+        var before = HostCpu.Parse("cpu  1000 10 500 8000 100 0 20 370 0 0", cores: 2).ShouldNotBeNull();
+        var after = HostCpu.Parse("cpu  1600 10 800 8400 150 0 30 770 50 0", cores: 2).ShouldNotBeNull();
+
+        (before.Idle, before.Cores).ShouldBe((8_100, 2));
+        HostCpu.IdlePercent(before, after).ShouldBe(100.0 * 450 / 1_760);
+    }
+
+    [Fact]
+    public void the_hosts_time_per_answer_is_its_busy_share_of_every_core_over_the_answers()
+    {
+        // 2,000 ticks pass: 500 idle or waiting, 500 stolen, 1,000 busy; two cores for 10 s are 20 s, half of it busy.
+        var before = HostCpu.Parse("cpu  1000 0 0 1000 0 0 0 0 0 0", cores: 2);
+        var after = HostCpu.Parse("cpu  1800 0 200 1400 100 0 0 500 0 0", cores: 2);
+
+        HostCpu.BusyMicrosecondsPer(before, after, seconds: 10, answers: 20_000).ShouldBe(500.0);
+        HostCpu.BusyMicrosecondsPer(before, after, seconds: 10, answers: 0).ShouldBeNull();
+        HostCpu.BusyMicrosecondsPer(null, after, seconds: 10, answers: 20_000).ShouldBeNull();
+        HostCpu.BusyMicrosecondsPer(after, after, seconds: 10, answers: 20_000).ShouldBeNull();
+    }
+
+    [Fact]
+    public void the_cores_are_the_lines_of_one_core_after_the_total()
+    {
+        string[] stat = ["cpu  10 0 5 100 1 0 0 0 0 0", "cpu0 5 0 2 50 1 0 0 0 0 0", "cpu1 5 0 3 50 0 0 0 0 0 0", "intr 12345 0 1", "ctxt 999"];
+        HostCpu.Of(stat).ShouldBe(new HostCpu(116, 0, 101, 2));
+        HostCpu.Of([]).ShouldBeNull();
     }
 
     [Theory]
