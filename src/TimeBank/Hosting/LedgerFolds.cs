@@ -9,6 +9,9 @@ namespace TimeBank.Hosting;
 /// <summary>Something kept from the ledger's events off the write path (statistics, integrity flags, star levels).</summary>
 public interface ILedgerFold
 {
+    /// <summary>The fold's name in the metrics (<c>timebank_fold_*{fold="…"}</c>).</summary>
+    string Name { get; }
+
     /// <summary>The event types the fold reads; it is handed no others.</summary>
     IReadOnlyCollection<Type> EventTypes { get; }
 
@@ -61,7 +64,9 @@ public sealed class LedgerFolds : FoldingSubscription
         _former = _former.Before(page);
         foreach (var (fold, foldedThrough, events) in Split(page.SequenceFloor, page.Events, _folds, _former))
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await fold.FoldAsync(foldedThrough, events, operations, _people, cancellation);
+            Telemetry.Folded(fold.Name, events.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         if (_former.PassedBy(page))
         {

@@ -28,6 +28,10 @@ public static class Telemetry
         "Minutes credited by service records.");
     private static readonly Counter<long> Refusals = Meter.CreateCounter<long>("timebank.refusals", "{refusal}",
         "Requests refused, by problem type.");
+    private static readonly Histogram<double> FoldDuration = Meter.CreateHistogram<double>("timebank.fold.duration", "s",
+        "Time a fold off the write path (the hash chain, the statistics, the integrity review, the star levels) took over one page of events.");
+    private static readonly Counter<long> FoldEvents = Meter.CreateCounter<long>("timebank.fold.events", "{event}",
+        "Events a fold off the write path was handed (the hash chain: events it linked).");
 
     private static volatile IReadOnlyList<ProjectionLagCheck.ShardProgress> _shards = [];
     private static volatile bool _leads;
@@ -61,6 +65,14 @@ public static class Telemetry
     {
         DepositsCredited.Add(1);
         MinutesCredited.Add(minutes);
+    }
+
+    /// <summary>One page folded by <paramref name="fold"/>: how many events it had and how long it took.</summary>
+    public static void Folded(string fold, int events, TimeSpan took)
+    {
+        var tag = new KeyValuePair<string, object?>("fold", fold);
+        FoldDuration.Record(took.TotalSeconds, tag);
+        FoldEvents.Add(events, tag);
     }
 
     public static void Refused(string? problemType) =>

@@ -69,6 +69,8 @@ public sealed class IntegrityReview(IntegrityOptions options) : ILedgerFold
 {
     public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(ServiceRecorded), typeof(ServiceRated), typeof(ServiceRecordReversed)];
 
+    public string Name => "integrity-review";
+
     public string FormerShard => "IntegrityReview:All";
 
     public async Task FoldAsync(long foldedThrough, IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)

@@ -93,6 +93,8 @@ public sealed class RecognitionFold(RecognitionOptions options) : ILedgerFold
 {
     public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(ServiceRecorded)];
 
+    public string Name => "star-levels";
+
     public string FormerShard => "Recognition:All";
 
     public async Task FoldAsync(long foldedThrough, IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellationToken)

@@ -206,6 +206,8 @@ public sealed class StatisticsTally(TimeBankOptions options, StatisticsOptions s
         typeof(RedemptionSettled), typeof(MarketOrderPlaced), typeof(MarketOrderRefunded), typeof(ServiceRated)
     ];
 
+    public string Name => "statistics";
+
     public string FormerShard => "Statistics:All";
 
     private bool _transferCountingSwitched;

@@ -126,6 +126,27 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
     }
 
     [Fact]
+    public async Task metrics_show_how_long_each_fold_off_the_write_path_takes_and_how_many_events_it_was_handed()
+    {
+        await Fixture.VolunteerWithBalance(30);
+
+        var folds = new[] { "hash-chain", "statistics", "integrity-review", "star-levels" };
+        var text = await Host.MetricsAsync(t => folds.All(f => Series(t, "timebank_fold_events_total", f) > 0));
+        foreach (var fold in folds)
+        {
+            Series(text, "timebank_fold_events_total", fold).ShouldBeGreaterThan(0);
+            Series(text, "timebank_fold_duration_seconds_count", fold).ShouldBeGreaterThan(0);
+            Series(text, "timebank_fold_duration_seconds_sum", fold).ShouldBeGreaterThan(0);
+        }
+    }
+
+    /// <summary>The value of a fold's line of the named series (<c>name{…fold="…"…} value</c>), or 0 without one.</summary>
+    private static double Series(string metrics, string name, string fold) => metrics.Split('\n')
+        .Where(l => l.StartsWith(name + "{") && l.Contains($"fold=\"{fold}\""))
+        .Select(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))
+        .DefaultIfEmpty(0).Sum();
+
+    [Fact]
     public async Task metrics_name_the_database_pools_by_their_use_and_never_where_the_database_is()
     {
         var (volunteer, _) = await Fixture.VolunteerWithBalance(30);

@@ -35,6 +35,7 @@ public sealed class folding_the_ledger_once(AppFixture fixture) : ApiTest(fixtur
         /// <summary>What each page said had been folded before it.</summary>
         public List<long> FoldedThrough { get; } = [];
         public IReadOnlyCollection<Type> EventTypes { get; } = types;
+        public string Name => formerShard;
         public string FormerShard => formerShard;
 
         public Task FoldAsync(long foldedThrough, IReadOnlyList<IEvent> events, IDocumentOperations operations, KnownPeople people, CancellationToken cancellation)

@@ -24,6 +24,9 @@ public sealed class HashChainSubscription : FoldingSubscription
     public const string SubscriptionName = "AuditHashChain";
     public const int EventsPerTransaction = 5000;
 
+    /// <summary>The chain's name in the folds' metrics.</summary>
+    public const string FoldName = "hash-chain";
+
     public HashChainSubscription()
     {
         Name = SubscriptionName;
@@ -37,6 +40,8 @@ public sealed class HashChainSubscription : FoldingSubscription
 
     protected override async Task<IChangeListener> FoldAsync(EventRange page, IDocumentOperations operations, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var linked = 0;
         await using var connection = operations.DocumentStore.Storage.Database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         while (true)
@@ -44,8 +49,9 @@ public sealed class HashChainSubscription : FoldingSubscription
             var extension = await HashChain.ExtendAsync(connection, page.SequenceCeiling, EventsPerTransaction, cancellationToken);
             if (extension.Links.Count == 0) break;
             // Nothing is written when another node extended the chain meanwhile: the next round starts from its head.
-            await HashChain.WriteAsync(connection, extension, cancellationToken);
+            if (await HashChain.WriteAsync(connection, extension, cancellationToken)) linked += extension.Links.Count;
         }
+        Hosting.Telemetry.Folded(FoldName, linked, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         return NullChangeListener.Instance;
     }
 }
