@@ -170,9 +170,7 @@ public static class ChainStore
     /// <summary>Read after <see cref="TakeWritersTurnSql"/>, in a statement of its own, so it sees the last writer's commit.</summary>
     public const string LastChainedSequenceSql = $"select coalesce(max(seq_id), 0) from {ChainTable}";
 
-    public const string InsertLinksSql =
-        $"insert into {ChainTable} (seq_id, prev_seq_id, event_id, hash, prev_hash, day) " +
-        "select * from unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::bytea[], $5::bytea[], $6::date[])";
+    public const string CopyLinksSql = $"copy {ChainTable} (seq_id, prev_seq_id, event_id, hash, prev_hash, day) from stdin (format binary)";
 
     public const string UpsertDigestSql =
         $"insert into {DigestTable} (day, first_seq, last_seq, events, merkle_root, chain_head, closed) values ($1, $2, $3, $4, $5, $6, $7) " +

@@ -146,19 +146,22 @@ public static class HashChain
             await reader.ReadAsync(cancellation);
             if (reader.GetInt64(0) != links[0].PreviousSequence) return false;
         }
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(ChainStore.InsertLinksSql)
+        // The links go in as COPY rows: a page's thousand links cost PostgreSQL far less than one insert of six arrays.
+        await using (var copy = await connection.BeginBinaryImportAsync(ChainStore.CopyLinksSql, cancellation))
         {
-            Parameters =
+            foreach (var link in links)
             {
-                new() { Value = links.Select(l => l.Sequence).ToArray() },
-                new() { Value = links.Select(l => l.PreviousSequence).ToArray() },
-                new() { Value = links.Select(l => l.EventId).ToArray() },
-                new() { Value = links.Select(l => l.Hash).ToArray() },
-                new() { Value = links.Select(l => l.PreviousHash).ToArray() },
-                new() { Value = links.Select(l => l.Day.ToDateOnly()).ToArray() }
+                await copy.StartRowAsync(cancellation);
+                await copy.WriteAsync(link.Sequence, NpgsqlTypes.NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(link.PreviousSequence, NpgsqlTypes.NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(link.EventId, NpgsqlTypes.NpgsqlDbType.Uuid, cancellation);
+                await copy.WriteAsync(link.Hash, NpgsqlTypes.NpgsqlDbType.Bytea, cancellation);
+                await copy.WriteAsync(link.PreviousHash, NpgsqlTypes.NpgsqlDbType.Bytea, cancellation);
+                await copy.WriteAsync(link.Day.ToDateOnly(), NpgsqlTypes.NpgsqlDbType.Date, cancellation);
             }
-        });
+            await copy.CompleteAsync(cancellation);
+        }
+        await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var d in extension.Digests)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(ChainStore.UpsertDigestSql)
