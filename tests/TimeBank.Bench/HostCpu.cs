@@ -8,7 +8,7 @@ namespace TimeBank.Bench;
 /// for a reason outside the service, so each line of the bench says how much was taken. The idle share and the busy time
 /// an answer took say whether a phase was bound by the cores (little idle) or by waiting, such as for the disk.
 /// </summary>
-public readonly record struct HostCpu(long Total, long Steal, long Idle = 0, int Cores = 1)
+public readonly record struct HostCpu(long Total, long Steal, long Idle, int Cores)
 {
     private const string StatPath = "/proc/stat";
 

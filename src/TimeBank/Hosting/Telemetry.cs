@@ -28,8 +28,10 @@ public static class Telemetry
         "Minutes credited by service records.");
     private static readonly Counter<long> Refusals = Meter.CreateCounter<long>("timebank.refusals", "{refusal}",
         "Requests refused, by problem type.");
+    // A page takes milliseconds to tenths of a second; the SDK's default buckets start at 5 (meant for milliseconds).
     private static readonly Histogram<double> FoldDuration = Meter.CreateHistogram<double>("timebank.fold.duration", "s",
-        "Time a fold off the write path (the hash chain, the statistics, the integrity review, the star levels) took over one page of events.");
+        "Time a fold off the write path (the hash chain, the statistics, the integrity review, the star levels) took over one page of events.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     private static readonly Counter<long> FoldEvents = Meter.CreateCounter<long>("timebank.fold.events", "{event}",
         "Events a fold off the write path was handed (the hash chain: events it linked).");
 

@@ -71,6 +71,20 @@ public sealed class what_a_bench_line_says
     }
 
     [Fact]
+    public void a_metrics_series_can_be_summed_by_one_label()
+    {
+        const string metrics = """
+            timebank_fold_events_total{otel_scope_name="TimeBank",fold="hash-chain"} 5
+            timebank_fold_events_total{otel_scope_name="TimeBank",fold="statistics"} 3
+            timebank_fold_events_total_other{fold="statistics"} 100
+            """;
+        var text = metrics.ReplaceLineEndings("\n");
+        ServiceCounters.Sum(text, "timebank_fold_events_total").ShouldBe(8);
+        ServiceCounters.Sum(text, "timebank_fold_events_total", "fold=\"statistics\"").ShouldBe(3);
+        ServiceCounters.Sum(text, "timebank_fold_events_total", "fold=\"star-levels\"").ShouldBeNull();
+    }
+
+    [Fact]
     public void the_nodes_counters_add_up_and_one_unknown_makes_the_sum_unknown()
     {
         var sum = new ServiceCounters(1.5, 10) + new ServiceCounters(0.5, 20);

@@ -138,13 +138,12 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
             Series(text, "timebank_fold_duration_seconds_count", fold).ShouldBeGreaterThan(0);
             Series(text, "timebank_fold_duration_seconds_sum", fold).ShouldBeGreaterThan(0);
         }
+        // A page takes milliseconds: the buckets must tell 10 ms from 100 ms, not start at 5 s.
+        text.ShouldContain("timebank_fold_duration_seconds_bucket{otel_scope_name=\"TimeBank\",fold=\"statistics\",le=\"0.01\"}");
+        text.ShouldContain("timebank_fold_duration_seconds_bucket{otel_scope_name=\"TimeBank\",fold=\"statistics\",le=\"0.1\"}");
     }
 
-    /// <summary>The value of a fold's line of the named series (<c>name{…fold="…"…} value</c>), or 0 without one.</summary>
-    private static double Series(string metrics, string name, string fold) => metrics.Split('\n')
-        .Where(l => l.StartsWith(name + "{") && l.Contains($"fold=\"{fold}\""))
-        .Select(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))
-        .DefaultIfEmpty(0).Sum();
+    private static double Series(string metrics, string name, string fold) => TimeBank.Bench.ServiceCounters.Sum(metrics, name, $"fold=\"{fold}\"") ?? 0;
 
     [Fact]
     public async Task metrics_name_the_database_pools_by_their_use_and_never_where_the_database_is()
