@@ -36,16 +36,16 @@ public readonly record struct ServiceCounters(double? JitSeconds, double? CpuSec
     public static ServiceCounters Of(string metrics) => new(Sum(metrics, JitMetric), Sum(metrics, CpuMetric));
 
     /// <summary>
-    /// A metric's value in Prometheus text (the sum of its series, or of those carrying <paramref name="label"/>, such as
-    /// <c>fold="statistics"</c>), or null when it is absent.
+    /// A metric's value in Prometheus text (the sum of its series, or of those carrying every one of <paramref name="labels"/>,
+    /// such as <c>fold="statistics"</c>), or null when it is absent.
     /// </summary>
-    public static double? Sum(string metrics, string metric, string? label = null)
+    public static double? Sum(string metrics, string metric, params string[] labels)
     {
         double? total = null;
         foreach (var line in metrics.Split('\n'))
         {
             if (!line.StartsWith(metric, StringComparison.Ordinal) || line.Length == metric.Length || line[metric.Length] is not ('{' or ' ')) continue;
-            if (label is not null && !line.Contains(label, StringComparison.Ordinal)) continue;
+            if (!labels.All(label => line.Contains(label, StringComparison.Ordinal))) continue;
             var value = line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0];
             if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)) total = (total ?? 0) + seconds;
         }

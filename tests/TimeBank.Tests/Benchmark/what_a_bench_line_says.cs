@@ -71,17 +71,22 @@ public sealed class what_a_bench_line_says
     }
 
     [Fact]
-    public void a_metrics_series_can_be_summed_by_one_label()
+    public void a_metrics_series_can_be_summed_by_its_labels()
     {
         const string metrics = """
             timebank_fold_events_total{otel_scope_name="TimeBank",fold="hash-chain"} 5
             timebank_fold_events_total{otel_scope_name="TimeBank",fold="statistics"} 3
             timebank_fold_events_total_other{fold="statistics"} 100
+            timebank_alerts_open{district="东城区",status="open"} 2
+            timebank_alerts_open{district="东城区",status="acknowledged"} 1
+            timebank_alerts_open{district="西城区",status="open"} 4
             """;
         var text = metrics.ReplaceLineEndings("\n");
         ServiceCounters.Sum(text, "timebank_fold_events_total").ShouldBe(8);
         ServiceCounters.Sum(text, "timebank_fold_events_total", "fold=\"statistics\"").ShouldBe(3);
         ServiceCounters.Sum(text, "timebank_fold_events_total", "fold=\"star-levels\"").ShouldBeNull();
+        ServiceCounters.Sum(text, "timebank_alerts_open", "district=\"东城区\"").ShouldBe(3);
+        ServiceCounters.Sum(text, "timebank_alerts_open", "district=\"东城区\"", "status=\"open\"").ShouldBe(2);
     }
 
     [Fact]
