@@ -11,7 +11,12 @@ public static class ProblemDocuments
     {
         var contentType = result.Context.Response.ContentType ?? "";
         if (!contentType.StartsWith("application/problem+json", StringComparison.Ordinal)) return $"content type '{contentType}'";
-        var type = JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement.TryGetProperty("type", out var member) ? member.GetString() : null;
-        return type?.StartsWith("urn:timebank:problem:", StringComparison.Ordinal) == true ? null : $"problem type '{type}'";
+        var document = JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement;
+        string? Member(string name) => document.TryGetProperty(name, out var member) && member.ValueKind == JsonValueKind.String ? member.GetString() : null;
+        var type = Member("type");
+        if (type?.StartsWith("urn:timebank:problem:", StringComparison.Ordinal) != true) return $"problem type '{type}'";
+        if (!document.TryGetProperty("status", out var status) || status.GetInt32() != result.Context.Response.StatusCode) return "no status matching the answer's";
+        if (Member("instance") != result.Context.Request.Path.Value) return $"instance '{Member("instance")}' is not the request's path";
+        return string.IsNullOrEmpty(Member("traceId")) ? "no traceId" : null;
     }
 }

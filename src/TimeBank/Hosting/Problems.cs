@@ -183,13 +183,19 @@ public static class Problems
     private static string Kebab<TEnum>(TEnum value) where TEnum : struct, Enum =>
         System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 
+    /// <summary>The extension member that names the request in the service's traces and logs.</summary>
+    public const string TraceIdMember = "traceId";
+
     /// <summary>
     /// Every problem the service writes passes here: framework-made ones (unreadable bodies, unknown routes) get our
-    /// stable types, and each is counted by type.
+    /// stable types, each says which request it answers (its path and trace id, whichever part of the pipeline wrote it),
+    /// and each is counted by type.
     /// </summary>
     public static void Normalize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        problem.Instance ??= context.HttpContext.Request.Path.Value;
+        problem.Extensions.TryAdd(TraceIdMember, System.Diagnostics.Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
         if (UnreadableBody.Describe(problem) is { } field)
         {
             UnreadableBody.Log(context.HttpContext, field);

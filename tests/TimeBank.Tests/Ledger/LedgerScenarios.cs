@@ -65,7 +65,7 @@ public static class LedgerScenarios
 
     public static async Task<JsonElement> Problem(this IScenarioResult result, string type)
     {
-        result.Context.Response.ContentType.ShouldStartWith("application/problem+json");
+        (await ProblemDocuments.WhyNotAsync(result)).ShouldBeNull();
         var problem = JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement;
         problem.GetProperty("type").GetString().ShouldBe(type);
         return problem;
