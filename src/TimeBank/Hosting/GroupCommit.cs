@@ -23,6 +23,9 @@ public abstract class GroupCommit<TPending>(IServiceScopeFactory scopes, ILogger
 
     private sealed record Waiting(TPending Pending, TaskCompletionSource<Outcome> Answer);
 
+    /// <summary>The queue's name in the metrics (<c>timebank_commit_batch{queue="…"}</c>).</summary>
+    protected abstract string Name { get; }
+
     /// <summary>The key whose requests share a lane.</summary>
     protected abstract Guid LaneKey(TPending pending);
 
@@ -73,6 +76,7 @@ public abstract class GroupCommit<TPending>(IServiceScopeFactory scopes, ILogger
         {
             batch.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out var waiting)) batch.Add(waiting);
+            Telemetry.BatchTaken(Name, batch.Count);
             await Commit(batch);
         }
     }

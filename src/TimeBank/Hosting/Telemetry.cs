@@ -34,6 +34,9 @@ public static class Telemetry
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     private static readonly Counter<long> FoldEvents = Meter.CreateCounter<long>("timebank.fold.events", "{event}",
         "Events a fold off the write path was handed (the hash chain: events it linked).");
+    private static readonly Histogram<int> CommitBatch = Meter.CreateHistogram<int>("timebank.commit.batch", "{request}",
+        "Requests a group-commit lane took together into one batch (deposits, transfers): how much each commit's fixed cost is shared.",
+        tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
 
     private static volatile IReadOnlyList<ProjectionLagCheck.ShardProgress> _shards = [];
     private static volatile bool _leads;
@@ -76,6 +79,9 @@ public static class Telemetry
         FoldDuration.Record(took.TotalSeconds, tag);
         FoldEvents.Add(events, tag);
     }
+
+    /// <summary>A lane of <paramref name="queue"/> took <paramref name="requests"/> requests into one batch.</summary>
+    public static void BatchTaken(string queue, int requests) => CommitBatch.Record(requests, new KeyValuePair<string, object?>("queue", queue));
 
     public static void Refused(string? problemType) =>
         Refusals.Add(1, new KeyValuePair<string, object?>("problem.type", problemType?.Replace(Problems.TypePrefix, "") ?? "unknown"));

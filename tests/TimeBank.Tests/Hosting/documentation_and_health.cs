@@ -146,6 +146,25 @@ public sealed class documentation_and_health(AppFixture fixture) : ApiTest(fixtu
     private static double Series(string metrics, string name, string fold) => TimeBank.Bench.ServiceCounters.Sum(metrics, name, $"fold=\"{fold}\"") ?? 0;
 
     [Fact]
+    public async Task metrics_show_how_many_requests_each_group_commit_took_together()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(30);
+        await Host.PostAsync(Keys.Platform, "/api/transfers", new { from = volunteer.ToString(), to = elder.ToString(), minutes = 10, reason = "赠与" },
+            201, Guid.NewGuid().ToString());
+
+        double Batches(string metrics, string series, string queue, params string[] labels) =>
+            TimeBank.Bench.ServiceCounters.Sum(metrics, "timebank_commit_batch" + series, [$"queue=\"{queue}\"", .. labels]) ?? 0;
+        var text = await Host.MetricsAsync(t => Batches(t, "_count", "deposits") > 0 && Batches(t, "_count", "transfers") > 0);
+        foreach (var queue in new[] { "deposits", "transfers" })
+        {
+            // Every batch holds at least one request, and no more than a lane takes at once.
+            Batches(text, "_sum", queue).ShouldBeGreaterThanOrEqualTo(Batches(text, "_count", queue));
+            Batches(text, "_bucket", queue, "le=\"64\"").ShouldBe(Batches(text, "_count", queue));
+            text.ShouldContain($"timebank_commit_batch_bucket{{otel_scope_name=\"TimeBank\",queue=\"{queue}\",le=\"1\"}}");
+        }
+    }
+
+    [Fact]
     public async Task metrics_name_the_database_pools_by_their_use_and_never_where_the_database_is()
     {
         var (volunteer, _) = await Fixture.VolunteerWithBalance(30);

@@ -60,6 +60,8 @@ public sealed record PendingTransfer(Transfer Transfer, string IdempotencyKey, A
 public sealed class TransferQueue(IServiceScopeFactory scopes, AccountLocks locks, ILogger<TransferQueue> logger)
     : GroupCommit<PendingTransfer>(scopes, logger)
 {
+    protected override string Name => "transfers";
+
     protected override Guid LaneKey(PendingTransfer pending) => pending.Transfer.From;
 
     protected override async Task<IReadOnlyList<Outcome>> CommitAsync(IServiceProvider services, IReadOnlyList<PendingTransfer> batch,

@@ -127,6 +127,8 @@ public sealed class DepositQueue(IServiceScopeFactory scopes, ILogger<DepositQue
     public Task<Outcome> SubmitAsync(RecordService command, AuditStamp stamp, CancellationToken cancellation) =>
         SubmitAsync(new PendingDeposit(command, stamp), cancellation);
 
+    protected override string Name => "deposits";
+
     protected override Guid LaneKey(PendingDeposit pending) => pending.Command.VolunteerId;
 
     protected override async Task<IReadOnlyList<Outcome>> CommitAsync(IServiceProvider services, IReadOnlyList<PendingDeposit> batch,
