@@ -17,6 +17,6 @@ public static class ProblemDocuments
         if (type?.StartsWith("urn:timebank:problem:", StringComparison.Ordinal) != true) return $"problem type '{type}'";
         if (!document.TryGetProperty("status", out var status) || status.GetInt32() != result.Context.Response.StatusCode) return "no status matching the answer's";
         if (Member("instance") != result.Context.Request.Path.Value) return $"instance '{Member("instance")}' is not the request's path";
-        return string.IsNullOrEmpty(Member("traceId")) ? "no traceId" : null;
+        return string.IsNullOrEmpty(Member(TimeBank.Hosting.Problems.TraceIdMember)) ? "no traceId" : null;
     }
 }
