@@ -26,8 +26,23 @@ if (RebuildGuard.Applies(args))
     args = RebuildGuard.WithoutForce(args);
 }
 
+if (Commands.Serves(args))
+{
+    // Serving needs no command line. JasperFx's would write to the console beside the logs (a blank line, and a failed
+    // start's exception a second time), which breaks JSON logs; the host logs a failed start itself.
+    try
+    {
+        await app.RunAsync();
+        return 0;
+    }
+    catch (Exception)
+    {
+        return 1;
+    }
+}
+
 // JasperFx writes each assembly it searches for commands to the console until extensions have been applied; applying
-// none first keeps those lines out of the service's output (and out of JSON logs).
+// none first keeps those lines out of a command's output.
 new JasperFx.CommandLine.CommandFactory().ApplyExtensions(new ServiceCollection());
 return await app.RunJasperFxCommands(args);
 

@@ -12,6 +12,9 @@ public static class Commands
     /// <summary>Stands in for the connection string of a command that never connects.</summary>
     public const string NoDatabase = "Host=database-not-configured.invalid;Database=none";
 
+    /// <summary>No command: the process serves the API until it is stopped.</summary>
+    public static bool Serves(string[] args) => args.Length == 0;
+
     public static bool NeedDatabase(string[] args) => args.Length == 0 || !WithoutDatabase.Contains(args[0]);
 
     public static string MissingConnectionString(string? command) =>

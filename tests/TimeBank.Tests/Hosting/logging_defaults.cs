@@ -77,17 +77,40 @@ public sealed class json_console_logs
         }
 
         // Everything the service wrote, start-up included: a log shipper reading it line by line meets nothing but JSON.
-        var output = lines.Where(l => l.StartsWith("[service] ", StringComparison.Ordinal)).Select(l => l["[service] ".Length..])
-            .Where(l => l.Trim().Length > 0).ToList();
-        output.ShouldNotBeEmpty();
-        foreach (var line in output)
-        {
-            line.ShouldStartWith("{", customMessage: line);
-            System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("LogLevel").GetString().ShouldNotBeNull(line);
-        }
+        var output = lines.Where(l => l.StartsWith("[service] ", StringComparison.Ordinal)).Select(l => l["[service] ".Length..]).ToList();
+        EveryLineIsALogObject(output);
         output.ShouldContain(l => l.Contains("\"Category\":\"TimeBank\"") && l.Contains("/dashboard"));
         // The request summary, one line for the key that called, its figures as fields of their own.
         output.ShouldContain(l => l.Contains("\"Category\":\"TimeBank.Hosting.RequestSummary\"") && l.Contains("\"KeyId\":\"bootstrap-admin\"")
                                   && l.Contains("\"Requests\":1"));
+    }
+
+    [Fact]
+    public async Task a_start_that_fails_says_why_in_json_too_and_exits_with_1()
+    {
+        var (exitCode, output, error) = await ServiceProcess.RunCommandAsync("Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
+            new Dictionary<string, string>
+            {
+                ["Logging__Console__FormatterName"] = "json",
+                ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}",
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["TimeBank__PersonalDataKey"] = TimeBank.People.PersonalData.DevelopmentKey
+            });
+
+        exitCode.ShouldBe(1, output + error);
+        var lines = output.TrimEnd('\n').Split('\n');
+        EveryLineIsALogObject(lines);
+        lines.ShouldContain(l => l.Contains("Hosting failed to start") && l.Contains("Failed to connect to 127.0.0.1:1"), output);
+    }
+
+    private static void EveryLineIsALogObject(IReadOnlyCollection<string> output)
+    {
+        output.ShouldNotBeEmpty();
+        foreach (var line in output)
+        {
+            line.ShouldStartWith("{", customMessage: $"a line that is not a JSON log object: '{line}'");
+            System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("LogLevel").GetString().ShouldNotBeNull(line);
+        }
     }
 }
