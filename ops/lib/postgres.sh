@@ -426,6 +426,7 @@ min_wal_size = ${TIMEBANK_PG_MIN_WAL_SIZE:-1GB}
 timezone = 'UTC'
 log_timezone = 'UTC'
 logging_collector = off
+log_autovacuum_min_duration = 0
 EOF
   if ! grep -q "^include_if_exists = 'timebank.conf'" "$datadir/postgresql.conf"; then
     printf "\n# Settings for TimeBank tests and benchmarks.\ninclude_if_exists = 'timebank.conf'\n" \
