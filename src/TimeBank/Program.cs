@@ -33,7 +33,8 @@ if (Commands.Serves(args))
     try
     {
         await app.RunAsync();
-        return 0;
+        // Whatever the host set on the way out (a background service that failed, say), else 0.
+        return Environment.ExitCode;
     }
     catch (Exception)
     {

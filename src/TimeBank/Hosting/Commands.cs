@@ -15,7 +15,7 @@ public static class Commands
     /// <summary>No command: the process serves the API until it is stopped.</summary>
     public static bool Serves(string[] args) => args.Length == 0;
 
-    public static bool NeedDatabase(string[] args) => args.Length == 0 || !WithoutDatabase.Contains(args[0]);
+    public static bool NeedDatabase(string[] args) => Serves(args) || !WithoutDatabase.Contains(args[0]);
 
     public static string MissingConnectionString(string? command) =>
         $"{(command is null ? "The service" : $"'{command}'")} needs a database: set ConnectionStrings__{TimeBankSetup.ConnectionStringName} " +
