@@ -15,7 +15,8 @@ public static class ProblemDocuments
         string? Member(string name) => document.TryGetProperty(name, out var member) && member.ValueKind == JsonValueKind.String ? member.GetString() : null;
         var type = Member("type");
         if (type?.StartsWith("urn:timebank:problem:", StringComparison.Ordinal) != true) return $"problem type '{type}'";
-        if (!document.TryGetProperty("status", out var status) || status.GetInt32() != result.Context.Response.StatusCode) return "no status matching the answer's";
+        if (!document.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Number || !status.TryGetInt32(out var code)
+            || code != result.Context.Response.StatusCode) return "no status matching the answer's";
         if (Member("instance") != result.Context.Request.Path.Value) return $"instance '{Member("instance")}' is not the request's path";
         return string.IsNullOrEmpty(Member(TimeBank.Hosting.Problems.TraceIdMember)) ? "no traceId" : null;
     }
