@@ -157,33 +157,60 @@ public sealed partial class ServiceRecordProjection : EventProjection
 }
 
 /// <summary>
-/// A volunteer's credited services that may overlap the period [from, to). A service lasts at most 12 hours, so anything
-/// overlapping starts within 12 hours before the period: a bounded range of the (volunteer, start) index. Compiled, so a
-/// look-up parses no LINQ and reuses one prepared statement.
+/// Volunteers' credited services that may overlap the period [from, to). A service lasts at most 12 hours, so anything
+/// overlapping starts within 12 hours before the period: a bounded range of the (volunteer, start) index for each
+/// volunteer. Compiled, so a look-up parses no LINQ and reuses one prepared statement.
 /// </summary>
 public sealed class CreditedOverlapping : ICompiledListQuery<ServiceRecord>
 {
-    public Guid VolunteerId { get; set; }
+    /// <summary>How far apart the services of one look-up may lie: a batch's services of one day share a statement.</summary>
+    public static readonly Duration SharedSpan = Duration.FromDays(1);
+
+    public Guid[] VolunteerIds { get; set; } = [];
     public long StartsAfter { get; set; }
     public long StartsBefore { get; set; }
     public long EndsAfter { get; set; }
 
     public Expression<Func<IMartenQueryable<ServiceRecord>, IEnumerable<ServiceRecord>>> QueryIs() =>
-        records => records.Where(r => r.VolunteerId == VolunteerId && r.StartsAtUnixMs > StartsAfter && r.StartsAtUnixMs < StartsBefore
+        records => records.Where(r => r.VolunteerId.IsOneOf(VolunteerIds) && r.StartsAtUnixMs > StartsAfter && r.StartsAtUnixMs < StartsBefore
                                       && r.EndsAtUnixMs > EndsAfter && r.Status == ServiceRecordStatus.Credited);
 
-    public static CreditedOverlapping Period(Guid volunteerId, Instant from, Instant to) => new()
+    public static CreditedOverlapping Period(Guid volunteerId, Instant from, Instant to) => Period([volunteerId], from, to);
+
+    private static CreditedOverlapping Period(Guid[] volunteerIds, Instant from, Instant to) => new()
     {
-        VolunteerId = volunteerId,
+        VolunteerIds = volunteerIds,
         StartsAfter = (from - ServicePeriod.Longest).ToUnixTimeMilliseconds(),
         StartsBefore = to.ToUnixTimeMilliseconds(),
         EndsAfter = from.ToUnixTimeMilliseconds()
     };
 
-    /// <summary>One look-up per volunteer, spanning that volunteer's own services only, however far apart the others lie.</summary>
-    public static IReadOnlyList<CreditedOverlapping> Services(IEnumerable<RecordService> services) => services.GroupBy(s => s.VolunteerId)
-        .Select(g => Period(g.Key, g.Min(s => s.StartsAt), g.Max(s => s.EndsAt)))
-        .ToList();
+    /// <summary>
+    /// The look-ups a batch of services needs: each volunteer's period spans that volunteer's own services, and volunteers
+    /// whose periods fit together within <see cref="SharedSpan"/> share one look-up, however far apart the others lie.
+    /// </summary>
+    public static IReadOnlyList<CreditedOverlapping> Services(IEnumerable<RecordService> services)
+    {
+        var periods = services.GroupBy(s => s.VolunteerId)
+            .Select(g => (Volunteer: g.Key, From: g.Min(s => s.StartsAt), To: g.Max(s => s.EndsAt)))
+            .OrderBy(p => p.From);
+        var lookUps = new List<CreditedOverlapping>();
+        var (volunteers, from, to) = (new List<Guid>(), Instant.MinValue, Instant.MinValue);
+        foreach (var period in periods)
+        {
+            var until = Instant.Max(to, period.To);
+            if (volunteers.Count > 0 && until - from > SharedSpan)
+            {
+                lookUps.Add(Period([.. volunteers], from, to));
+                volunteers.Clear();
+            }
+            if (volunteers.Count == 0) (from, until) = (period.From, period.To);
+            volunteers.Add(period.Volunteer);
+            to = until;
+        }
+        if (volunteers.Count > 0) lookUps.Add(Period([.. volunteers], from, to));
+        return lookUps;
+    }
 }
 
 public static class ServiceRecordsSetup

@@ -88,10 +88,29 @@ public sealed class deciding_deposits_and_reversals
         var lookUps = CreditedOverlapping.Services([Service("r-1"), Service("r-2", 9, 10, other, day: 2), Service("r-3", 14, 15, other, day: 3)]);
 
         // Shanghai is UTC+8; a service starting up to 12 hours before a period may still overlap it.
-        lookUps.Select(q => (q.VolunteerId, q.StartsAfter, q.StartsBefore, q.EndsAfter)).ShouldBe([
+        lookUps.Select(q => (q.VolunteerIds.Single(), q.StartsAfter, q.StartsBefore, q.EndsAfter)).ShouldBe([
             (Volunteer.Id, Millis(19, 13), Millis(20, 3), Millis(20, 1)),
             (other, Millis(1, 13), Millis(3, 7), Millis(2, 1))
         ], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void volunteers_whose_services_lie_within_a_day_share_one_look_up_spanning_them_all()
+    {
+        var (second, third, fourth, fifth) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
+        long Millis(int day, int hour) => Instant.FromUtc(2026, 11, day, hour, 0).ToUnixTimeMilliseconds();
+
+        var lookUps = CreditedOverlapping.Services([
+            Service("r-1", 9, 10), Service("r-2", 20, 22, second), Service("r-3", 8, 9, third, day: 21),
+            Service("r-4", 10, 11, fourth, day: 21), Service("r-5", 9, 10, fifth, day: 25)
+        ]);
+
+        // Local 20th 09:00 to 21st 09:00 is exactly a day: the first three share; the fourth would stretch it past a day.
+        lookUps.Select(q => (string.Join(",", q.VolunteerIds.Order()), q.StartsAfter, q.StartsBefore, q.EndsAfter)).ShouldBe([
+            (string.Join(",", new[] { Volunteer.Id, second, third }.Order()), Millis(19, 13), Millis(21, 1), Millis(20, 1)),
+            (fourth.ToString(), Millis(20, 14), Millis(21, 3), Millis(21, 2)),
+            (fifth.ToString(), Millis(24, 13), Millis(25, 2), Millis(25, 1))
+        ]);
     }
 
     [Fact]

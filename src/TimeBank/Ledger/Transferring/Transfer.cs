@@ -118,22 +118,17 @@ public static class TransferHandler
     {
         var reads = session.CreateBatchQuery();
         var claims = reads.LoadMany<IdempotencyClaim>().ById(batch.Transfers.Select(p => p.ClaimId).Distinct().ToArray());
-        var streams = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct().Order()
-            .ToDictionary(id => id, id => reads.Events.FetchForWriting<Account>(id));
+        var streams = AccountsForWriting.Read(session, reads, batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }));
         var givers = batch.Transfers.Select(p => People.Granting.PersonScope.ForDebit(reads, p.Stamp.Caller, p.Transfer.From)).ToList();
         await reads.Execute();
 
         var claimed = (await claims).ToDictionary(c => c.Id);
-        var accounts = new Dictionary<Guid, Account?>();
-        foreach (var (id, fetching) in streams)
-        {
-            var stream = await fetching;
-            accounts[id] = stream.Aggregate ?? (id == SystemAccounts.PublicPool ? new Account { Id = id } : null);
-        }
+        var read = await streams.ReadAsync();
+        var accounts = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct()
+            .ToDictionary(id => id, id => read.GetValueOrDefault(id) ?? (id == SystemAccounts.PublicPool ? new Account { Id = id } : null));
         var now = clock.GetCurrentInstant();
 
         var outcomes = new List<Outcome>(batch.Transfers.Count);
-        var appends = new List<(Guid Stream, IEvent Event)>();
         for (var i = 0; i < batch.Transfers.Count; i++)
         {
             var pending = batch.Transfers[i];
@@ -154,8 +149,8 @@ public static class TransferHandler
             var (sent, received) = decision.Events;
             var giverAfter = accounts[transfer.From] = accounts[transfer.From]!.Apply(sent);
             accounts[transfer.To] = accounts[transfer.To]!.Apply(received);
-            appends.Add((transfer.From, stamp.On(sent)));
-            appends.Add((transfer.To, stamp.On(received)));
+            streams.Append(transfer.From, stamp.On(sent));
+            streams.Append(transfer.To, stamp.On(received));
 
             var result = new TransferResult(sent.TransferId, "completed", SystemAccounts.Name(transfer.From), SystemAccounts.Name(transfer.To),
                 transfer.Minutes, transfer.Reason, now, giverAfter.BalanceMinutes);
@@ -165,8 +160,7 @@ public static class TransferHandler
             outcomes.Add(Outcome.New(result));
         }
 
-        // Streams are written in the order of their ids, so that two batches on different nodes lock them in one order.
-        foreach (var (id, e) in appends.OrderBy(a => a.Stream)) (await streams[id]).AppendOne(e);
+        streams.AppendTo(session);
         return new TransfersMade(outcomes);
     }
 
