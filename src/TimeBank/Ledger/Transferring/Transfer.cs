@@ -118,14 +118,14 @@ public static class TransferHandler
     {
         var reads = session.CreateBatchQuery();
         var claims = reads.LoadMany<IdempotencyClaim>().ById(batch.Transfers.Select(p => p.ClaimId).Distinct().ToArray());
-        var streams = AccountsForWriting.Read(session, reads, batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }));
+        var accountIds = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct().ToArray();
+        var writing = AccountsForWriting.Read(session, reads, accountIds);
         var givers = batch.Transfers.Select(p => People.Granting.PersonScope.ForDebit(reads, p.Stamp.Caller, p.Transfer.From)).ToList();
         await reads.Execute();
 
         var claimed = (await claims).ToDictionary(c => c.Id);
-        var read = await streams.ReadAsync();
-        var accounts = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct()
-            .ToDictionary(id => id, id => read.GetValueOrDefault(id) ?? (id == SystemAccounts.PublicPool ? new Account { Id = id } : null));
+        var read = await writing.ReadAsync();
+        var accounts = accountIds.ToDictionary(id => id, id => read.GetValueOrDefault(id) ?? (id == SystemAccounts.PublicPool ? new Account { Id = id } : null));
         var now = clock.GetCurrentInstant();
 
         var outcomes = new List<Outcome>(batch.Transfers.Count);
@@ -149,8 +149,8 @@ public static class TransferHandler
             var (sent, received) = decision.Events;
             var giverAfter = accounts[transfer.From] = accounts[transfer.From]!.Apply(sent);
             accounts[transfer.To] = accounts[transfer.To]!.Apply(received);
-            streams.Append(transfer.From, stamp.On(sent));
-            streams.Append(transfer.To, stamp.On(received));
+            writing.Append(transfer.From, stamp.On(sent));
+            writing.Append(transfer.To, stamp.On(received));
 
             var result = new TransferResult(sent.TransferId, "completed", SystemAccounts.Name(transfer.From), SystemAccounts.Name(transfer.To),
                 transfer.Minutes, transfer.Reason, now, giverAfter.BalanceMinutes);
@@ -160,7 +160,7 @@ public static class TransferHandler
             outcomes.Add(Outcome.New(result));
         }
 
-        streams.AppendTo(session);
+        writing.AppendTo(session);
         return new TransfersMade(outcomes);
     }
 

@@ -160,7 +160,7 @@ public static class RecordServicesHandler
         var reads = session.CreateBatchQuery();
         var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
         var nearby = CreditedOverlapping.Services(commands).Select(reads.Query).ToList();
-        var accounts = AccountsForWriting.Read(session, reads, volunteerIds);
+        var writing = AccountsForWriting.Read(session, reads, volunteerIds);
         await reads.Execute(cancellation);
 
         // What earlier deposits of this batch did counts for the later ones: their records, periods and balances.
@@ -169,7 +169,7 @@ public static class RecordServicesHandler
         var volunteersById = people.Values.Where(p => p.IsVolunteer).ToDictionary(p => p.Id);
         var eldersById = people.Values.Where(p => !p.IsVolunteer).ToDictionary(p => p.Id);
         var granted = await GrantsAsync(session, batch.Deposits, volunteersById);
-        var accountsRead = await accounts.ReadAsync();
+        var accounts = await writing.ReadAsync();
         var balances = new Dictionary<Guid, (int Minutes, int Points)>();
         var now = clock.GetCurrentInstant();
 
@@ -183,7 +183,7 @@ public static class RecordServicesHandler
                 continue;
             }
 
-            var account = accountsRead.GetValueOrDefault(command.VolunteerId);
+            var account = accounts.GetValueOrDefault(command.VolunteerId);
             var balance = balances.TryGetValue(command.VolunteerId, out var left)
                 ? left
                 : (account?.BalanceMinutes ?? 0, account?.PointsBalance ?? 0);
@@ -197,14 +197,14 @@ public static class RecordServicesHandler
             }
 
             var deposit = decision.Events;
-            accounts.Append(command.VolunteerId, stamp.On(deposit));
+            writing.Append(command.VolunteerId, stamp.On(deposit));
             var record = ServiceRecordProjection.RecordOf(deposit);
             recorded[record.Id] = record;
             credited.Add(record);
             balances[command.VolunteerId] = (deposit.BalanceMinutesAfter, deposit.PointsBalanceAfter);
             outcomes.Add(Outcome.New(record.FirstResult));
         }
-        accounts.AppendTo(session);
+        writing.AppendTo(session);
         return new RecordedServices(outcomes);
     }
 
