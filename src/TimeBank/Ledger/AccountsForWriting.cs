@@ -1,19 +1,18 @@
-using JasperFx.Events;
 using Marten.Services.BatchQuerying;
 
 namespace TimeBank.Ledger;
 
 /// <summary>
-/// The accounts a batch of writes appends to, read in one statement among the batch's other reads. An account's
-/// document is projected inline, in the transaction of its events, so its <see cref="Account.Version"/> is its stream's:
-/// appending with it as the expected version checks concurrency as FetchForWriting does, without FetchForWriting's two
-/// statements a stream. The documents are kept in the session's identity map, so the commit's inline projection folds
-/// the new events onto them instead of loading them again.
+/// The accounts a write appends to (a batch's many, or a deposit's one), read in one statement among its other reads.
+/// An account's document is projected inline, in the transaction of its events, so its <see cref="Account.Version"/> is
+/// its stream's: appending with it as the expected version checks concurrency as FetchForWriting does, without
+/// FetchForWriting's two statements a stream. The documents are kept in the session's identity map, so the commit's
+/// inline projection folds the new events onto them instead of loading them again.
 /// </summary>
 public sealed class AccountsForWriting
 {
     private readonly Task<IReadOnlyList<Account>> _reading;
-    private readonly SortedDictionary<Guid, List<IEvent>> _appends = [];
+    private readonly SortedDictionary<Guid, List<object>> _appends = [];
     private Dictionary<Guid, Account>? _read;
 
     private AccountsForWriting(Task<IReadOnlyList<Account>> reading) => _reading = reading;
@@ -27,7 +26,8 @@ public sealed class AccountsForWriting
     /// <summary>The accounts as read, by id (an account that does not exist is absent); once the batch has executed.</summary>
     public async Task<IReadOnlyDictionary<Guid, Account>> ReadAsync() => _read ??= (await _reading).ToDictionary(a => a.Id);
 
-    public void Append(Guid accountId, IEvent e)
+    /// <summary>Queues an event (its data, or the data with its metadata) for the account's stream.</summary>
+    public void Append(Guid accountId, object e)
     {
         if (!_appends.TryGetValue(accountId, out var events)) _appends[accountId] = events = [];
         events.Add(e);
@@ -43,8 +43,8 @@ public sealed class AccountsForWriting
         var read = _read ?? throw new InvalidOperationException("The accounts must be read before they are appended to.");
         foreach (var (id, events) in _appends)
         {
-            if (read.TryGetValue(id, out var account)) session.Events.Append(id, account.Version + events.Count, events.ToArray<object>());
-            else session.Events.StartStream<Account>(id, events.ToArray<object>());
+            if (read.TryGetValue(id, out var account)) session.Events.Append(id, account.Version + events.Count, events.ToArray());
+            else session.Events.StartStream<Account>(id, events.ToArray());
         }
     }
 }

@@ -244,27 +244,31 @@ public static class RecordVisitHandler
         var volunteerGrant = visit.Visitor.VolunteerId is { } v ? reads.Load<AccessGrant>(AccessGrant.IdFor(v, caller.KeyId)) : Task.FromResult<AccessGrant?>(null);
         var recordedBefore = deposit is null ? Task.FromResult<ServiceRecord?>(null) : reads.Load<ServiceRecord>(deposit.RecordId);
         Task<IEnumerable<ServiceRecord>> nearby = Task.FromResult<IEnumerable<ServiceRecord>>([]);
-        Task<IEventStream<Account>>? account = null;
+        AccountsForWriting? writing = null;
         if (deposit is not null)
         {
             nearby = reads.Query(CreditedOverlapping.Period(deposit.VolunteerId, deposit.StartsAt, deposit.EndsAt));
-            account = reads.Events.FetchForWriting<Account>(deposit.VolunteerId);
+            writing = AccountsForWriting.Read(session, reads, [deposit.VolunteerId]);
         }
         await reads.Execute();
 
         var fingerprint = Idempotency.Fingerprint(command);
         if (await before is { } first) return Idempotency.Replay(first, fingerprint, visit.PlatformVisitId!);
 
-        var stream = account is null ? null : await account;
+        var account = writing is null ? null : (await writing.ReadAsync()).GetValueOrDefault(deposit!.VolunteerId);
         var now = clock.GetCurrentInstant();
         var decision = Decide(command, visitId, deposit, caller, fingerprint, await elder, (await elderGrant)?.Active == true, await file, await volunteer,
-            (await volunteerGrant)?.Active == true, await recordedBefore, await nearby, (stream?.Aggregate?.BalanceMinutes ?? 0, stream?.Aggregate?.PointsBalance ?? 0),
+            (await volunteerGrant)?.Active == true, await recordedBefore, await nearby, (account?.BalanceMinutes ?? 0, account?.PointsBalance ?? 0),
             points.Value, care.Value.Zone, now, Guid.CreateVersion7());
         if (decision.Refusal is { } refusal) return refusal;
 
         var (visited, recorded, opened) = decision.Events;
         session.Events.StartStream<CareVisit>(visitId, visited);
-        if (recorded is not null) stream!.AppendOne(recorded);
+        if (recorded is not null)
+        {
+            writing!.Append(recorded.VolunteerId, recorded);
+            writing.AppendTo(session);
+        }
         if (opened is not null)
         {
             session.Events.StartStream<CareAlert>(opened.AlertId, opened);

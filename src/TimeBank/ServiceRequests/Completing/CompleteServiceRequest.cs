@@ -80,7 +80,7 @@ public static class CompleteServiceRequestHandler
         var elder = reads.Load<Elder>(known.ElderId);
         var grant = reads.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));
         var nearby = reads.Query(CreditedOverlapping.Period(command.VolunteerId, deposit.StartsAt, deposit.EndsAt));
-        var account = reads.Events.FetchForWriting<Account>(command.VolunteerId);
+        var writing = AccountsForWriting.Read(session, reads, [command.VolunteerId]);
         await reads.Execute();
 
         var fingerprint = Idempotency.Fingerprint(deposit);
@@ -91,13 +91,14 @@ public static class CompleteServiceRequestHandler
         }
 
         var request = await requestStream;
-        var stream = await account;
+        var account = (await writing.ReadAsync()).GetValueOrDefault(command.VolunteerId);
         var decision = Decide(command, deposit, caller, (await grant)?.Active == true, fingerprint, request.Aggregate, await volunteer, await elder, credited,
-            (stream.Aggregate?.BalanceMinutes ?? 0, stream.Aggregate?.PointsBalance ?? 0), points.Value, clock.GetCurrentInstant());
+            (account?.BalanceMinutes ?? 0, account?.PointsBalance ?? 0), points.Value, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
 
         var (recorded, completed) = decision.Events;
-        stream.AppendOne(recorded);
+        writing.Append(command.VolunteerId, recorded);
+        writing.AppendTo(session);
         request.AppendOne(completed);
         return Outcome.New(CompletionResult.Of(ServiceRecordProjection.RecordOf(recorded).FirstResult, command.RequestId));
     }
