@@ -106,7 +106,8 @@ public static class TimeBankSetup
                 opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
 
                 // Quick append saves a round trip per commit. It is safe here because every append to an
-                // existing account stream goes through FetchForWriting, so the expected version is checked.
+                // existing account stream carries its expected version (FetchForWriting's, or the account document's
+                // through AccountsForWriting), so the version is checked.
                 opts.Events.AppendMode = EventAppendMode.Quick;
                 // The append function locks the stream's row before its version check, so the loser of a race between
                 // nodes fails that check instead of after drawing a sequence number: no gap in the sequence for the async

@@ -27,6 +27,9 @@ public sealed record Account
 
     public int AvailableMinutes => BalanceMinutes - HeldMinutes;
 
+    /// <summary>The minutes and points a deposit adds to: none for an account not opened.</summary>
+    public static (int Minutes, int Points) BalancesOf(Account? account) => (account?.BalanceMinutes ?? 0, account?.PointsBalance ?? 0);
+
     public Account Apply(AccountOpened e) => this with { Id = e.AccountId, Holder = e.Holder };
 
     public Account Apply(ServiceRecorded e) => this with

@@ -198,15 +198,14 @@ public sealed class CreditedOverlapping : ICompiledListQuery<ServiceRecord>
         var (volunteers, from, to) = (new List<Guid>(), Instant.MinValue, Instant.MinValue);
         foreach (var period in periods)
         {
-            var until = Instant.Max(to, period.To);
-            if (volunteers.Count > 0 && until - from > SharedSpan)
+            if (volunteers.Count > 0 && Instant.Max(to, period.To) - from > SharedSpan)
             {
                 lookUps.Add(Period([.. volunteers], from, to));
                 volunteers.Clear();
             }
-            if (volunteers.Count == 0) (from, until) = (period.From, period.To);
+            if (volunteers.Count == 0) (from, to) = (period.From, period.To);
             volunteers.Add(period.Volunteer);
-            to = until;
+            to = Instant.Max(to, period.To);
         }
         if (volunteers.Count > 0) lookUps.Add(Period([.. volunteers], from, to));
         return lookUps;

@@ -258,7 +258,7 @@ public static class RecordVisitHandler
         var account = writing is null ? null : (await writing.ReadAsync()).GetValueOrDefault(deposit!.VolunteerId);
         var now = clock.GetCurrentInstant();
         var decision = Decide(command, visitId, deposit, caller, fingerprint, await elder, (await elderGrant)?.Active == true, await file, await volunteer,
-            (await volunteerGrant)?.Active == true, await recordedBefore, await nearby, (account?.BalanceMinutes ?? 0, account?.PointsBalance ?? 0),
+            (await volunteerGrant)?.Active == true, await recordedBefore, await nearby, Account.BalancesOf(account),
             points.Value, care.Value.Zone, now, Guid.CreateVersion7());
         if (decision.Refusal is { } refusal) return refusal;
 

@@ -186,7 +186,7 @@ public static class RecordServicesHandler
             var account = accounts.GetValueOrDefault(command.VolunteerId);
             var balance = balances.TryGetValue(command.VolunteerId, out var left)
                 ? left
-                : (account?.BalanceMinutes ?? 0, account?.PointsBalance ?? 0);
+                : Account.BalancesOf(account);
             var decision = Decide(command, stamp.Caller, granted.Contains((command.VolunteerId, command.PlatformKeyId)), fingerprint,
                 volunteersById.GetValueOrDefault(command.VolunteerId),
                 eldersById.GetValueOrDefault(command.ElderId), credited, balance, points.Value, now);

@@ -93,7 +93,7 @@ public static class CompleteServiceRequestHandler
         var request = await requestStream;
         var account = (await writing.ReadAsync()).GetValueOrDefault(command.VolunteerId);
         var decision = Decide(command, deposit, caller, (await grant)?.Active == true, fingerprint, request.Aggregate, await volunteer, await elder, credited,
-            (account?.BalanceMinutes ?? 0, account?.PointsBalance ?? 0), points.Value, clock.GetCurrentInstant());
+            Account.BalancesOf(account), points.Value, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
 
         var (recorded, completed) = decision.Events;
