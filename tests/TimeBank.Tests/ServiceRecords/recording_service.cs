@@ -384,11 +384,16 @@ public sealed class recording_service(AppFixture fixture) : ApiTest(fixture)
     [Fact]
     public async Task a_correlation_id_is_generated_when_none_is_sent()
     {
-        var result = await Host.Scenario(s =>
+        async Task<string> Generated() => (await Host.Scenario(s =>
         {
             s.WithRequestHeader("X-Api-Key", Keys.Platform);
             s.Get.Url("/api/service-types");
-        });
-        result.Context.Response.Headers["X-Correlation-Id"].ToString().ShouldNotBeNullOrWhiteSpace();
+        })).Context.Response.Headers["X-Correlation-Id"].ToString();
+
+        var first = await Generated();
+        var second = await Generated();
+        first.ShouldMatch("^[0-9a-f]{32}$");
+        second.ShouldMatch("^[0-9a-f]{32}$");
+        second.ShouldNotBe(first);
     }
 }
