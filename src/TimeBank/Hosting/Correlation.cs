@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace TimeBank.Hosting;
 
 /// <summary>Every request carries a correlation id: the caller's X-Correlation-Id, or a new one. It is echoed back.</summary>
@@ -17,7 +19,7 @@ public static class Correlation
     {
         var given = context.Request.Headers[Header].ToString();
         // 32 random hex digits drawn in process: a new Guid reads the kernel's random source, a system call per request.
-        var id = IsUsable(given) ? given : System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString();
+        var id = IsUsable(given) ? given : ActivityTraceId.CreateRandom().ToHexString();
         context.Items[ItemKey] = id;
         context.Response.Headers[Header] = id;
         return next(context);
