@@ -195,7 +195,8 @@ public sealed class CreditedOverlapping : ICompiledListQuery<ServiceRecord>
             .Select(g => (Volunteer: g.Key, From: g.Min(s => s.StartsAt), To: g.Max(s => s.EndsAt)))
             .OrderBy(p => p.From);
         var lookUps = new List<CreditedOverlapping>();
-        var (volunteers, from, to) = (new List<Guid>(), Instant.MinValue, Instant.MinValue);
+        var volunteers = new List<Guid>();
+        Instant from = default, to = default;
         foreach (var period in periods)
         {
             if (volunteers.Count > 0 && Instant.Max(to, period.To) - from > SharedSpan)
@@ -204,8 +205,8 @@ public sealed class CreditedOverlapping : ICompiledListQuery<ServiceRecord>
                 volunteers.Clear();
             }
             if (volunteers.Count == 0) (from, to) = (period.From, period.To);
+            else to = Instant.Max(to, period.To);
             volunteers.Add(period.Volunteer);
-            to = Instant.Max(to, period.To);
         }
         if (volunteers.Count > 0) lookUps.Add(Period([.. volunteers], from, to));
         return lookUps;
