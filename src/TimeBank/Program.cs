@@ -1,7 +1,9 @@
 using JasperFx;
 
 var builder = WebApplication.CreateBuilder(args);
-if (Settings.Problems(builder.Configuration) is { Count: > 0 } problems)
+var problems = Settings.Problems(builder.Configuration);
+if (Commands.Serves(args)) problems = [.. problems, .. Settings.ServingProblems(builder.Configuration, builder.Environment)];
+if (problems.Count > 0)
 {
     await Console.Error.WriteLineAsync(string.Join(Environment.NewLine, [Settings.Heading, .. problems.Select(p => "  " + p)]));
     return 2;

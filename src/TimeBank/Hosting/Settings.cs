@@ -33,6 +33,15 @@ public static class Settings
     public static IReadOnlyList<string> Problems(IConfiguration configuration) =>
         Sections.SelectMany(section => section(configuration)).ToList();
 
+    /// <summary>
+    /// What serving needs beyond readable settings: a Production environment never serves personal data protected with
+    /// the published development key, so it stops here, before it connects to the database or writes anything.
+    /// </summary>
+    public static IReadOnlyList<string> ServingProblems(IConfiguration configuration, IHostEnvironment environment) =>
+        environment.IsProduction() && string.IsNullOrWhiteSpace(configuration[$"{TimeBankOptions.Section}:PersonalDataKey"])
+            ? [People.PersonalDataKeyCheck.Missing]
+            : [];
+
     public const string Heading = "The service cannot start with these settings (environment variables use __ for each ':'):";
 
     private static Func<IConfiguration, IEnumerable<string>> Checked<T>(string section, Func<T, IEnumerable<string>> problems) where T : new() =>

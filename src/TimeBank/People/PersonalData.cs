@@ -96,12 +96,11 @@ public sealed class PersonalData
     public static string Field(Guid personId, string name) => $"person:{personId:N}:{name}";
 }
 
-/// <summary>Says once, at startup, that personal data is protected with a key anyone can read.</summary>
 /// <summary>
-/// Without a configured key, personal data would be protected with the published development key: a warning in
-/// development, and no start at all in production.
+/// Says once, at start, that personal data is protected with the published development key, which anyone can read (a
+/// Production environment does not get this far: <see cref="Hosting.Settings.ServingProblems"/>).
 /// </summary>
-public sealed class PersonalDataKeyCheck(PersonalData personalData, IHostEnvironment environment, ILogger<PersonalDataKeyCheck> logger)
+public sealed class PersonalDataKeyCheck(PersonalData personalData, ILogger<PersonalDataKeyCheck> logger)
     : IHostedService
 {
     public const string Missing =
@@ -110,13 +109,7 @@ public sealed class PersonalDataKeyCheck(PersonalData personalData, IHostEnviron
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!personalData.UsesDevelopmentKey) return Task.CompletedTask;
-        if (environment.IsProduction())
-        {
-            logger.LogCritical("{Problem}", Missing);
-            throw new InvalidOperationException(Missing);
-        }
-        logger.LogWarning("{Problem}", Missing);
+        if (personalData.UsesDevelopmentKey) logger.LogWarning("{Problem}", Missing);
         return Task.CompletedTask;
     }
 

@@ -87,4 +87,19 @@ public sealed class checking_settings
         error.ShouldContain("TimeBank:Care:TimeZone");
         error.ShouldNotContain("   at ");
     }
+
+    [Fact]
+    public async Task production_refuses_to_serve_without_a_personal_data_key_before_it_connects()
+    {
+        // A closed port: had the service tried the database, it would have failed on that instead.
+        var closedPort = ServiceProcess.FreePort();
+        var (exitCode, output, error) = await ServiceProcess.RunCommandAsync(
+            $"Host=127.0.0.1;Port={closedPort};Database=timebank;Username=timebank;Password=timebank",
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["TimeBank__PersonalDataKey"] = "" });
+        exitCode.ShouldBe(2, output + error);
+        error.ShouldContain(Settings.Heading);
+        error.ShouldContain("TimeBank__PersonalDataKey");
+        (output + error).ShouldNotContain("Failed to connect");
+        error.ShouldNotContain("   at ");
+    }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Shouldly;
 using TimeBank.People;
@@ -71,24 +72,29 @@ public sealed class protecting_personal_data
         new PersonalData(Key).UsesDevelopmentKey.ShouldBeFalse();
 
         var logger = new RecordingLogger();
-        await new PersonalDataKeyCheck(development, Environment("Development"), logger).StartAsync(CancellationToken.None);
+        await new PersonalDataKeyCheck(development, logger).StartAsync(CancellationToken.None);
         logger.Warnings.ShouldHaveSingleItem().ShouldContain("Production must set TimeBank:PersonalDataKey");
 
         var quiet = new RecordingLogger();
-        await new PersonalDataKeyCheck(new PersonalData(Key), Environment("Production"), quiet).StartAsync(CancellationToken.None);
+        await new PersonalDataKeyCheck(new PersonalData(Key), quiet).StartAsync(CancellationToken.None);
         quiet.Warnings.ShouldBeEmpty();
     }
 
-    [Fact]
-    public async Task production_does_not_start_without_a_configured_key()
+    [Theory]
+    [InlineData("Production", null, true)]
+    [InlineData("Production", "  ", true)]
+    [InlineData("Production", Key, false)]
+    [InlineData("Development", null, false)]
+    [InlineData("Staging", null, false)]
+    public void only_production_without_a_configured_key_is_refused_before_serving(string environment, string? key, bool refused)
     {
-        var check = new PersonalDataKeyCheck(new PersonalData((string?)null), Environment("Production"), new RecordingLogger());
-        (await Should.ThrowAsync<InvalidOperationException>(() => check.StartAsync(CancellationToken.None)))
-            .Message.ShouldContain("TimeBank__PersonalDataKey");
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>("TimeBank:PersonalDataKey", key)]).Build();
+        var problems = TimeBank.Hosting.Settings.ServingProblems(configuration,
+            new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = environment });
+        if (refused) problems.ShouldHaveSingleItem().ShouldContain("TimeBank__PersonalDataKey");
+        else problems.ShouldBeEmpty();
     }
-
-    private static Microsoft.Extensions.Hosting.IHostEnvironment Environment(string name) =>
-        new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = name };
 
     private sealed class RecordingLogger : ILogger<PersonalDataKeyCheck>
     {
