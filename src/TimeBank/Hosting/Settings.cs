@@ -38,7 +38,7 @@ public static class Settings
     /// the published development key, so it stops here, before it connects to the database or writes anything.
     /// </summary>
     public static IReadOnlyList<string> ServingProblems(IConfiguration configuration, IHostEnvironment environment) =>
-        environment.IsProduction() && string.IsNullOrWhiteSpace(configuration[$"{TimeBankOptions.Section}:PersonalDataKey"])
+        environment.IsProduction() && People.PersonalData.NamesNoKey(configuration[$"{TimeBankOptions.Section}:{nameof(TimeBankOptions.PersonalDataKey)}"])
             ? [People.PersonalDataKeyCheck.Missing]
             : [];
 

@@ -29,7 +29,7 @@ public sealed class PersonalData
 
     public PersonalData(string? secret)
     {
-        UsesDevelopmentKey = string.IsNullOrWhiteSpace(secret);
+        UsesDevelopmentKey = NamesNoKey(secret);
         if (KeyProblem(secret) is { } problem) throw new InvalidOperationException(problem);
 
         var master = Encoding.UTF8.GetBytes(UsesDevelopmentKey ? DevelopmentKey : secret!);
@@ -39,9 +39,12 @@ public sealed class PersonalData
 
     public bool UsesDevelopmentKey { get; }
 
+    /// <summary>A secret that is absent or blank names no key: the development key stands in for it.</summary>
+    public static bool NamesNoKey([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] string? secret) => string.IsNullOrWhiteSpace(secret);
+
     /// <summary>Why a configured secret is too weak to protect personal data; null when it is none (development) or strong enough.</summary>
     public static string? KeyProblem(string? secret) =>
-        string.IsNullOrWhiteSpace(secret) || secret.Length >= MinimumKeyLength
+        NamesNoKey(secret) || secret.Length >= MinimumKeyLength
             ? null
             : $"TimeBank:PersonalDataKey must hold at least {MinimumKeyLength} characters, e.g. the output of `openssl rand -base64 32`.";
 
