@@ -39,7 +39,7 @@ public static class Settings
     /// </summary>
     public static IReadOnlyList<string> ServingProblems(IConfiguration configuration, IHostEnvironment environment) =>
         environment.IsProduction() && People.PersonalData.NamesNoKey(configuration[$"{TimeBankOptions.Section}:{nameof(TimeBankOptions.PersonalDataKey)}"])
-            ? [People.PersonalDataKeyCheck.Missing]
+            ? [People.PersonalData.NoKeyConfigured]
             : [];
 
     public const string Heading = "The service cannot start with these settings (environment variables use __ for each ':'):";

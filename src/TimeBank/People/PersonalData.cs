@@ -39,6 +39,11 @@ public sealed class PersonalData
 
     public bool UsesDevelopmentKey { get; }
 
+    /// <summary>What is said of a secret that names no key: a warning in development, a refusal to serve in Production.</summary>
+    public const string NoKeyConfigured =
+        "TimeBank:PersonalDataKey is not set, so identity numbers and phones would be encrypted with the published development key. " +
+        "Production must set TimeBank:PersonalDataKey (TimeBank__PersonalDataKey, at least 32 characters) before any person is registered.";
+
     /// <summary>A secret that is absent or blank names no key: the development key stands in for it.</summary>
     public static bool NamesNoKey([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] string? secret) => string.IsNullOrWhiteSpace(secret);
 
@@ -106,13 +111,9 @@ public sealed class PersonalData
 public sealed class PersonalDataKeyCheck(PersonalData personalData, ILogger<PersonalDataKeyCheck> logger)
     : IHostedService
 {
-    public const string Missing =
-        "TimeBank:PersonalDataKey is not set, so identity numbers and phones would be encrypted with the published development key. " +
-        "Production must set TimeBank:PersonalDataKey (TimeBank__PersonalDataKey, at least 32 characters) before any person is registered.";
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (personalData.UsesDevelopmentKey) logger.LogWarning("{Problem}", Missing);
+        if (personalData.UsesDevelopmentKey) logger.LogWarning("{Problem}", PersonalData.NoKeyConfigured);
         return Task.CompletedTask;
     }
 
