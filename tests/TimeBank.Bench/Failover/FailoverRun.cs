@@ -40,7 +40,9 @@ public sealed class FailoverRun(FailoverOptions options)
             ["TimeBank__HoldDuration"] = TimeSpan.FromSeconds(options.HoldSeconds).ToString("c", CultureInfo.InvariantCulture),
             ["TimeBank__RateLimit__PermitsPerSecond"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__Wolverine.Runtime.Agents"] = "Information"
+            ["Logging__LogLevel__Wolverine.Runtime.Agents"] = "Information",
+            // As the image and ops/run run the service.
+            ["DOTNET_ReadyToRun"] = "0"
         };
         try
         {
