@@ -25,7 +25,7 @@ RUN --mount=type=cache,id=timebank-nuget,target=/root/.nuget/packages \
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 # DOTNET_ReadyToRun=0: the framework's code is compiled by the JIT with dynamic PGO instead of used precompiled,
-# which costs about 1.5 s at start and saves about a tenth of the CPU a write under load (README, Operations).
+# which costs about 1.5 s at start and saves about a tenth of the service's CPU a deposit (README, Operations).
 ENV ASPNETCORE_URLS=http://+:8080 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_ReadyToRun=0
