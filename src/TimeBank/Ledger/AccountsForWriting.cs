@@ -7,7 +7,9 @@ namespace TimeBank.Ledger;
 /// An account's document is projected inline, in the transaction of its events, so its <see cref="Account.Version"/> is
 /// its stream's: appending with it as the expected version checks concurrency as FetchForWriting does, without
 /// FetchForWriting's two statements a stream. The documents are kept in the session's identity map, so the commit's
-/// inline projection folds the new events onto them instead of loading them again.
+/// inline projection folds the new events onto them instead of loading them again. Read first in a batch, before the
+/// records the decision pairs with them (as <see cref="AccountAndDocument"/> does): a record another writer commits
+/// after the accounts were read then shows, or fails the append's version check.
 /// </summary>
 public sealed class AccountsForWriting
 {

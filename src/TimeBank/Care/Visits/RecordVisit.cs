@@ -236,6 +236,7 @@ public static class RecordVisitHandler
         var deposit = DepositFor(command, caller);
 
         var reads = session.CreateBatchQuery();
+        var writing = deposit is null ? null : AccountsForWriting.Read(session, reads, [deposit.VolunteerId]);
         var before = reads.Load<CareVisit>(visitId);
         var elder = reads.Load<Elder>(command.ElderId);
         var elderGrant = reads.Load<AccessGrant>(AccessGrant.IdFor(command.ElderId, caller.KeyId));
@@ -243,13 +244,9 @@ public static class RecordVisitHandler
         var volunteer = visit.Visitor!.VolunteerId is { } volunteerId ? reads.Load<Volunteer>(volunteerId) : Task.FromResult<Volunteer?>(null);
         var volunteerGrant = visit.Visitor.VolunteerId is { } v ? reads.Load<AccessGrant>(AccessGrant.IdFor(v, caller.KeyId)) : Task.FromResult<AccessGrant?>(null);
         var recordedBefore = deposit is null ? Task.FromResult<ServiceRecord?>(null) : reads.Load<ServiceRecord>(deposit.RecordId);
-        Task<IEnumerable<ServiceRecord>> nearby = Task.FromResult<IEnumerable<ServiceRecord>>([]);
-        AccountsForWriting? writing = null;
-        if (deposit is not null)
-        {
-            nearby = reads.Query(CreditedOverlapping.Period(deposit.VolunteerId, deposit.StartsAt, deposit.EndsAt));
-            writing = AccountsForWriting.Read(session, reads, [deposit.VolunteerId]);
-        }
+        var nearby = deposit is null
+            ? Task.FromResult<IEnumerable<ServiceRecord>>([])
+            : reads.Query(CreditedOverlapping.Period(deposit.VolunteerId, deposit.StartsAt, deposit.EndsAt));
         await reads.Execute();
 
         var fingerprint = Idempotency.Fingerprint(command);

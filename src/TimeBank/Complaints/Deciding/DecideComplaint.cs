@@ -78,8 +78,8 @@ public static class ResolveComplaintHandler
         var stream = await session.Events.FetchForWriting<Complaint>(command.ComplaintId);
         if (stream.Aggregate is not { } complaint) return new NotFound("Complaint", command.ComplaintId.ToString());
 
-        var record = command.ReverseRecord && complaint.About.ServiceRecordId is { } recordId ? await session.LoadAsync<ServiceRecord>(recordId) : null;
-        var account = record is null ? null : await session.Events.FetchForWriting<Account>(record.VolunteerId);
+        var known = command.ReverseRecord && complaint.About.ServiceRecordId is { } recordId ? await session.LoadAsync<ServiceRecord>(recordId) : null;
+        var (account, record) = known is null ? (null, null) : await AccountAndDocument.ReadAsync<ServiceRecord>(session, known.VolunteerId, known.Id);
         var decision = Decide(command, complaint, record, account?.Aggregate, caller, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
 

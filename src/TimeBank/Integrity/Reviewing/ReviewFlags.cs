@@ -78,8 +78,8 @@ public static class DecideFlagHandler
     {
         var stream = await session.Events.FetchForWriting<IntegrityFlag>(command.FlagId);
         if (stream.Aggregate is not { } flag) return new NotFound("Integrity flag", command.FlagId.ToString());
-        var record = command.Decision == FlagStatus.Fraudulent ? await session.LoadAsync<ServiceRecord>(flag.ServiceRecordId) : null;
-        var account = record is null ? null : await session.Events.FetchForWriting<Account>(record.VolunteerId);
+        var known = command.Decision == FlagStatus.Fraudulent ? await session.LoadAsync<ServiceRecord>(flag.ServiceRecordId) : null;
+        var (account, record) = known is null ? (null, null) : await AccountAndDocument.ReadAsync<ServiceRecord>(session, known.VolunteerId, known.Id);
 
         var decision = Decide(command, flag, record, account?.Aggregate, Scopes.CallerOf(envelope), clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;

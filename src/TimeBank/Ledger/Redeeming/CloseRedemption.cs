@@ -32,10 +32,11 @@ public static class CloseRedemptionHandler
 {
     public static async Task<Outcome> Handle(CloseRedemption command, IDocumentSession session, IClock clock, Envelope envelope)
     {
-        var redemption = await session.LoadAsync<Redemption>(command.RedemptionId);
-        if (redemption is null) return new NotFound("Redemption", command.RedemptionId.ToString());
+        var known = await session.LoadAsync<Redemption>(command.RedemptionId);
+        if (known is null) return new NotFound("Redemption", command.RedemptionId.ToString());
 
-        var stream = await session.Events.FetchForWriting<Account>(redemption.AccountId);
+        var (stream, current) = await AccountAndDocument.ReadAsync<Redemption>(session, known.AccountId, known.Id);
+        var redemption = current!;
         var account = stream.Aggregate!;
         var now = clock.GetCurrentInstant();
         var decision = Decide(command.Closing, Scopes.CallerOf(envelope), redemption, account, now);

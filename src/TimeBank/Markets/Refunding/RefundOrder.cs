@@ -45,10 +45,11 @@ public static class RefundOrderHandler
 {
     public static async Task<Outcome> Handle(RefundOrder command, IDocumentSession session, IClock clock)
     {
-        var order = await session.LoadAsync<MarketOrder>(command.OrderId);
-        if (order is null || order.MarketId != command.MarketId) return new NotFound("Order", command.OrderId.ToString());
+        var known = await session.LoadAsync<MarketOrder>(command.OrderId);
+        if (known is null || known.MarketId != command.MarketId) return new NotFound("Order", command.OrderId.ToString());
 
-        var account = await session.Events.FetchForWriting<Account>(order.AccountId);
+        var (account, current) = await AccountAndDocument.ReadAsync<MarketOrder>(session, known.AccountId, known.Id);
+        var order = current!;
         var balance = account.Aggregate?.PointsBalance ?? 0;
         if (order.Status == OrderStatus.Refunded) return Outcome.Existing(OrderReceipt.Of(order, balance));
 

@@ -158,9 +158,9 @@ public static class RecordServicesHandler
         var people = await known.ReadAsync(session, volunteerIds.Concat(commands.Select(c => c.ElderId)), cancellation);
 
         var reads = session.CreateBatchQuery();
+        var writing = AccountsForWriting.Read(session, reads, volunteerIds);
         var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
         var nearby = CreditedOverlapping.Services(commands).Select(reads.Query).ToList();
-        var writing = AccountsForWriting.Read(session, reads, volunteerIds);
         await reads.Execute(cancellation);
 
         // What earlier deposits of this batch did counts for the later ones: their records, periods and balances.

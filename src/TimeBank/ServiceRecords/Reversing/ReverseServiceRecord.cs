@@ -30,10 +30,12 @@ public static class ReverseServiceRecordHandler
 {
     public static async Task<Outcome> Handle(ReverseServiceRecord command, IDocumentSession session, IClock clock, Envelope envelope)
     {
-        var record = await session.LoadAsync<ServiceRecord>(command.RecordId);
-        if (record is null) return new NotFound("Service record", command.RecordId.ToString());
+        // The first read finds whose account it is (that never changes); the decision takes the record read after it.
+        var known = await session.LoadAsync<ServiceRecord>(command.RecordId);
+        if (known is null) return new NotFound("Service record", command.RecordId.ToString());
 
-        var stream = await session.Events.FetchForWriting<Account>(record.VolunteerId);
+        var (stream, current) = await AccountAndDocument.ReadAsync<ServiceRecord>(session, known.VolunteerId, command.RecordId);
+        var record = current!;
         var decision = Decide(command, Scopes.CallerOf(envelope), record, stream.Aggregate, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
 

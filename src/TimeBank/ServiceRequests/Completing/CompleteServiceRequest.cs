@@ -74,13 +74,13 @@ public static class CompleteServiceRequestHandler
         var deposit = DepositFor(command, known, caller);
 
         var reads = session.CreateBatchQuery();
+        var writing = AccountsForWriting.Read(session, reads, [command.VolunteerId]);
         var requestStream = reads.Events.FetchForWriting<ServiceRequest>(command.RequestId);
         var recordedBefore = reads.Load<ServiceRecord>(deposit.RecordId);
         var volunteer = reads.Load<Volunteer>(command.VolunteerId);
         var elder = reads.Load<Elder>(known.ElderId);
         var grant = reads.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));
         var nearby = reads.Query(CreditedOverlapping.Period(command.VolunteerId, deposit.StartsAt, deposit.EndsAt));
-        var writing = AccountsForWriting.Read(session, reads, [command.VolunteerId]);
         await reads.Execute();
 
         var fingerprint = Idempotency.Fingerprint(deposit);
