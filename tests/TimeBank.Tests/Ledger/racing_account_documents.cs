@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Alba;
 using Marten;
 using Marten.Services;
@@ -10,6 +11,8 @@ using TimeBank.Access;
 using TimeBank.Complaints;
 using TimeBank.Complaints.Deciding;
 using TimeBank.Hosting;
+using TimeBank.Integrity;
+using TimeBank.Integrity.Reviewing;
 using TimeBank.Ledger;
 using TimeBank.Ledger.Redeeming;
 using TimeBank.Markets;
@@ -62,6 +65,27 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
         await session.SaveChangesAsync();
 
         outcome.Refusal.ShouldBeOfType<AlreadyReversed>();
+        (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(60);
+    }
+
+    [Fact]
+    public async Task a_fraudulent_decision_on_a_record_another_reversal_just_took_back_reverses_nothing_more()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(60);
+        var night = Fixture.LocalNow().Date.PlusDays(-6).At(new LocalTime(2, 0));
+        var record = (await (await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, night, 30), 201))
+            .Body<ServiceRecordResult>()).Id;
+        var flag = await Polling.Eventually(() => FlagOf(record), f => f is not null, seconds: 30);
+        await using var session = RacingSession("mt_doc_servicerecord",
+            () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
+
+        var outcome = await DecideFlagHandler.Handle(new DecideFlag(flag!.Id, FlagStatus.Fraudulent, "夜间无服务"), session, Fixture.Clock,
+            As(session, Roles.Reviewer));
+        await session.SaveChangesAsync();
+
+        outcome.Refusal.ShouldBeNull();
+        var decided = (FlagView)outcome.Value!;
+        (decided.Status, decided.RecordReversed).ShouldBe((FlagStatus.Fraudulent, false));
         (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(60);
     }
 
@@ -132,6 +156,19 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
         var created = await Host.PostAsync(Keys.Platform, "/api/service-records",
             LedgerScenarios.ServiceBody(volunteer, elder, Fixture.LocalNow().Date.PlusDays(-2).At(new LocalTime(15, 0)), 60), 201);
         return (volunteer, (await created.Body<ServiceRecordResult>()).Id);
+    }
+
+    private async Task<FlagView?> FlagOf(Guid record)
+    {
+        var query = $"/api/integrity/flags?rule={IntegrityRules.ServedAtNight}&status=open&pageSize=200";
+        var first = await Host.GetAsync<JsonElement>(Keys.Auditor, query);
+        for (var page = first.GetProperty("totalPages").GetInt32(); page >= 1; page--)
+        {
+            var items = (await Host.GetAsync<JsonElement>(Keys.Auditor, $"{query}&page={page}")).GetProperty("items").EnumerateArray()
+                .Select(i => i.Deserialize<FlagView>(LedgerScenarios.Json)!);
+            if (items.FirstOrDefault(f => f.ServiceRecordId == record) is { } flag) return flag;
+        }
+        return null;
     }
 
     /// <summary>A session on which <paramref name="otherWriter"/> commits right after the first read of <paramref name="table"/>.</summary>
