@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Alba;
 using Marten;
-using Marten.Services;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -23,7 +22,6 @@ using TimeBank.ServiceRecords;
 using TimeBank.ServiceRecords.Depositing;
 using TimeBank.ServiceRecords.Reversing;
 using TimeBank.Tests.Markets;
-using Wolverine;
 
 namespace TimeBank.Tests.Ledger;
 
@@ -38,10 +36,11 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
     public async Task two_reversals_of_one_record_at_once_take_its_minutes_back_once()
     {
         var (volunteer, record) = await TwoCreditedRecords();
-        await using var session = RacingSession("mt_doc_servicerecord",
+        var race = Race.AfterReading(Store, "mt_doc_servicerecord",
             () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "先到的撤销" }, 200));
+        await using var session = race.Session;
 
-        var outcome = await ReverseServiceRecordHandler.Handle(new ReverseServiceRecord(record, "后到的撤销"), session, Fixture.Clock, As(session, Roles.Admin));
+        var outcome = await ReverseServiceRecordHandler.Handle(new ReverseServiceRecord(record, "后到的撤销"), session, Fixture.Clock, race.As(Roles.Admin));
         await session.SaveChangesAsync();
 
         outcome.Refusal.ShouldBeOfType<AlreadyReversed>();
@@ -57,11 +56,12 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
             about = new { serviceRecordId = record }, category = "false-record", description = "老人说那天没人来",
             filedBy = new { name = "王小红", phone = "13912345678", relation = "女儿" }
         }, 201, Guid.NewGuid().ToString())).Body<ComplaintView>();
-        await using var session = RacingSession("mt_doc_servicerecord",
+        var race = Race.AfterReading(Store, "mt_doc_servicerecord",
             () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
+        await using var session = race.Session;
 
         var outcome = await ResolveComplaintHandler.Handle(new ResolveComplaint(complaint.Id, ComplaintOutcome.Upheld, "确认未服务", true), session,
-            Fixture.Clock, As(session, Roles.Reviewer), Host.Services.GetRequiredService<PersonalData>());
+            Fixture.Clock, race.As(Roles.Reviewer), Host.Services.GetRequiredService<PersonalData>());
         await session.SaveChangesAsync();
 
         outcome.Refusal.ShouldBeOfType<AlreadyReversed>();
@@ -76,11 +76,12 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
         var record = (await (await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, night, 30), 201))
             .Body<ServiceRecordResult>()).Id;
         var flag = await Polling.Eventually(() => FlagOf(record), f => f is not null, seconds: 30);
-        await using var session = RacingSession("mt_doc_servicerecord",
+        var race = Race.AfterReading(Store, "mt_doc_servicerecord",
             () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
+        await using var session = race.Session;
 
         var outcome = await DecideFlagHandler.Handle(new DecideFlag(flag!.Id, FlagStatus.Fraudulent, "夜间无服务"), session, Fixture.Clock,
-            As(session, Roles.Reviewer));
+            race.As(Roles.Reviewer));
         await session.SaveChangesAsync();
 
         outcome.Refusal.ShouldBeNull();
@@ -98,8 +99,9 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
         var (person, code) = await Fixture.MemberWithPoints(50);
         var order = await (await Host.PostAsync(kiosk, $"/api/markets/{market}/orders", MarketScenarios.Order(code, ("RICE", 2)), 201,
             Guid.NewGuid().ToString())).Body<OrderReceipt>();
-        await using var session = RacingSession("mt_doc_marketorder",
+        var race = Race.AfterReading(Store, "mt_doc_marketorder",
             () => Host.PostAsync(kiosk, $"/api/markets/{market}/orders/{order.OrderId}/refund", new { reason = "先到的退货" }, 200));
+        await using var session = race.Session;
 
         var outcome = await RefundOrderHandler.Handle(new RefundOrder(market, order.OrderId, "后到的退货"), session, Fixture.Clock);
         await session.SaveChangesAsync();
@@ -117,10 +119,11 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
         var hold = await (await Host.PostAsync(Keys.Platform, "/api/redemptions",
                 new { accountId = volunteer.ToString(), minutes = 30, serviceType = "bathing", description = "助浴" }, 201, Guid.NewGuid().ToString()))
             .Body<RedemptionView>();
-        await using var session = RacingSession("mt_doc_redemption",
+        var race = Race.AfterReading(Store, "mt_doc_redemption",
             () => Host.PostAsync(Keys.Platform, $"/api/redemptions/{hold.Id}/settle", new { }, 200));
+        await using var session = race.Session;
 
-        var outcome = await CloseRedemptionHandler.Handle(new CloseRedemption(hold.Id, Closing.Settle), session, Fixture.Clock, As(session, Roles.Admin));
+        var outcome = await CloseRedemptionHandler.Handle(new CloseRedemption(hold.Id, Closing.Settle), session, Fixture.Clock, race.As(Roles.Admin));
         await session.SaveChangesAsync();
 
         outcome.Refusal.ShouldBeNull();
@@ -135,7 +138,7 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
         var (volunteer, elder) = await Fixture.VolunteerWithBalance(30);
         var batches = new List<NpgsqlBatch>();
         await using var session = Store.LightweightSession();
-        session.Logger = new SessionLogger(onBatch: batches.Add);
+        session.Logger = new Race.SessionLogger(onBatch: batches.Add);
         var start = Fixture.LocalNow().Date.PlusDays(-1).At(new LocalTime(9, 0));
         var command = new RecordService(Scopes.SystemKeyId, "order-of-reads", volunteer, elder, "companionship", start, start.PlusMinutes(30),
             "Asia/Shanghai", null);
@@ -169,40 +172,5 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
             if (items.FirstOrDefault(f => f.ServiceRecordId == record) is { } flag) return flag;
         }
         return null;
-    }
-
-    /// <summary>A session on which <paramref name="otherWriter"/> commits right after the first read of <paramref name="table"/>.</summary>
-    private IDocumentSession RacingSession(string table, Func<Task> otherWriter)
-    {
-        var raced = false;
-        void RaceOnce(IEnumerable<string> sql)
-        {
-            if (raced || !sql.Any(s => s.Contains(table))) return;
-            raced = true;
-            Task.Run(otherWriter).GetAwaiter().GetResult();
-        }
-        var session = Store.LightweightSession();
-        session.Logger = new SessionLogger(command => RaceOnce([command.CommandText]), batch => RaceOnce(batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select(c => c.CommandText)));
-        return session;
-    }
-
-    /// <summary>The envelope a request of <paramref name="role"/> arrives in, stamped on the session as the middleware does.</summary>
-    private static Envelope As(IDocumentSession session, string role)
-    {
-        var envelope = new Envelope { Headers = { [Audit.ActorKeyIdHeader] = $"racing-{role}", [Audit.ActorRoleHeader] = role } };
-        Audit.Stamp(session, envelope);
-        return envelope;
-    }
-
-    private sealed class SessionLogger(Action<NpgsqlCommand>? onCommand = null, Action<NpgsqlBatch>? onBatch = null) : IMartenSessionLogger
-    {
-        public void LogSuccess(NpgsqlCommand command) => onCommand?.Invoke(command);
-        public void LogSuccess(NpgsqlBatch batch) => onBatch?.Invoke(batch);
-        public void LogFailure(NpgsqlCommand command, Exception ex) { }
-        public void LogFailure(NpgsqlBatch batch, Exception ex) { }
-        public void LogFailure(Exception ex, string message) { }
-        public void RecordSavedChanges(IDocumentSession session, IChangeSet commit) { }
-        public void OnBeforeExecute(NpgsqlCommand command) { }
-        public void OnBeforeExecute(NpgsqlBatch batch) { }
     }
 }

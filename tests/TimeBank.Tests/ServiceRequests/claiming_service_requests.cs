@@ -4,7 +4,9 @@ using NodaTime;
 using NodaTime.Text;
 using Shouldly;
 using TimeBank.Organisations;
+using TimeBank.Access;
 using TimeBank.ServiceRequests;
+using TimeBank.ServiceRequests.Claiming;
 using TimeBank.Tests.Ledger;
 using TimeBank.Tests.Organisations;
 
@@ -138,6 +140,28 @@ public sealed class claiming_service_requests(AppFixture fixture) : ApiTest(fixt
         claimed.Claims.Count.ShouldBe(3);
         (claimed.Status, claimed.FreeSlots).ShouldBe((ServiceRequestStatus.Full, 0));
         claimed.Claims.Select(c => c.VolunteerId).ShouldBeSubsetOf(volunteers);
+    }
+
+    [Fact]
+    public async Task two_claims_of_one_volunteer_on_overlapping_requests_at_once_leave_one()
+    {
+        // Other requests' claims are no part of the claimed request's stream, so no version check covers them: the other
+        // claim commits between this claim's reads and its commit.
+        var (organisation, elder) = (await Organisation(), await Host.RegisterElderAsync(Keys.Platform));
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        var morning = await Publish(Body(organisation, elder, Tomorrow(9), hours: 2));
+        var overlapping = await Publish(Body(organisation, elder, Tomorrow(10), hours: 2));
+        var race = new Race(Store, sql => sql.Count > 1 && sql.Any(s => s.Contains("mt_doc_servicerequest")),
+            () => Host.PostAsync(Keys.Platform, $"/api/service-requests/{overlapping.Id}/claims", new { volunteerId = volunteer }, 409));
+        await using var session = race.Session;
+
+        var outcome = await ClaimServiceRequestHandler.Handle(new ClaimServiceRequest(morning.Id, volunteer, null), session, Fixture.Clock,
+            race.As(Roles.Admin), CancellationToken.None);
+        await session.SaveChangesAsync();
+        await race.OtherWriter;
+
+        outcome.Created.ShouldBeTrue();
+        (await Host.GetAsync<ServiceRequestView>(Keys.Auditor, $"/api/service-requests/{overlapping.Id}")).Claims.ShouldBeEmpty();
     }
 
     [Fact]

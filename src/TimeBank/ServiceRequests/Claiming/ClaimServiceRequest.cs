@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Npgsql;
 using TimeBank.Organisations;
 using TimeBank.People.Granting;
 using TimeBank.ServiceRecords;
@@ -53,12 +54,14 @@ public static class WithdrawClaimEndpoint
 
 public static class ClaimServiceRequestHandler
 {
-    public static async Task<Outcome> Handle(ClaimServiceRequest command, IDocumentSession session, IClock clock, Envelope envelope)
+    public static async Task<Outcome> Handle(ClaimServiceRequest command, IDocumentSession session, IClock clock, Envelope envelope,
+        CancellationToken cancellation)
     {
         var caller = Scopes.CallerOf(envelope);
         // The request's window is needed to look for overlaps; it never changes, so read it first.
-        var request = await session.LoadAsync<ServiceRequest>(command.RequestId);
+        var request = await session.LoadAsync<ServiceRequest>(command.RequestId, cancellation);
         if (request is null) return new NotFound("Service request", command.RequestId.ToString());
+        await ClaimTurns.TakeAsync(session, command.VolunteerId, cancellation);
 
         var (starts, ends) = (request.StartsAtUnixMs, request.EndsAtUnixMs);
         var earliestOverlappingWindow = starts - (long)PublishServiceRequestEndpoint.LongestWindow.TotalMilliseconds;
@@ -131,5 +134,33 @@ public static class WithdrawClaimHandler
         if (Scopes.MayActFor(caller, command.VolunteerId, volunteer) is { } notPermitted) return notPermitted;
         if (now >= request.StartsAt) return new WindowStarted(request.Id, request.StartsAt);
         return new ClaimWithdrawn(request.Id, command.VolunteerId, caller.KeyId, now);
+    }
+}
+
+/// <summary>
+/// A volunteer's claims take turns, on every node: a claim's overlap check reads the claims on other requests, which the
+/// claimed request's version check does not cover, so two overlapping claims at once would both pass it. The turn is a
+/// transaction-scoped advisory lock taken before those reads; the claim commits, and so releases it, in that transaction.
+/// </summary>
+public static class ClaimTurns
+{
+    // The two-key form keeps these apart from the one-key locks that Wolverine, Marten and the hash chain take.
+    private const int ClaimsOfAVolunteer = 0x434C4D53;
+
+    public static async Task TakeAsync(IDocumentSession session, Guid volunteerId, CancellationToken cancellation)
+    {
+        await session.BeginTransactionAsync(cancellation);
+        await session.ExecuteAsync(new NpgsqlCommand("select pg_advisory_xact_lock($1, $2)")
+        {
+            Parameters = { new() { Value = ClaimsOfAVolunteer }, new() { Value = KeyOf(volunteerId) } }
+        }, cancellation);
+    }
+
+    /// <summary>The same on every node (unlike a string's hash code); two volunteers sharing one only take turns together.</summary>
+    public static int KeyOf(Guid volunteerId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        volunteerId.TryWriteBytes(bytes);
+        return BitConverter.ToInt32(bytes[..4]) ^ BitConverter.ToInt32(bytes[4..8]) ^ BitConverter.ToInt32(bytes[8..12]) ^ BitConverter.ToInt32(bytes[12..]);
     }
 }
