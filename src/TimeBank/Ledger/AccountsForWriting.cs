@@ -7,9 +7,9 @@ namespace TimeBank.Ledger;
 /// An account's document is projected inline, in the transaction of its events, so its <see cref="Account.Version"/> is
 /// its stream's: appending with it as the expected version checks concurrency as FetchForWriting does, without
 /// FetchForWriting's two statements a stream. The documents are kept in the session's identity map, so the commit's
-/// inline projection folds the new events onto them instead of loading them again. Read first in a batch, before the
-/// records the decision pairs with them (as <see cref="AccountAndDocument"/> does): a record another writer commits
-/// after the accounts were read then shows, or fails the append's version check.
+/// inline projection folds the new events onto them instead of loading them again. They are the first read of their
+/// batch, before the records the decision pairs with them (as in <see cref="AccountAndDocument"/>): a record another
+/// writer commits after the accounts were read then shows, or fails the append's version check.
 /// </summary>
 public sealed class AccountsForWriting
 {
@@ -19,10 +19,12 @@ public sealed class AccountsForWriting
 
     private AccountsForWriting(Task<IReadOnlyList<Account>> reading) => _reading = reading;
 
-    public static AccountsForWriting Read(IDocumentSession session, IBatchedQuery reads, IEnumerable<Guid> accountIds)
+    /// <summary>Starts a batch of reads with the accounts; the caller adds its other reads and executes it.</summary>
+    public static (AccountsForWriting Writing, IBatchedQuery Reads) ReadFirst(IDocumentSession session, IEnumerable<Guid> accountIds)
     {
         session.UseIdentityMapFor<Account>();
-        return new AccountsForWriting(reads.LoadMany<Account>().ById(accountIds.Distinct().ToArray()));
+        var reads = session.CreateBatchQuery();
+        return (new AccountsForWriting(reads.LoadMany<Account>().ById(accountIds.Distinct().ToArray())), reads);
     }
 
     /// <summary>The accounts as read, by id (an account that does not exist is absent); once the batch has executed.</summary>

@@ -235,8 +235,7 @@ public static class RecordVisitHandler
         var visitId = CareVisit.IdFor(caller.KeyId, visit.PlatformVisitId!);
         var deposit = DepositFor(command, caller);
 
-        var reads = session.CreateBatchQuery();
-        var writing = deposit is null ? null : AccountsForWriting.Read(session, reads, [deposit.VolunteerId]);
+        var (writing, reads) = deposit is null ? (null, session.CreateBatchQuery()) : AccountsForWriting.ReadFirst(session, [deposit.VolunteerId]);
         var before = reads.Load<CareVisit>(visitId);
         var elder = reads.Load<Elder>(command.ElderId);
         var elderGrant = reads.Load<AccessGrant>(AccessGrant.IdFor(command.ElderId, caller.KeyId));

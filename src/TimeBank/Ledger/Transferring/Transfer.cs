@@ -116,10 +116,9 @@ public static class TransferHandler
     /// </summary>
     public static async Task<TransfersMade> Handle(MakeTransfers batch, IDocumentSession session, IClock clock)
     {
-        var reads = session.CreateBatchQuery();
-        var claims = reads.LoadMany<IdempotencyClaim>().ById(batch.Transfers.Select(p => p.ClaimId).Distinct().ToArray());
         var accountIds = batch.Transfers.SelectMany(p => new[] { p.Transfer.From, p.Transfer.To }).Distinct().ToArray();
-        var writing = AccountsForWriting.Read(session, reads, accountIds);
+        var (writing, reads) = AccountsForWriting.ReadFirst(session, accountIds);
+        var claims = reads.LoadMany<IdempotencyClaim>().ById(batch.Transfers.Select(p => p.ClaimId).Distinct().ToArray());
         var givers = batch.Transfers.Select(p => People.Granting.PersonScope.ForDebit(reads, p.Stamp.Caller, p.Transfer.From)).ToList();
         await reads.Execute();
 

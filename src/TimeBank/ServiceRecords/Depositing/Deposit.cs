@@ -157,8 +157,7 @@ public static class RecordServicesHandler
         var volunteerIds = commands.Select(c => c.VolunteerId).Distinct().ToArray();
         var people = await known.ReadAsync(session, volunteerIds.Concat(commands.Select(c => c.ElderId)), cancellation);
 
-        var reads = session.CreateBatchQuery();
-        var writing = AccountsForWriting.Read(session, reads, volunteerIds);
+        var (writing, reads) = AccountsForWriting.ReadFirst(session, volunteerIds);
         var recordedBefore = reads.LoadMany<ServiceRecord>().ById(commands.Select(c => c.RecordId).Distinct().ToArray());
         var nearby = CreditedOverlapping.Services(commands).Select(reads.Query).ToList();
         await reads.Execute(cancellation);

@@ -73,8 +73,7 @@ public static class CompleteServiceRequestHandler
         if (known is null) return new NotFound("Service request", command.RequestId.ToString());
         var deposit = DepositFor(command, known, caller);
 
-        var reads = session.CreateBatchQuery();
-        var writing = AccountsForWriting.Read(session, reads, [command.VolunteerId]);
+        var (writing, reads) = AccountsForWriting.ReadFirst(session, [command.VolunteerId]);
         var requestStream = reads.Events.FetchForWriting<ServiceRequest>(command.RequestId);
         var recordedBefore = reads.Load<ServiceRecord>(deposit.RecordId);
         var volunteer = reads.Load<Volunteer>(command.VolunteerId);
