@@ -31,6 +31,15 @@ public sealed class deciding_claims
             otherClaim, credited, now ?? Now);
 
     [Fact]
+    public void a_volunteers_claims_take_turns_under_the_same_lock_on_every_node()
+    {
+        // Every node computes the key itself, so it may not depend on the process (as a string's hash code does).
+        ClaimTurns.KeyOf(Guid.Parse("01a247b3-90ff-76db-b324-3b1f5d120428")).ShouldBe(1078387106);
+        var volunteers = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid()).ToList();
+        volunteers.Select(ClaimTurns.KeyOf).Distinct().Count().ShouldBeGreaterThan(990);
+    }
+
+    [Fact]
     public void a_claim_takes_a_slot_until_none_is_free()
     {
         var request = Request(slots: 2);
