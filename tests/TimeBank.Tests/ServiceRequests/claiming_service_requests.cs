@@ -46,6 +46,15 @@ public sealed class claiming_service_requests(AppFixture fixture) : ApiTest(fixt
         s.StatusCodeShouldBe(status);
     });
 
+    /// <summary>An organisation's two requests for one elder whose windows overlap (tomorrow 9–11 and 10–12), and a volunteer.</summary>
+    private async Task<(Guid Organisation, Guid Elder, Guid Volunteer, ServiceRequestView Morning, ServiceRequestView Overlapping)> OverlappingRequests()
+    {
+        var (organisation, elder) = (await Organisation(), await Host.RegisterElderAsync(Keys.Platform));
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        var morning = await Publish(Body(organisation, elder, Tomorrow(9), hours: 2));
+        return (organisation, elder, volunteer, morning, await Publish(Body(organisation, elder, Tomorrow(10), hours: 2)));
+    }
+
     private static async Task ShouldBeProblem(IScenarioResult result, string type) =>
         JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement.GetProperty("type").GetString().ShouldBe($"urn:timebank:problem:{type}");
 
@@ -147,10 +156,7 @@ public sealed class claiming_service_requests(AppFixture fixture) : ApiTest(fixt
     {
         // Other requests' claims are no part of the claimed request's stream, so no version check covers them: the other
         // claim commits between this claim's reads and its commit.
-        var (organisation, elder) = (await Organisation(), await Host.RegisterElderAsync(Keys.Platform));
-        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
-        var morning = await Publish(Body(organisation, elder, Tomorrow(9), hours: 2));
-        var overlapping = await Publish(Body(organisation, elder, Tomorrow(10), hours: 2));
+        var (_, _, volunteer, morning, overlapping) = await OverlappingRequests();
         var race = new Race(Store, sql => sql.Count > 1 && sql.Any(s => s.Contains("mt_doc_servicerequest")),
             () => Host.PostAsync(Keys.Platform, $"/api/service-requests/{overlapping.Id}/claims", new { volunteerId = volunteer }, 409));
         await using var session = race.Session;
@@ -167,10 +173,7 @@ public sealed class claiming_service_requests(AppFixture fixture) : ApiTest(fixt
     [Fact]
     public async Task a_claim_is_refused_when_already_held_or_overlapping_another_claim_or_a_credited_service()
     {
-        var (organisation, elder) = (await Organisation(), await Host.RegisterElderAsync(Keys.Platform));
-        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
-        var morning = await Publish(Body(organisation, elder, Tomorrow(9), hours: 2));
-        var overlapping = await Publish(Body(organisation, elder, Tomorrow(10), hours: 2));
+        var (organisation, elder, volunteer, morning, overlapping) = await OverlappingRequests();
 
         var claimed = await (await Claim(morning.Id, volunteer, 201)).Body<ServiceRequestView>();
         claimed.Claims.ShouldHaveSingleItem().VolunteerId.ShouldBe(volunteer);
