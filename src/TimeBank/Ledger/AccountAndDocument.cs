@@ -7,7 +7,8 @@ namespace TimeBank.Ledger;
 /// refund, a hold's closing), read in one round trip, the account first. PostgreSQL gives each statement its own
 /// snapshot, so a change committed after the account was read either shows in the document or fails the append's
 /// version check: a decision never pairs a current account with a stale document. The other way round, two reversals of
-/// one record racing each other could both see it credited and both debit it.
+/// one record racing each other could both see it credited and both debit it. The caller finds the account's id with a
+/// first read of the document (whose account it is never changes) and decides on the document read here.
 /// </summary>
 public static class AccountAndDocument
 {

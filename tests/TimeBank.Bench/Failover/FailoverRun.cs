@@ -41,8 +41,8 @@ public sealed class FailoverRun(FailoverOptions options)
             ["TimeBank__RateLimit__PermitsPerSecond"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Wolverine.Runtime.Agents"] = "Information",
-            // As the image and ops/run run the service.
-            ["DOTNET_ReadyToRun"] = "0"
+            // As the image and ops/run run the service; DOTNET_ReadyToRun=1 in the environment measures it with that code.
+            ["DOTNET_ReadyToRun"] = Environment.GetEnvironmentVariable("DOTNET_ReadyToRun") ?? "0"
         };
         try
         {

@@ -22,18 +22,7 @@ public sealed class reviewing_flags(AppFixture fixture) : ApiTest(fixture)
         return (await created.Body<ServiceRecordResult>()).Id;
     }
 
-    /// <summary>The flags of a record once the review has reached it (it runs off the write path).</summary>
-    private Task<List<FlagView>> FlagsOf(Guid record, int atLeast = 1) => Polling.Eventually(async () =>
-    {
-        var page = await Host.GetAsync<JsonElement>(Keys.Auditor, "/api/integrity/flags?pageSize=200");
-        var all = new List<FlagView>();
-        for (var p = 1; p <= page.GetProperty("totalPages").GetInt32(); p++)
-        {
-            all.AddRange((await Host.GetAsync<JsonElement>(Keys.Auditor, $"/api/integrity/flags?pageSize=200&page={p}")).GetProperty("items")
-                .EnumerateArray().Select(i => i.Deserialize<FlagView>(LedgerScenarios.Json)!));
-        }
-        return all.Where(f => f.ServiceRecordId == record).ToList();
-    }, mine => mine.Count >= atLeast, seconds: 30);
+    private Task<List<FlagView>> FlagsOf(Guid record, int atLeast = 1) => Fixture.FlagsOf(record, atLeast);
 
     [Fact]
     public void each_rule_has_a_name_the_queue_filters_by() => IntegrityRules.All.Length.ShouldBe(7);

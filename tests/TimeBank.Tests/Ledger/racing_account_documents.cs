@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Alba;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +20,7 @@ using TimeBank.People;
 using TimeBank.ServiceRecords;
 using TimeBank.ServiceRecords.Depositing;
 using TimeBank.ServiceRecords.Reversing;
+using TimeBank.Tests.Integrity;
 using TimeBank.Tests.Markets;
 
 namespace TimeBank.Tests.Ledger;
@@ -75,12 +75,12 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
         var night = Fixture.LocalNow().Date.PlusDays(-6).At(new LocalTime(2, 0));
         var record = (await (await Host.PostAsync(Keys.Platform, "/api/service-records", LedgerScenarios.ServiceBody(volunteer, elder, night, 30), 201))
             .Body<ServiceRecordResult>()).Id;
-        var flag = await Polling.Eventually(() => FlagOf(record), f => f is not null, seconds: 30);
+        var flag = (await Fixture.FlagsOf(record)).Single(f => f.Rule == IntegrityRules.ServedAtNight);
         var race = Race.AfterReading(Store, "mt_doc_servicerecord",
             () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
         await using var session = race.Session;
 
-        var outcome = await DecideFlagHandler.Handle(new DecideFlag(flag!.Id, FlagStatus.Fraudulent, "夜间无服务"), session, Fixture.Clock,
+        var outcome = await DecideFlagHandler.Handle(new DecideFlag(flag.Id, FlagStatus.Fraudulent, "夜间无服务"), session, Fixture.Clock,
             race.As(Roles.Reviewer));
         await session.SaveChangesAsync();
 
@@ -159,18 +159,5 @@ public sealed class racing_account_documents(AppFixture fixture) : ApiTest(fixtu
         var created = await Host.PostAsync(Keys.Platform, "/api/service-records",
             LedgerScenarios.ServiceBody(volunteer, elder, Fixture.LocalNow().Date.PlusDays(-2).At(new LocalTime(15, 0)), 60), 201);
         return (volunteer, (await created.Body<ServiceRecordResult>()).Id);
-    }
-
-    private async Task<FlagView?> FlagOf(Guid record)
-    {
-        var query = $"/api/integrity/flags?rule={IntegrityRules.ServedAtNight}&status=open&pageSize=200";
-        var first = await Host.GetAsync<JsonElement>(Keys.Auditor, query);
-        for (var page = first.GetProperty("totalPages").GetInt32(); page >= 1; page--)
-        {
-            var items = (await Host.GetAsync<JsonElement>(Keys.Auditor, $"{query}&page={page}")).GetProperty("items").EnumerateArray()
-                .Select(i => i.Deserialize<FlagView>(LedgerScenarios.Json)!);
-            if (items.FirstOrDefault(f => f.ServiceRecordId == record) is { } flag) return flag;
-        }
-        return null;
     }
 }

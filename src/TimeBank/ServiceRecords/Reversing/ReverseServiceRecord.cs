@@ -34,7 +34,7 @@ public static class ReverseServiceRecordHandler
         var known = await session.LoadAsync<ServiceRecord>(command.RecordId);
         if (known is null) return new NotFound("Service record", command.RecordId.ToString());
 
-        var (stream, current) = await AccountAndDocument.ReadAsync<ServiceRecord>(session, known.VolunteerId, command.RecordId);
+        var (stream, current) = await AccountAndDocument.ReadAsync<ServiceRecord>(session, known.VolunteerId, known.Id);
         var record = current!;
         var decision = Decide(command, Scopes.CallerOf(envelope), record, stream.Aggregate, clock.GetCurrentInstant());
         if (decision.Refusal is { } refusal) return refusal;
