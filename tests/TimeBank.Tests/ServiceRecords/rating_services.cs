@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TimeBank.Hosting;
 using NodaTime;
 using Shouldly;
 using TimeBank.Access;
@@ -64,6 +65,43 @@ public sealed class rating_services(AppFixture fixture) : ApiTest(fixture)
         await Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "重复上报" }, 200);
         await Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/rating", new { stars = 3, ratedBy = "elder" }, 409);
         (await Host.GetAsync<JsonElement>(Keys.Platform, $"/api/volunteers/{volunteer}")).GetProperty("rating").GetProperty("count").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task a_rating_decided_just_after_a_reversal_committed_is_refused()
+    {
+        var (record, volunteer) = await Credited();
+        var race = Race.AfterReading(Store, "mt_doc_servicerecord",
+            () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
+        await using var session = race.Session;
+
+        var outcome = await RateServiceHandler.Handle(new RateService(record, 5, null, RaterKind.Elder), session, Fixture.Clock, race.As(Roles.Admin),
+            CancellationToken.None);
+        await session.SaveChangesAsync();
+
+        outcome.Refusal.ShouldBeOfType<AlreadyReversed>();
+        (await Host.GetAsync<JsonElement>(Keys.Platform, $"/api/volunteers/{volunteer}")).GetProperty("rating").GetProperty("count").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task a_reversal_racing_a_rating_waits_for_it_and_follows_it_in_the_ledger()
+    {
+        var (record, volunteer) = await Credited();
+        var race = Race.AfterReading(Store, "mt_streams",
+            () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
+        await using var session = race.Session;
+
+        var outcome = await RateServiceHandler.Handle(new RateService(record, 5, null, RaterKind.Elder), session, Fixture.Clock, race.As(Roles.Admin),
+            CancellationToken.None);
+        race.OtherWriter.IsCompleted.ShouldBeFalse();
+        await session.SaveChangesAsync();
+        await race.OtherWriter;
+
+        outcome.Refusal.ShouldBeNull();
+        await using var query = Store.QuerySession();
+        var rated = (await query.Events.FetchStreamAsync(RateServiceHandler.StreamIdOf(record, RaterKind.Elder))).Single();
+        var reversed = (await query.Events.FetchStreamAsync(volunteer)).Single(e => e.Data is ServiceRecordReversed r && r.RecordId == record);
+        rated.Sequence.ShouldBeLessThan(reversed.Sequence);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using JasperFx.Events.Projections;
 using Marten.Events.Projections;
+using TimeBank.Ledger;
 using TimeBank.People;
 using TimeBank.People.Granting;
 
@@ -115,17 +116,22 @@ public static class RateServiceEndpoint
 
 public static class RateServiceHandler
 {
-    public static async Task<Outcome> Handle(RateService command, IDocumentSession session, IClock clock, Envelope envelope)
+    public static async Task<Outcome> Handle(RateService command, IDocumentSession session, IClock clock, Envelope envelope,
+        CancellationToken cancellation)
     {
         var caller = Scopes.CallerOf(envelope);
-        var record = await session.LoadAsync<ServiceRecord>(command.RecordId);
-        if (record is null) return new NotFound("Service record", command.RecordId.ToString());
+        // Whose record it is never changes; its status is read again once the volunteer's account is held.
+        var known = await session.LoadAsync<ServiceRecord>(command.RecordId, cancellation);
+        if (known is null) return new NotFound("Service record", command.RecordId.ToString());
+        await AccountHeld.HoldAsync(session, known.VolunteerId, cancellation);
         var batch = session.CreateBatchQuery();
-        var elder = PersonScope.ReadAsync(batch, record.ElderId, caller.KeyId);
-        var request = record.RequestId is { } requestId ? batch.Load<ServiceRequests.ServiceRequest>(requestId) : Task.FromResult<ServiceRequests.ServiceRequest?>(null);
+        var current = batch.Load<ServiceRecord>(command.RecordId);
+        var elder = PersonScope.ReadAsync(batch, known.ElderId, caller.KeyId);
+        var request = known.RequestId is { } requestId ? batch.Load<ServiceRequests.ServiceRequest>(requestId) : Task.FromResult<ServiceRequests.ServiceRequest?>(null);
         var streamId = StreamIdOf(command.RecordId, command.RatedBy);
         var earlier = batch.Events.FetchStreamState(streamId);
-        await batch.Execute();
+        await batch.Execute(cancellation);
+        var record = (await current)!;
 
         var organisation = (await request)?.Claims.FirstOrDefault(c => c.VolunteerId == record.VolunteerId)?.OrganisationId;
         var decision = Decide(command, caller, record, await elder, await earlier is not null, clock.GetCurrentInstant(), organisation);
