@@ -1,12 +1,18 @@
 using System.Text.Json;
 using Alba;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using NodaTime;
 using Shouldly;
+using TimeBank.Access;
+using TimeBank.Hosting;
+using TimeBank.People;
 using TimeBank.People.GettingDetails;
 using TimeBank.Recognition;
 using TimeBank.Recognition.Certificates;
 using TimeBank.ServiceRecords;
+using TimeBank.ServiceRecords.Depositing;
 using TimeBank.Tests.Ledger;
 
 namespace TimeBank.Tests.Recognition;
@@ -94,5 +100,33 @@ public sealed class recognising_volunteers(AppFixture fixture) : ApiTest(fixture
             s.Get.Url("/verify/NOTACODE23456789");
             s.StatusCodeShouldBe(404);
         })).ReadAsTextAsync()).ShouldContain("未找到该证明");
+    }
+
+    [Fact]
+    public async Task a_reversal_racing_a_certificate_waits_for_it_so_its_minutes_and_records_agree()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(20 * 60);
+        var today = Fixture.LocalNow().Date;
+        var extra = await (await Host.PostAsync(Keys.Platform, "/api/service-records",
+            LedgerScenarios.ServiceBody(volunteer, elder, today.PlusDays(-2).At(new LocalTime(14, 0)), 90), 201)).Body<ServiceRecordResult>();
+        var race = Race.AfterReading(Store, "mt_streams",
+            () => Host.PostAsync(Keys.Platform, $"/api/service-records/{extra.Id}/reversal", new { reason = "核实未服务" }, 200));
+        await using var session = race.Session;
+
+        var outcome = await IssueCertificateHandler.Handle(new IssueCertificate(volunteer, today.PlusDays(-40), today, "综合素质评价"), session, Fixture.Clock,
+            race.As(Roles.Admin), Host.Services.GetRequiredService<PersonalData>(), Host.Services.GetRequiredService<IOptions<TimeBankOptions>>(),
+            Host.Services.GetRequiredService<IOptions<RecognitionOptions>>(), CancellationToken.None);
+        race.OtherWriter.IsCompleted.ShouldBeFalse();
+        await session.SaveChangesAsync();
+        await race.OtherWriter;
+
+        var certificate = (CertificateView)outcome.Value!;
+        certificate.TotalMinutes.ShouldBe(20 * 60 + 90);
+        await using var query = Store.QuerySession();
+        var issued = (await query.Events.FetchStreamAsync(certificate.Id)).Single();
+        var reversed = (await query.Events.FetchStreamAsync(volunteer)).Single(e => e.Data is ServiceRecordReversed r && r.RecordId == extra.Id);
+        issued.Sequence.ShouldBeLessThan(reversed.Sequence);
+        var code = certificate.VerifyUrl[(certificate.VerifyUrl.LastIndexOf('/') + 1)..];
+        (await (await Host.Scenario(s => s.Get.Url($"/verify/{code}"))).ReadAsTextAsync()).ShouldContain("有 1 条（1.5 小时）已于开具后被撤销");
     }
 }

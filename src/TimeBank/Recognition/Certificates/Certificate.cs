@@ -129,18 +129,20 @@ public static class IssueCertificateEndpoint
 public static class IssueCertificateHandler
 {
     public static async Task<Outcome> Handle(IssueCertificate command, IDocumentSession session, IClock clock, Envelope envelope, PersonalData personalData,
-        IOptions<TimeBankOptions> options, IOptions<RecognitionOptions> recognition)
+        IOptions<TimeBankOptions> options, IOptions<RecognitionOptions> recognition, CancellationToken cancellation)
     {
         var caller = Scopes.CallerOf(envelope);
         var zone = DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone];
         var (from, to) = LocalDays.UnixMillis(command.From, command.To, zone);
+        // The account's served minutes and its records come from statements of their own: held, they agree.
+        await AccountHeld.HoldAsync(session, command.VolunteerId, cancellation);
         var batch = session.CreateBatchQuery();
         var volunteer = batch.Load<Volunteer>(command.VolunteerId);
         var grant = batch.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));
         var account = batch.Load<Account>(command.VolunteerId);
         var records = batch.Query<ServiceRecord>().Where(r => r.VolunteerId == command.VolunteerId && r.Status == ServiceRecordStatus.Credited
                                                               && r.StartsAtUnixMs >= from && r.StartsAtUnixMs < to).ToList();
-        await batch.Execute();
+        await batch.Execute(cancellation);
 
         var id = Guid.CreateVersion7();
         var now = clock.GetCurrentInstant();
