@@ -105,6 +105,21 @@ public sealed class rating_services(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
+    public async Task ratings_of_one_volunteer_posted_at_once_all_count()
+    {
+        var (volunteer, elder) = await Fixture.VolunteerWithBalance(30);
+        var records = new List<Guid>();
+        for (var i = 0; i < 16; i++)
+        {
+            var created = await Host.PostAsync(Keys.Platform, "/api/service-records",
+                LedgerScenarios.ServiceBody(volunteer, elder, Fixture.LocalNow().Date.PlusDays(-3 - i).At(new LocalTime(14, 0)), 30), 201);
+            records.Add((await created.Body<ServiceRecordResult>()).Id);
+        }
+        await Task.WhenAll(records.Select(r => Host.PostAsync(Keys.Platform, $"/api/service-records/{r}/rating", new { stars = 4, ratedBy = "elder" }, 201)));
+        (await Host.GetAsync<JsonElement>(Keys.Platform, $"/api/volunteers/{volunteer}")).GetProperty("rating").GetProperty("count").GetInt32().ShouldBe(16);
+    }
+
+    [Fact]
     public void a_rating_is_decided_by_who_asks_and_what_the_record_is()
     {
         var now = Instant.FromUtc(2026, 11, 24, 4, 0);

@@ -108,4 +108,32 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
         (organisation.Rating.Count, organisation.Rating.Average).ShouldBe((2, 4.5m));
         (await Host.GetAsync<JsonElement>(Keys.Platform, $"/api/volunteers/{volunteer}")).GetProperty("rating").GetProperty("average").GetDecimal().ShouldBe(4.5m);
     }
+
+    [Fact]
+    public async Task ratings_of_services_claimed_for_one_organisation_posted_at_once_all_count()
+    {
+        var team = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("volunteer-team"), 201))
+            .Body<OrganisationView>()).Id;
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var now = Fixture.LocalNow();
+        var request = await (await Host.PostAsync(Keys.Platform, "/api/service-requests", new
+        {
+            requestedBy = team, elderId = elder, serviceType = "companionship",
+            window = new { from = Local(now.PlusHours(-2)), to = Local(now.PlusHours(2)) }, community = "新津社区", slots = 3, description = "陪伴聊天"
+        }, 201, Guid.NewGuid().ToString())).Body<ServiceRequestView>();
+        var records = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+            await Host.PostAsync(Keys.Platform, $"/api/organisations/{team}/members", new { volunteerId = volunteer, role = "member" }, 200);
+            await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer, organisationId = team }, 201);
+            records.Add((await (await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/completions",
+                Completion(volunteer, now.PlusMinutes(-60), now.PlusMinutes(-20)), 201)).Body<CompletionResult>()).ServiceRecordId);
+        }
+
+        await Task.WhenAll(records.SelectMany(record => new[] { "elder", "family", "coordinator" }.Select(kind =>
+            Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/rating", new { stars = 4, ratedBy = kind }, 201))));
+
+        (await Host.GetAsync<OrganisationView>(Keys.Auditor, $"/api/organisations/{team}")).Rating.Count.ShouldBe(9);
+    }
 }

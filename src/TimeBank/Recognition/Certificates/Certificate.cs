@@ -135,7 +135,7 @@ public static class IssueCertificateHandler
         var zone = DateTimeZoneProviders.Tzdb[options.Value.DefaultTimeZone];
         var (from, to) = LocalDays.UnixMillis(command.From, command.To, zone);
         // The account's served minutes and its records come from statements of their own: held, they agree.
-        await AccountHeld.HoldAsync(session, command.VolunteerId, cancellation);
+        await StreamLocks.ShareAsync(session, command.VolunteerId, cancellation);
         var batch = session.CreateBatchQuery();
         var volunteer = batch.Load<Volunteer>(command.VolunteerId);
         var grant = batch.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));

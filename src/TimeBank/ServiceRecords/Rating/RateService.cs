@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using JasperFx.Events.Projections;
 using Marten.Events.Projections;
-using TimeBank.Ledger;
 using TimeBank.People;
 using TimeBank.People.Granting;
 
@@ -120,10 +119,12 @@ public static class RateServiceHandler
         CancellationToken cancellation)
     {
         var caller = Scopes.CallerOf(envelope);
-        // Whose record it is never changes; its status is read again once the volunteer's account is held.
+        // Whose record it is never changes. A rating folds into its volunteer's and organisation's sums, which Marten reads
+        // and writes back, so ratings of one volunteer take turns on the volunteer's account stream; that also makes a
+        // reversal of the record wait for the rating, or show in the status read after the turn was taken.
         var known = await session.LoadAsync<ServiceRecord>(command.RecordId, cancellation);
         if (known is null) return new NotFound("Service record", command.RecordId.ToString());
-        await AccountHeld.HoldAsync(session, known.VolunteerId, cancellation);
+        await StreamLocks.TakeAsync(session, known.VolunteerId, cancellation);
         var batch = session.CreateBatchQuery();
         var current = batch.Load<ServiceRecord>(command.RecordId);
         var elder = PersonScope.ReadAsync(batch, known.ElderId, caller.KeyId);
@@ -136,6 +137,8 @@ public static class RateServiceHandler
         var organisation = (await request)?.Claims.FirstOrDefault(c => c.VolunteerId == record.VolunteerId)?.OrganisationId;
         var decision = Decide(command, caller, record, await elder, await earlier is not null, clock.GetCurrentInstant(), organisation);
         if (decision.Refusal is { } refusal) return refusal;
+        // Always after the volunteer's turn, so two ratings never wait for each other's in the opposite order.
+        if (organisation is { } organisationId) await StreamLocks.TakeAsync(session, organisationId, cancellation);
         // A new stream: the same record and rater kind rated at once on two nodes collide on its id, and one is refused.
         session.Events.StartStream<RatingStream>(streamId, decision.Events);
         return Outcome.New(RatingView.Of(decision.Events));
