@@ -71,12 +71,8 @@ public sealed class rating_services(AppFixture fixture) : ApiTest(fixture)
     public async Task a_rating_decided_just_after_a_reversal_committed_is_refused()
     {
         var (record, volunteer) = await Credited();
-        var race = Race.AfterReading(Store, "mt_doc_servicerecord",
-            () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
+        var (race, outcome) = await RatedWhileReversed(record, afterReading: "mt_doc_servicerecord");
         await using var session = race.Session;
-
-        var outcome = await RateServiceHandler.Handle(new RateService(record, 5, null, RaterKind.Elder), session, Fixture.Clock, race.As(Roles.Admin),
-            CancellationToken.None);
         await session.SaveChangesAsync();
 
         outcome.Refusal.ShouldBeOfType<AlreadyReversed>();
@@ -87,12 +83,8 @@ public sealed class rating_services(AppFixture fixture) : ApiTest(fixture)
     public async Task a_reversal_racing_a_rating_waits_for_it_and_follows_it_in_the_ledger()
     {
         var (record, volunteer) = await Credited();
-        var race = Race.AfterReading(Store, "mt_streams",
-            () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
+        var (race, outcome) = await RatedWhileReversed(record, afterReading: "mt_streams");
         await using var session = race.Session;
-
-        var outcome = await RateServiceHandler.Handle(new RateService(record, 5, null, RaterKind.Elder), session, Fixture.Clock, race.As(Roles.Admin),
-            CancellationToken.None);
         race.OtherWriter.IsCompleted.ShouldBeFalse();
         await session.SaveChangesAsync();
         await race.OtherWriter;
@@ -102,6 +94,16 @@ public sealed class rating_services(AppFixture fixture) : ApiTest(fixture)
         var rated = (await query.Events.FetchStreamAsync(RateServiceHandler.StreamIdOf(record, RaterKind.Elder))).Single();
         var reversed = (await query.Events.FetchStreamAsync(volunteer)).Single(e => e.Data is ServiceRecordReversed r && r.RecordId == record);
         rated.Sequence.ShouldBeLessThan(reversed.Sequence);
+    }
+
+    /// <summary>The record rated by its elder while a reversal of it is started right after the handler's first read of <paramref name="afterReading"/>.</summary>
+    private async Task<(Race Race, Outcome Outcome)> RatedWhileReversed(Guid record, string afterReading)
+    {
+        var race = Race.AfterReading(Store, afterReading,
+            () => Host.PostAsync(Keys.Platform, $"/api/service-records/{record}/reversal", new { reason = "平台自查撤销" }, 200));
+        var outcome = await RateServiceHandler.Handle(new RateService(record, 5, null, RaterKind.Elder), race.Session, Fixture.Clock,
+            race.As(Roles.Admin), CancellationToken.None);
+        return (race, outcome);
     }
 
     [Fact]

@@ -17,6 +17,14 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
 {
     private static string Local(LocalDateTime t) => LocalDateTimePattern.ExtendedIso.Format(t);
 
+    /// <summary>A companionship request whose window runs from two hours before <paramref name="now"/> to two hours after.</summary>
+    private async Task<ServiceRequestView> Published(Guid requestedBy, Guid elder, LocalDateTime now, int slots) =>
+        await (await Host.PostAsync(Keys.Platform, "/api/service-requests", new
+        {
+            requestedBy, elderId = elder, serviceType = "companionship",
+            window = new { from = Local(now.PlusHours(-2)), to = Local(now.PlusHours(2)) }, community = "新津社区", slots, description = "陪伴聊天"
+        }, 201, Guid.NewGuid().ToString())).Body<ServiceRequestView>();
+
     /// <summary>A request whose window runs from two hours ago to two hours ahead, claimed by a new volunteer.</summary>
     private async Task<(ServiceRequestView Request, Guid Volunteer, LocalDateTime Now)> Claimed()
     {
@@ -25,11 +33,7 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
         var elder = await Host.RegisterElderAsync(Keys.Platform);
         var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
         var now = Fixture.LocalNow();
-        var request = await (await Host.PostAsync(Keys.Platform, "/api/service-requests", new
-        {
-            requestedBy = organisation, elderId = elder, serviceType = "companionship",
-            window = new { from = Local(now.PlusHours(-2)), to = Local(now.PlusHours(2)) }, community = "新津社区", slots = 2, description = "陪伴聊天"
-        }, 201, Guid.NewGuid().ToString())).Body<ServiceRequestView>();
+        var request = await Published(organisation, elder, now, slots: 2);
         await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer }, 201);
         return (request, volunteer, now);
     }
@@ -93,11 +97,7 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
         var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
         await Host.PostAsync(Keys.Platform, $"/api/organisations/{team}/members", new { volunteerId = volunteer, role = "member" }, 200);
         var now = Fixture.LocalNow();
-        var request = await (await Host.PostAsync(Keys.Platform, "/api/service-requests", new
-        {
-            requestedBy = team, elderId = elder, serviceType = "companionship",
-            window = new { from = Local(now.PlusHours(-2)), to = Local(now.PlusHours(2)) }, community = "新津社区", slots = 1, description = "陪伴聊天"
-        }, 201, Guid.NewGuid().ToString())).Body<ServiceRequestView>();
+        var request = await Published(team, elder, now, slots: 1);
         await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer, organisationId = team }, 201);
         var completed = await (await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/completions",
             Completion(volunteer, now.PlusMinutes(-60), now.PlusMinutes(-20)), 201)).Body<CompletionResult>();
@@ -116,11 +116,7 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
             .Body<OrganisationView>()).Id;
         var elder = await Host.RegisterElderAsync(Keys.Platform);
         var now = Fixture.LocalNow();
-        var request = await (await Host.PostAsync(Keys.Platform, "/api/service-requests", new
-        {
-            requestedBy = team, elderId = elder, serviceType = "companionship",
-            window = new { from = Local(now.PlusHours(-2)), to = Local(now.PlusHours(2)) }, community = "新津社区", slots = 3, description = "陪伴聊天"
-        }, 201, Guid.NewGuid().ToString())).Body<ServiceRequestView>();
+        var request = await Published(team, elder, now, slots: 3);
         var records = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
