@@ -10,23 +10,17 @@ namespace TimeBank.Hosting;
 /// </summary>
 public static class StreamLocks
 {
+    private const string ShareSql = $"select 1 from {Storage.Schema}.mt_streams where id = $1 for share";
+    private const string TakeSql = $"select 1 from {Storage.Schema}.mt_streams where id = $1 for update";
+
     /// <summary>Others may hold the stream too; only appends wait. Reads made after it agree with each other.</summary>
     public static Task ShareAsync(IDocumentSession session, Guid streamId, CancellationToken cancellation) =>
-        LockAsync(session, streamId, "share", cancellation);
+        session.HoldUntilCommitAsync(new NpgsqlCommand(ShareSql) { Parameters = { new() { Value = streamId } } }, cancellation);
 
     /// <summary>
     /// One holder at a time, and appends wait: for a decision whose events fold into a document other streams' events
     /// fold into too (Marten reads such a document and writes it back, so two at once would lose one's change).
     /// </summary>
     public static Task TakeAsync(IDocumentSession session, Guid streamId, CancellationToken cancellation) =>
-        LockAsync(session, streamId, "update", cancellation);
-
-    private static async Task LockAsync(IDocumentSession session, Guid streamId, string strength, CancellationToken cancellation)
-    {
-        await session.BeginTransactionAsync(cancellation);
-        await session.ExecuteAsync(new NpgsqlCommand($"select 1 from {Storage.Schema}.mt_streams where id = $1 for {strength}")
-        {
-            Parameters = { new() { Value = streamId } }
-        }, cancellation);
-    }
+        session.HoldUntilCommitAsync(new NpgsqlCommand(TakeSql) { Parameters = { new() { Value = streamId } } }, cancellation);
 }

@@ -147,14 +147,11 @@ public static class ClaimTurns
     // The two-key form keeps these apart from the one-key locks that Wolverine, Marten and the hash chain take.
     private const int ClaimsOfAVolunteer = 0x434C4D53;
 
-    public static async Task TakeAsync(IDocumentSession session, Guid volunteerId, CancellationToken cancellation)
-    {
-        await session.BeginTransactionAsync(cancellation);
-        await session.ExecuteAsync(new NpgsqlCommand("select pg_advisory_xact_lock($1, $2)")
+    public static Task TakeAsync(IDocumentSession session, Guid volunteerId, CancellationToken cancellation) =>
+        session.HoldUntilCommitAsync(new NpgsqlCommand("select pg_advisory_xact_lock($1, $2)")
         {
             Parameters = { new() { Value = ClaimsOfAVolunteer }, new() { Value = KeyOf(volunteerId) } }
         }, cancellation);
-    }
 
     /// <summary>The same on every node (unlike a string's hash code); two volunteers sharing one only take turns together.</summary>
     public static int KeyOf(Guid volunteerId)
