@@ -21,7 +21,7 @@ public static class AuditingSetup
         {
             ChainStore.AddTables(opts);
             if (options.HashChain) opts.Events.Subscribe(new HashChainSubscription());
-            opts.Projections.Snapshot<AccessLogEntry>(SnapshotLifecycle.Inline);
+            opts.InlineSnapshot<AccessLogEntry>();
             opts.Schema.For<AccessLogEntry>().Index(e => e.ReadAtUnixMs);
         });
         services.AddSingleton<IStartupFilter, AccessLogStartupFilter>();

@@ -76,18 +76,18 @@ public static class CareSetup
 
     public static StoreOptions AddCare(this StoreOptions opts)
     {
-        opts.Projections.Snapshot<CareFile>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<CareFile>();
         opts.Schema.For<CareFile>().Duplicate(f => f.District).Duplicate(f => f.ElderId);
-        opts.Projections.Snapshot<CareVisit>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<CareVisit>();
         opts.Schema.For<CareVisit>().Duplicate(v => v.ElderId);
-        opts.Projections.Snapshot<CareAction>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<CareAction>();
         opts.Schema.For<CareAction>().Duplicate(a => a.ElderId);
-        opts.Projections.Snapshot<CareAlert>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<CareAlert>();
         opts.Schema.For<CareAlert>().Duplicate(a => a.District);
-        opts.Projections.Snapshot<PairingRoster>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<PairingRoster>();
         opts.Projections.Add<PairingProjection>(ProjectionLifecycle.Inline);
         opts.Schema.For<Pairing.Pairing>().Duplicate(p => p.VolunteerId).Duplicate(p => p.ElderId);
-        opts.Projections.Snapshot<HeightenedPeriod>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<HeightenedPeriod>();
         opts.Projections.Add<CareMonthProjection>(ProjectionLifecycle.Async);
         opts.Projections.Add<ElderCareSummaryProjection>(ProjectionLifecycle.Async);
         opts.Schema.For<CareMonth>().Duplicate(m => m.Month);

@@ -114,7 +114,7 @@ public static class ComplaintsSetup
 
     public static StoreOptions AddComplaints(this StoreOptions opts)
     {
-        opts.Projections.Snapshot<Complaint>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<Complaint>();
         return opts;
     }
 }

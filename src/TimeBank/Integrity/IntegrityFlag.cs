@@ -212,7 +212,7 @@ public static class IntegritySetup
         services.AddSingleton(Options.Create(options));
         services.ConfigureMarten(opts =>
         {
-            opts.Projections.Snapshot<IntegrityFlag>(SnapshotLifecycle.Inline);
+            opts.InlineSnapshot<IntegrityFlag>();
         });
         return services.AddLedgerFold(new IntegrityReview(options));
     }

@@ -14,7 +14,7 @@ public static class LedgerSetup
 
     public static StoreOptions AddLedger(this StoreOptions opts)
     {
-        opts.Projections.Snapshot<Account>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<Account>();
         opts.Projections.Add<RedemptionProjection>(ProjectionLifecycle.Inline);
         return opts;
     }

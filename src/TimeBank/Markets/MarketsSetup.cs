@@ -6,8 +6,8 @@ public static class MarketsSetup
 {
     public static StoreOptions AddMarkets(this StoreOptions opts)
     {
-        opts.Projections.Snapshot<Market>(SnapshotLifecycle.Inline);
-        opts.Projections.Snapshot<MarketItem>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<Market>();
+        opts.InlineSnapshot<MarketItem>();
         opts.Projections.Add<MarketOrderProjection>(ProjectionLifecycle.Inline);
         opts.Schema.For<MarketItem>().Index(i => i.MarketId);
         opts.Schema.For<MarketOrder>()

@@ -67,7 +67,7 @@ public static class OrganisationsSetup
 {
     public static StoreOptions AddOrganisations(this StoreOptions opts)
     {
-        opts.Projections.Snapshot<Organisation>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<Organisation>();
         return opts;
     }
 }

@@ -128,8 +128,8 @@ public static class RecognitionSetup
         services.AddSingleton(Options.Create(options));
         services.ConfigureMarten(opts =>
         {
-            opts.Projections.Snapshot<VolunteerRecognition>(SnapshotLifecycle.Inline);
-            opts.Projections.Snapshot<Certificates.Certificate>(SnapshotLifecycle.Inline);
+            opts.InlineSnapshot<VolunteerRecognition>();
+            opts.InlineSnapshot<Certificates.Certificate>();
             opts.Schema.For<Certificates.Certificate>().UniqueIndex(c => c.Number).UniqueIndex(c => c.VerificationCode);
         });
         return services.AddLedgerFold(new RecognitionFold(options));

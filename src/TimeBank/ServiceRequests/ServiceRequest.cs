@@ -136,7 +136,7 @@ public static class ServiceRequestsSetup
 {
     public static StoreOptions AddServiceRequests(this StoreOptions opts)
     {
-        opts.Projections.Snapshot<ServiceRequest>(SnapshotLifecycle.Inline);
+        opts.InlineSnapshot<ServiceRequest>();
         opts.Schema.For<ServiceRequest>()
             .Index(r => r.StartsAtUnixMs)
             .GinIndexJsonData();

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten.Events.Aggregation;
+
+namespace TimeBank.Hosting;
+
+/// <summary>
+/// Inline snapshots (a document folded from its own stream in the transaction of its events), registered so that a commit
+/// passes each one only the streams holding an event it folds. Every commit offers every stream to every inline
+/// projection; the library screens each pair by building sets of event types, and with a score of snapshots that
+/// screening was a noticeable part of a deposit. Here the answer for an event type is worked out once and kept.
+/// </summary>
+public static class InlineSnapshots
+{
+    /// <summary>Registers <typeparamref name="T"/> as an inline snapshot, like Marten's <c>Snapshot&lt;T&gt;(Inline)</c>.</summary>
+    public static MartenRegistry.DocumentMappingExpression<T> InlineSnapshot<T>(this StoreOptions opts) where T : notnull
+    {
+        var mapping = opts.Schema.For<T>();
+        opts.Projections.Add<ScreenedSnapshot<T>>(ProjectionLifecycle.Inline);
+        return mapping;
+    }
+}
+
+/// <summary>A self-aggregating snapshot whose inline form screens streams by event type from a kept answer per type.</summary>
+public sealed class ScreenedSnapshot<T> : SingleStreamProjection<T, Guid> where T : notnull
+{
+    protected override IInlineProjection<IDocumentOperations> buildForInline() =>
+        new ScreenedInlineProjection(this, eventType => AppliesTo([eventType]));
+}
+
+/// <summary>
+/// Hands <paramref name="inner"/> only the streams with an event it folds, as decided by <paramref name="folds"/> once per
+/// event type (event types are few and fixed, streams many).
+/// </summary>
+public sealed class ScreenedInlineProjection(IInlineProjection<IDocumentOperations> inner, Func<Type, bool> folds)
+    : IInlineProjection<IDocumentOperations>
+{
+    private readonly ConcurrentDictionary<Type, bool> _folds = new();
+
+    public Task ApplyAsync(IDocumentOperations operations, IEnumerable<StreamAction> streams, CancellationToken cancellation)
+    {
+        List<StreamAction>? folded = null;
+        foreach (var stream in streams)
+        {
+            if (Folds(stream)) (folded ??= []).Add(stream);
+        }
+        return folded is null ? Task.CompletedTask : inner.ApplyAsync(operations, folded, cancellation);
+    }
+
+    public bool Folds(StreamAction stream)
+    {
+        foreach (var e in stream.Events)
+        {
+            if (_folds.GetOrAdd(e.EventType, folds)) return true;
+        }
+        return false;
+    }
+}
