@@ -63,7 +63,7 @@ public sealed class Pairing
     public const string FieldOfGridWorkerPhone = "gridWorker.phone";
 }
 
-public sealed class PairingProjection : MultiStreamProjection<Pairing, Guid>
+public sealed class PairingProjection : ScreenedMultiStreamProjection<Pairing>
 {
     public PairingProjection()
     {

@@ -28,7 +28,7 @@ public sealed record Redemption
     public string? HeldBy { get; init; }
 }
 
-public sealed class RedemptionProjection : MultiStreamProjection<Redemption, Guid>
+public sealed class RedemptionProjection : ScreenedMultiStreamProjection<Redemption>
 {
     public RedemptionProjection()
     {

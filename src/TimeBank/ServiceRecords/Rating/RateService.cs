@@ -48,7 +48,7 @@ public sealed record RatingSummary([property: Required] int Count, decimal? Aver
         count > 0 ? new RatingSummary(count, Math.Round((decimal)totalStars / count, 2, MidpointRounding.AwayFromZero)) : None;
 }
 
-public sealed class VolunteerRatingProjection : MultiStreamProjection<VolunteerRating, Guid>
+public sealed class VolunteerRatingProjection : ScreenedMultiStreamProjection<VolunteerRating>
 {
     public VolunteerRatingProjection() => Identity<ServiceRated>(e => e.VolunteerId);
 
@@ -65,7 +65,7 @@ public sealed record OrganisationRating
     public int TotalStars { get; init; }
 }
 
-public sealed class OrganisationRatingProjection : MultiStreamProjection<OrganisationRating, Guid>
+public sealed class OrganisationRatingProjection : ScreenedMultiStreamProjection<OrganisationRating>
 {
     public OrganisationRatingProjection() => Identities<ServiceRated>(e => e.OrganisationId is { } organisation ? [organisation] : []);
 

@@ -3,6 +3,7 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events.Aggregation;
+using Marten.Events.Projections;
 using NodaTime;
 using Shouldly;
 using TimeBank.Complaints;
@@ -12,10 +13,10 @@ using TimeBank.Ledger;
 namespace TimeBank.Tests.Hosting;
 
 /// <summary>
-/// Every commit offers each inline snapshot every stream it touched; a snapshot must be handed exactly the streams with an
-/// event it folds, and the store must register its snapshots that way.
+/// Every commit offers each inline projection every stream it touched; an aggregation must be handed exactly the streams
+/// with an event it folds, and the store must register its aggregations that way.
 /// </summary>
-public sealed class screening_inline_snapshots(AppFixture fixture) : ApiTest(fixture)
+public sealed class screening_inline_projections(AppFixture fixture) : ApiTest(fixture)
 {
     private static readonly Instant At = Instant.FromUtc(2026, 11, 20, 1, 0);
 
@@ -52,14 +53,16 @@ public sealed class screening_inline_snapshots(AppFixture fixture) : ApiTest(fix
     }
 
     [Fact]
-    public void every_inline_snapshot_of_the_store_is_screened()
+    public void every_inline_aggregation_of_the_store_is_screened()
     {
-        var snapshots = ((DocumentStore)Store).Options.Projections.All
-            .Where(p => p.Lifecycle == ProjectionLifecycle.Inline && p.GetType().Closes(typeof(SingleStreamProjection<,>)))
-            .ToList();
+        var inline = ((DocumentStore)Store).Options.Projections.All.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).ToList();
+        var snapshots = inline.Where(p => p.GetType().Closes(typeof(SingleStreamProjection<,>))).ToList();
+        var multiStream = inline.Where(p => p.GetType().Closes(typeof(MultiStreamProjection<,>))).ToList();
 
         snapshots.Count.ShouldBeGreaterThanOrEqualTo(16);
         snapshots.ShouldAllBe(p => p.GetType().IsGenericType && p.GetType().GetGenericTypeDefinition() == typeof(ScreenedSnapshot<>));
+        multiStream.Count.ShouldBe(4);
+        multiStream.ShouldAllBe(p => p.GetType().Closes(typeof(ScreenedMultiStreamProjection<>)));
     }
 
     private static StreamAction Stream(params object[] events) =>

@@ -2,14 +2,15 @@ using System.Collections.Concurrent;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten.Events.Aggregation;
+using Marten.Events.Projections;
 
 namespace TimeBank.Hosting;
 
 /// <summary>
-/// Inline snapshots (a document folded from its own stream in the transaction of its events), registered so that a commit
-/// passes each one only the streams holding an event it folds. Every commit offers every stream to every inline
-/// projection; the library screens each pair by building sets of event types, and with a score of snapshots that
-/// screening was a noticeable part of a deposit. Here the answer for an event type is worked out once and kept.
+/// Inline projections (documents folded in the transaction of their events) that a commit hands only the streams holding
+/// an event they fold. Every commit offers every stream to every inline projection; the library screens each pair by
+/// building sets of event types, and with a score of inline projections that screening was an eighth of what a deposit
+/// allocated. Here the answer for an event type is worked out once and kept.
 /// </summary>
 public static class InlineSnapshots
 {
@@ -24,6 +25,13 @@ public static class InlineSnapshots
 
 /// <summary>A self-aggregating snapshot whose inline form screens streams by event type from a kept answer per type.</summary>
 public sealed class ScreenedSnapshot<T> : SingleStreamProjection<T, Guid> where T : notnull
+{
+    protected override IInlineProjection<IDocumentOperations> buildForInline() =>
+        new ScreenedInlineProjection(this, eventType => AppliesTo([eventType]));
+}
+
+/// <summary>An inline multi-stream projection screened the same way.</summary>
+public abstract class ScreenedMultiStreamProjection<TDoc> : MultiStreamProjection<TDoc, Guid> where TDoc : notnull
 {
     protected override IInlineProjection<IDocumentOperations> buildForInline() =>
         new ScreenedInlineProjection(this, eventType => AppliesTo([eventType]));
