@@ -12,7 +12,7 @@ namespace TimeBank.Hosting;
 /// building sets of event types, and with a score of inline projections that screening was an eighth of what a deposit
 /// allocated. Here the answer for an event type is worked out once and kept.
 /// </summary>
-public static class InlineSnapshots
+public static class InlineScreening
 {
     /// <summary>Registers <typeparamref name="T"/> as an inline snapshot, like Marten's <c>Snapshot&lt;T&gt;(Inline)</c>.</summary>
     public static MartenRegistry.DocumentMappingExpression<T> InlineSnapshot<T>(this StoreOptions opts) where T : notnull
@@ -27,24 +27,25 @@ public static class InlineSnapshots
 public sealed class ScreenedSnapshot<T> : SingleStreamProjection<T, Guid> where T : notnull
 {
     protected override IInlineProjection<IDocumentOperations> buildForInline() =>
-        new ScreenedInlineProjection(this, eventType => AppliesTo([eventType]));
+        new ScreenedInlineProjection(this, AppliesTo);
 }
 
 /// <summary>An inline multi-stream projection screened the same way.</summary>
 public abstract class ScreenedMultiStreamProjection<TDoc> : MultiStreamProjection<TDoc, Guid> where TDoc : notnull
 {
     protected override IInlineProjection<IDocumentOperations> buildForInline() =>
-        new ScreenedInlineProjection(this, eventType => AppliesTo([eventType]));
+        new ScreenedInlineProjection(this, AppliesTo);
 }
 
 /// <summary>
-/// Hands <paramref name="inner"/> only the streams with an event it folds, as decided by <paramref name="folds"/> once per
-/// event type (event types are few and fixed, streams many).
+/// Hands <paramref name="inner"/> only the streams with an event it folds, as the library's own test
+/// (<paramref name="appliesTo"/>) decides for each event type once (event types are few and fixed, streams many).
 /// </summary>
-public sealed class ScreenedInlineProjection(IInlineProjection<IDocumentOperations> inner, Func<Type, bool> folds)
+public sealed class ScreenedInlineProjection(IInlineProjection<IDocumentOperations> inner, Func<IEnumerable<Type>, bool> appliesTo)
     : IInlineProjection<IDocumentOperations>
 {
     private readonly ConcurrentDictionary<Type, bool> _folds = new();
+    private readonly Func<Type, bool> _decide = eventType => appliesTo([eventType]);
 
     public Task ApplyAsync(IDocumentOperations operations, IEnumerable<StreamAction> streams, CancellationToken cancellation)
     {
@@ -60,7 +61,7 @@ public sealed class ScreenedInlineProjection(IInlineProjection<IDocumentOperatio
     {
         foreach (var e in stream.Events)
         {
-            if (_folds.GetOrAdd(e.EventType, folds)) return true;
+            if (_folds.GetOrAdd(e.EventType, _decide)) return true;
         }
         return false;
     }

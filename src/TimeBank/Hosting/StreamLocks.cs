@@ -15,12 +15,15 @@ public static class StreamLocks
 
     /// <summary>Others may hold the stream too; only appends wait. Reads made after it agree with each other.</summary>
     public static Task ShareAsync(IDocumentSession session, Guid streamId, CancellationToken cancellation) =>
-        session.HoldUntilCommitAsync(new NpgsqlCommand(ShareSql) { Parameters = { new() { Value = streamId } } }, cancellation);
+        Hold(session, ShareSql, streamId, cancellation);
 
     /// <summary>
     /// One holder at a time, and appends wait: for a decision whose events fold into a document other streams' events
     /// fold into too (Marten reads such a document and writes it back, so two at once would lose one's change).
     /// </summary>
     public static Task TakeAsync(IDocumentSession session, Guid streamId, CancellationToken cancellation) =>
-        session.HoldUntilCommitAsync(new NpgsqlCommand(TakeSql) { Parameters = { new() { Value = streamId } } }, cancellation);
+        Hold(session, TakeSql, streamId, cancellation);
+
+    private static Task Hold(IDocumentSession session, string lockingSql, Guid streamId, CancellationToken cancellation) =>
+        session.HoldUntilCommitAsync(new NpgsqlCommand(lockingSql) { Parameters = { new() { Value = streamId } } }, cancellation);
 }

@@ -25,8 +25,9 @@ public sealed class screening_inline_projections(AppFixture fixture) : ApiTest(f
     {
         var inner = new RecordingProjection();
         var asked = new List<Type>();
-        var screened = new ScreenedInlineProjection(inner, type =>
+        var screened = new ScreenedInlineProjection(inner, types =>
         {
+            var type = types.Single();
             asked.Add(type);
             return type == typeof(TransferSent);
         });
