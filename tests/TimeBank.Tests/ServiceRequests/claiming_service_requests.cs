@@ -5,6 +5,7 @@ using NodaTime.Text;
 using Shouldly;
 using TimeBank.Organisations;
 using TimeBank.Access;
+using TimeBank.Hosting;
 using TimeBank.ServiceRequests;
 using TimeBank.ServiceRequests.Claiming;
 using TimeBank.Tests.Ledger;
@@ -195,6 +196,30 @@ public sealed class claiming_service_requests(AppFixture fixture) : ApiTest(fixt
         await ShouldBeProblem(await Claim(overlapping.Id, busy, 422, organisation: organisation), "unknown-reference");
         await Claim(Guid.NewGuid(), volunteer, 404);
         (await Host.GetAsync<ServiceRequestView>(Keys.Admin, $"/api/service-requests/{overlapping.Id}")).Claims.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task a_withdrawn_claim_no_longer_overlaps_and_the_claimants_are_indexed_on_their_own()
+    {
+        var (_, _, volunteer, morning, overlapping) = await OverlappingRequests();
+        var other = await Host.RegisterVolunteerAsync(Keys.Platform);
+        await Claim(morning.Id, other, 201);
+        await Claim(morning.Id, volunteer, 201);
+        await ShouldBeProblem(await Claim(overlapping.Id, volunteer, 409), "overlapping-claim");
+
+        await Withdraw(morning.Id, volunteer, 200);
+        await Claim(overlapping.Id, volunteer, 201);
+        await ShouldBeProblem(await Claim(overlapping.Id, other, 409), "overlapping-claim");
+
+        // The overlap check finds claims by containment in the claimants' column; nothing indexes the whole document,
+        // which every claim and completion rewrites.
+        var table = Store.TableOf<ServiceRequest>();
+        await using var session = Store.QuerySession();
+        (await session.QueryAsync<string>($"select array_to_string(claimed_by, ',') from {table} where id = ?", morning.Id)).Single()
+            .ShouldBe(other.ToString());
+        var indexes = await session.QueryAsync<string>("select indexdef from pg_indexes where schemaname || '.' || tablename = ?", table);
+        indexes.ShouldContain(index => index.Contains("USING gin (claimed_by)"));
+        indexes.ShouldNotContain(index => index.Contains("USING gin (data"));
     }
 
     [Fact]

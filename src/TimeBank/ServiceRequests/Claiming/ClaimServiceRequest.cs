@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Marten.Linq.MatchesSql;
 using Npgsql;
 using TimeBank.Organisations;
 using TimeBank.People.Granting;
@@ -72,7 +73,7 @@ public static class ClaimServiceRequestHandler
         // Bounded below by the longest window, and without a LIMIT: under "first match" PostgreSQL expects to stop early
         // and scans every request ever published when, as usual, none overlaps.
         var otherClaims = batch.Query<ServiceRequest>()
-            .Where(r => r.ClaimedBy.Contains(command.VolunteerId) && r.Id != command.RequestId && r.StartsAtUnixMs > earliestOverlappingWindow
+            .Where(r => r.MatchesSql(ServiceRequestsSetup.ClaimedBySql, new[] { command.VolunteerId }) && r.Id != command.RequestId && r.StartsAtUnixMs > earliestOverlappingWindow
                         && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
             .Select(r => r.Id).ToList();
         var credited = batch.Query(CreditedOverlapping.Period(command.VolunteerId, request.StartsAt, request.EndsAt));
