@@ -135,9 +135,6 @@ public sealed record WindowView([property: Required] LocalDateTime From, [proper
 
 public static class ServiceRequestsSetup
 {
-    /// <summary>The claimants' column, which <see cref="ClaimedBySql"/> matches by containment.</summary>
-    public const string ClaimantsColumnType = "uuid[]";
-
     /// <summary>A request claimed by the volunteer given as the one parameter (a one-element uuid array), for MatchesSql.</summary>
     public const string ClaimedBySql = "d.claimed_by @> ?";
 
@@ -148,7 +145,7 @@ public static class ServiceRequestsSetup
         // claim and completion re-index each key and value of its request (ops/bench-history.md).
         opts.Schema.For<ServiceRequest>()
             .Index(r => r.StartsAtUnixMs)
-            .Duplicate(r => r.ClaimedBy, ClaimantsColumnType, configure: index => index.Method = IndexMethod.gin);
+            .Duplicate(r => r.ClaimedBy, pgType: "uuid[]", configure: index => index.Method = IndexMethod.gin);
         return opts;
     }
 }
