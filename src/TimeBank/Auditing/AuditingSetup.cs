@@ -21,8 +21,7 @@ public static class AuditingSetup
         {
             ChainStore.AddTables(opts);
             if (options.HashChain) opts.Events.Subscribe(new HashChainSubscription());
-            opts.InlineSnapshot<AccessLogEntry>();
-            opts.Schema.For<AccessLogEntry>().Index(e => e.ReadAtUnixMs);
+            opts.InlineSnapshot<AccessLogEntry>().Index(e => e.ReadAtUnixMs);
         });
         services.AddSingleton<IStartupFilter, AccessLogStartupFilter>();
         return services;

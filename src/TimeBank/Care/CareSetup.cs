@@ -76,14 +76,10 @@ public static class CareSetup
 
     public static StoreOptions AddCare(this StoreOptions opts)
     {
-        opts.InlineSnapshot<CareFile>();
-        opts.Schema.For<CareFile>().Duplicate(f => f.District).Duplicate(f => f.ElderId);
-        opts.InlineSnapshot<CareVisit>();
-        opts.Schema.For<CareVisit>().Duplicate(v => v.ElderId);
-        opts.InlineSnapshot<CareAction>();
-        opts.Schema.For<CareAction>().Duplicate(a => a.ElderId);
-        opts.InlineSnapshot<CareAlert>();
-        opts.Schema.For<CareAlert>().Duplicate(a => a.District);
+        opts.InlineSnapshot<CareFile>().Duplicate(f => f.District).Duplicate(f => f.ElderId);
+        opts.InlineSnapshot<CareVisit>().Duplicate(v => v.ElderId);
+        opts.InlineSnapshot<CareAction>().Duplicate(a => a.ElderId);
+        opts.InlineSnapshot<CareAlert>().Duplicate(a => a.District);
         opts.InlineSnapshot<PairingRoster>();
         opts.Projections.Add<PairingProjection>(ProjectionLifecycle.Inline);
         opts.Schema.For<Pairing.Pairing>().Duplicate(p => p.VolunteerId).Duplicate(p => p.ElderId);

@@ -14,7 +14,10 @@ namespace TimeBank.Hosting;
 /// </summary>
 public static class InlineScreening
 {
-    /// <summary>Registers <typeparamref name="T"/> as an inline snapshot, like Marten's <c>Snapshot&lt;T&gt;(Inline)</c>.</summary>
+    /// <summary>
+    /// Registers <typeparamref name="T"/> as an inline snapshot, like Marten's <c>Snapshot&lt;T&gt;(Inline)</c>, and returns its
+    /// document mapping for its indexes and duplicated fields.
+    /// </summary>
     public static MartenRegistry.DocumentMappingExpression<T> InlineSnapshot<T>(this StoreOptions opts) where T : notnull
     {
         var mapping = opts.Schema.For<T>();

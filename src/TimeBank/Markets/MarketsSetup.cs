@@ -7,9 +7,8 @@ public static class MarketsSetup
     public static StoreOptions AddMarkets(this StoreOptions opts)
     {
         opts.InlineSnapshot<Market>();
-        opts.InlineSnapshot<MarketItem>();
+        opts.InlineSnapshot<MarketItem>().Index(i => i.MarketId);
         opts.Projections.Add<MarketOrderProjection>(ProjectionLifecycle.Inline);
-        opts.Schema.For<MarketItem>().Index(i => i.MarketId);
         opts.Schema.For<MarketOrder>()
             .Index(o => o.MarketId)
             .Duplicate(o => o.PlacedAtUnixMs)

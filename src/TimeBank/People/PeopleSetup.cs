@@ -19,8 +19,7 @@ public static class PeopleSetup
         opts.Schema.For<Volunteer>().UniqueIndex(v => v.IdNumberHash);
         opts.Schema.For<Elder>().UniqueIndex(e => e.IdNumberHash);
         opts.Schema.For<MemberCard>().Duplicate(c => c.PersonId, configure: index => index.IsUnique = true);
-        opts.InlineSnapshot<Granting.AccessGrant>();
-        opts.Schema.For<Granting.AccessGrant>().Duplicate(g => g.PersonId).Duplicate(g => g.ApiKeyId);
+        opts.InlineSnapshot<Granting.AccessGrant>().Duplicate(g => g.PersonId).Duplicate(g => g.ApiKeyId);
         return opts;
     }
 }

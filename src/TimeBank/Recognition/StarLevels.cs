@@ -129,8 +129,7 @@ public static class RecognitionSetup
         services.ConfigureMarten(opts =>
         {
             opts.InlineSnapshot<VolunteerRecognition>();
-            opts.InlineSnapshot<Certificates.Certificate>();
-            opts.Schema.For<Certificates.Certificate>().UniqueIndex(c => c.Number).UniqueIndex(c => c.VerificationCode);
+            opts.InlineSnapshot<Certificates.Certificate>().UniqueIndex(c => c.Number).UniqueIndex(c => c.VerificationCode);
         });
         return services.AddLedgerFold(new RecognitionFold(options));
     }

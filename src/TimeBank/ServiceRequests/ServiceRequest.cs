@@ -140,10 +140,9 @@ public static class ServiceRequestsSetup
 
     public static StoreOptions AddServiceRequests(this StoreOptions opts)
     {
-        opts.InlineSnapshot<ServiceRequest>();
         // A volunteer's claims are found through the claimants' own GIN index. An index over the whole document made every
         // claim and completion re-index each key and value of its request (ops/bench-history.md).
-        opts.Schema.For<ServiceRequest>()
+        opts.InlineSnapshot<ServiceRequest>()
             .Index(r => r.StartsAtUnixMs)
             .Duplicate(r => r.ClaimedBy, pgType: "uuid[]", configure: index => index.Method = IndexMethod.gin);
         return opts;

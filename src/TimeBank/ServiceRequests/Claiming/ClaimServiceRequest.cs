@@ -73,8 +73,8 @@ public static class ClaimServiceRequestHandler
         // Bounded below by the longest window, and without a LIMIT: under "first match" PostgreSQL expects to stop early
         // and scans every request ever published when, as usual, none overlaps.
         var otherClaims = batch.Query<ServiceRequest>()
-            .Where(r => r.MatchesSql(ServiceRequestsSetup.ClaimedBySql, new[] { command.VolunteerId }) && r.Id != command.RequestId && r.StartsAtUnixMs > earliestOverlappingWindow
-                        && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
+            .Where(r => r.MatchesSql(ServiceRequestsSetup.ClaimedBySql, new[] { command.VolunteerId }) && r.Id != command.RequestId
+                        && r.StartsAtUnixMs > earliestOverlappingWindow && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
             .Select(r => r.Id).ToList();
         var credited = batch.Query(CreditedOverlapping.Period(command.VolunteerId, request.StartsAt, request.EndsAt));
         await batch.Execute();
