@@ -24,7 +24,7 @@ public sealed class CareWorld(World world)
     {
         var run = Guid.NewGuid().ToString("N")[..8];
         var visitedAt = DateTime.UtcNow.AddHours(8).AddHours(-1).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
-        return new Operation("visit", 201, n => new Step(Api.Post($"/api/elders/{world.Elders[n % world.Elders.Length]}/visits", world.PlatformKey, new
+        return new Operation("visit", 201, n => new Step(LoadRequest.Post($"/api/elders/{world.Elders[n % world.Elders.Length]}/visits", world.PlatformKey, new
         {
             platformVisitId = $"bench-{run}-{n}", visitedAt, mode = n % 3 == 0 ? "home" : "phone",
             visitor = new { role = "grid-worker", name = "Bench grid worker" }, findings = Findings, needs = "none", suggestions = "none"
@@ -32,7 +32,7 @@ public sealed class CareWorld(World world)
     }
 
     public Operation CoverageRead() =>
-        new("coverage-read", 200, _ => new Step(Api.Get($"/api/care/coverage?district={District}", world.PlatformKey)));
+        new("coverage-read", 200, _ => new Step(LoadRequest.Get($"/api/care/coverage?district={District}", world.PlatformKey)));
 
     /// <summary>Seconds until the coverage projections report no event waiting.</summary>
     public async Task<string> LagAsync(Api api)

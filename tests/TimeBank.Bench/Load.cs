@@ -8,10 +8,11 @@ namespace TimeBank.Bench;
 /// One operation's figures; where known, <see cref="StealPct"/> is the host's time taken by other guests meanwhile,
 /// <see cref="JitSeconds"/> how long the service's JIT compiled meanwhile and <see cref="ServiceCpuUs"/> the service's CPU
 /// per answer, in microseconds (all nodes); <see cref="IdlePct"/> the host's idle share meanwhile and <see cref="HostCpuUs"/> the
-/// host's busy time per answer (the service, the database, the driver and the kernel together).
+/// host's busy time per answer (the service, the database, the driver and the kernel together); <see cref="DriverCpuUs"/> the
+/// load driver's own CPU per answer (its system calls included), a part of that busy time the floors' client has too.
 /// </summary>
 public sealed record Measurement(string Name, double Rps, double P50Ms, double P99Ms, long Errors, double? StealPct = null, double? JitSeconds = null,
-    double? ServiceCpuUs = null, double? IdlePct = null, double? HostCpuUs = null)
+    double? ServiceCpuUs = null, double? IdlePct = null, double? HostCpuUs = null, double? DriverCpuUs = null)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Name} rps={Rps:0} p50_ms={P50Ms:0.0} p99_ms={P99Ms:0.0} errors={Errors}") +
@@ -19,7 +20,8 @@ public sealed record Measurement(string Name, double Rps, double P50Ms, double P
         (JitSeconds is { } jit ? string.Create(CultureInfo.InvariantCulture, $" jit_s={jit:0.0}") : "") +
         (ServiceCpuUs is { } cpu ? string.Create(CultureInfo.InvariantCulture, $" svc_cpu_us={cpu:0}") : "") +
         (IdlePct is { } idle ? string.Create(CultureInfo.InvariantCulture, $" idle_pct={idle:0}") : "") +
-        (HostCpuUs is { } host ? string.Create(CultureInfo.InvariantCulture, $" host_cpu_us={host:0}") : "");
+        (HostCpuUs is { } host ? string.Create(CultureInfo.InvariantCulture, $" host_cpu_us={host:0}") : "") +
+        (DriverCpuUs is { } driver ? string.Create(CultureInfo.InvariantCulture, $" drv_cpu_us={driver:0}") : "");
 }
 
 /// <summary>Closed-loop load: each client sends its next request as soon as the previous one is answered.</summary>
@@ -40,10 +42,12 @@ public static class Load
         var countersBefore = await ServiceCounters.ReadAsync(options.Urls);
         if (!operation.Limited) countersBefore = await SettleAsync(run, operation.Name, options, countersBefore);
         var cpuBefore = HostCpu.Now();
+        var driverCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var driverPausedBefore = GC.GetTotalPauseDuration();
         var phaseStarted = DateTimeOffset.UtcNow;
         var (latencies, answeredAt, errors, elapsed) = await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds));
         var cpuAfter = HostCpu.Now();
+        var driverCpu = Process.GetCurrentProcess().TotalProcessorTime - driverCpuBefore;
         // The driver's own collections pause every client at once, and its latencies with them.
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[bench] {operation.Name}: the load driver paused {(GC.GetTotalPauseDuration() - driverPausedBefore).TotalMilliseconds:0} ms for its collections"));
@@ -58,7 +62,8 @@ public static class Load
         return new Measurement(name, latencies.Count / elapsed.TotalSeconds,
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors, HostCpu.StealPercent(cpuBefore, cpuAfter), counted.JitSeconds,
             counted.CpuMicrosecondsPer(answers), HostCpu.IdlePercent(cpuBefore, cpuAfter),
-            HostCpu.BusyMicrosecondsPer(cpuBefore, cpuAfter, elapsed.TotalSeconds, answers));
+            HostCpu.BusyMicrosecondsPer(cpuBefore, cpuAfter, elapsed.TotalSeconds, answers),
+            answers > 0 ? driverCpu.TotalMicroseconds / answers : null);
     }
 
     /// <summary>Seconds of warm-up added at a time while the JIT is still compiling.</summary>
@@ -112,10 +117,12 @@ public static class Load
         public async Task<(List<long> Latencies, List<long> AnsweredAt, long Errors, TimeSpan Elapsed)> PhaseAsync(int clients, TimeSpan duration)
         {
             var started = Stopwatch.StartNew();
-            // A thread of its own per client, blocking on its socket: an answer wakes its client directly, without the
-            // socket engine's event thread and a thread-pool hop, so the driver takes less of the cores it shares.
-            var results = await Task.WhenAll(Enumerable.Range(0, clients)
-                .Select(_ => Task.Factory.StartNew(() => Client(started, duration), TaskCreationOptions.LongRunning)));
+            // Two threads of their own, as pgbench's two (-j 2), each waiting on its clients' sockets at once: an answer that
+            // comes while its thread handles another is read without a sleep and a wake-up of its own, and no thread-pool hop.
+            var threads = Math.Min(clients, Threads);
+            var results = await Task.WhenAll(Enumerable.Range(0, threads)
+                .Select(t => Task.Factory.StartNew(() => Clients(clients / threads + (t < clients % threads ? 1 : 0), started, duration),
+                    TaskCreationOptions.LongRunning)));
             var elapsed = started.Elapsed;
 
             var latencies = new List<long>(results.Sum(r => r.Latencies.Count));
@@ -128,67 +135,130 @@ public static class Load
             return (latencies, answeredAt, results.Sum(r => r.Errors), elapsed);
         }
 
-        private (List<long> Latencies, List<long> AnsweredAt, long Errors) Client(Stopwatch clock, TimeSpan duration)
+        private const int Threads = 2;
+
+        /// <summary>How long a thread waits for any of its sockets before it looks for answers overdue.</summary>
+        private const int WaitMicroseconds = 100_000;
+
+        /// <summary>One closed-loop client: a connection per node, and the request it waits on.</summary>
+        private sealed class Client(LoadConnection[] connections)
+        {
+            public LoadConnection[] Connections { get; } = connections;
+            public LoadConnection? Waiting { get; set; }
+            public Step Step { get; set; }
+            public long SentAt { get; set; }
+        }
+
+        private (List<long> Latencies, List<long> AnsweredAt, long Errors) Clients(int count, Stopwatch clock, TimeSpan duration)
         {
             var latencies = new List<long>(capacity: 16_384);
             var answeredAt = new List<long>(capacity: 16_384);
             long errors = 0;
-            var connections = nodes.Select(node => new LoadConnection(node)).ToArray();
-            try
+            var clients = Enumerable.Range(0, count).Select(_ => new Client(nodes.Select(node => new LoadConnection(node)).ToArray())).ToList();
+            var waiting = new Dictionary<Socket, Client>(count);
+            var ready = new List<Socket>(count);
+
+            // Sends the client's next request, unless its phase is over; a request that cannot be sent is answered as failed.
+            void Next(Client client)
             {
                 while (clock.Elapsed < duration)
                 {
                     var n = Interlocked.Increment(ref _sequence);
-                    var sentAt = Stopwatch.GetTimestamp();
-                    Step step = default;
-                    string? failure;
-                    var expected = false;
+                    client.SentAt = Stopwatch.GetTimestamp();
+                    client.Step = default;
                     try
                     {
-                        step = operation.Next(n);
+                        client.Step = operation.Next(n);
                         // Several nodes: request n goes to node n mod N.
-                        var node = (int)(n % nodes.Count);
-                        sentAt = Stopwatch.GetTimestamp();
-                        var answer = connections[node].Send(step.Request);
-                        failure = operation.Accepts(answer.Status) ? null : answer.Describe();
-                        expected = answer.Status == operation.ExpectedStatus;
+                        var connection = client.Connections[(int)(n % nodes.Count)];
+                        client.SentAt = Stopwatch.GetTimestamp();
+                        connection.Begin(client.Step.Request);
+                        client.Waiting = connection;
+                        waiting[connection.Socket!] = client;
+                        return;
                     }
                     catch (OutOfWork e)
                     {
                         // Nothing left to send: this client's phase ends here, counted once, instead of failing at once forever.
                         errors++;
                         if (Interlocked.Increment(ref _reported) <= ReportedFailures) Console.Error.WriteLine($"[bench] {operation.Name}: {e.Message}");
-                        break;
+                        return;
                     }
                     catch (Exception e) when (e is IOException or SocketException or BenchException)
                     {
-                        failure = $"{e.GetType().Name}: {e.Message}";
+                        Answered(client, $"{e.GetType().Name}: {e.Message}", expected: false);
+                    }
+                }
+            }
+
+            void Answered(Client client, string? failure, bool expected)
+            {
+                var latency = Stopwatch.GetTimestamp() - client.SentAt;
+                client.Waiting = null;
+                // Done hears whether the operation did what it asked (a refused claim is an accepted answer, not a claim).
+                client.Step.Done?.Invoke(expected);
+                if (failure is null)
+                {
+                    latencies.Add(latency);
+                    answeredAt.Add(clock.ElapsedTicks);
+                    return;
+                }
+                errors++;
+                if (Interlocked.Increment(ref _reported) <= ReportedFailures)
+                {
+                    Console.Error.WriteLine($"[bench] {operation.Name}: unexpected answer {failure}");
+                }
+            }
+
+            void Read(Client client)
+            {
+                var connection = client.Waiting!;
+                try
+                {
+                    if (!connection.TryFinish(out var answer))
+                    {
+                        waiting[connection.Socket!] = client;
+                        return;
+                    }
+                    Answered(client, operation.Accepts(answer.Status) ? null : answer.Describe(), answer.Status == operation.ExpectedStatus);
+                }
+                catch (Exception e) when (e is IOException or SocketException or BenchException)
+                {
+                    Answered(client, $"{e.GetType().Name}: {e.Message}", expected: false);
+                }
+                Next(client);
+            }
+
+            try
+            {
+                foreach (var client in clients) Next(client);
+                while (waiting.Count > 0)
+                {
+                    ready.Clear();
+                    ready.AddRange(waiting.Keys);
+                    Socket.Select(ready, null, null, WaitMicroseconds);
+                    foreach (var socket in ready)
+                    {
+                        var client = waiting[socket];
+                        waiting.Remove(socket);
+                        Read(client);
                     }
 
-                    var latency = Stopwatch.GetTimestamp() - sentAt;
-                    // Done hears whether the operation did what it asked (a refused claim is an accepted answer, not a claim).
-                    step.Done?.Invoke(expected);
-                    if (failure is null)
+                    var now = Stopwatch.GetTimestamp();
+                    foreach (var (socket, client) in waiting.Where(w => Stopwatch.GetElapsedTime(w.Value.SentAt, now) > w.Value.Waiting!.AnswerTimeout).ToList())
                     {
-                        latencies.Add(latency);
-                        answeredAt.Add(clock.ElapsedTicks);
-                    }
-                    else
-                    {
-                        errors++;
-                        if (Interlocked.Increment(ref _reported) <= ReportedFailures)
-                        {
-                            Console.Error.WriteLine($"[bench] {operation.Name}: unexpected answer {failure}");
-                        }
+                        waiting.Remove(socket);
+                        client.Waiting!.Dispose();
+                        Answered(client, $"no answer within {client.Waiting.AnswerTimeout}", expected: false);
+                        Next(client);
                     }
                 }
             }
             finally
             {
-                foreach (var connection in connections) connection.Dispose();
+                foreach (var connection in clients.SelectMany(c => c.Connections)) connection.Dispose();
             }
             return (latencies, answeredAt, errors);
         }
-
     }
 }

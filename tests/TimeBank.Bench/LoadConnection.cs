@@ -7,7 +7,8 @@ namespace TimeBank.Bench;
 /// <summary>
 /// One load client's keep-alive HTTP/1.1 connection to one node: a request written in one send, its answer read with as
 /// few receives as it arrives in. The driver shares two cores with the service and PostgreSQL, as pgbench's client does
-/// with PostgreSQL, so it costs the service as little of them as it can.
+/// with PostgreSQL, so it costs the service as little of them as it can: <see cref="Begin"/> sends and
+/// <see cref="TryFinish"/> reads what has come, so that one thread can wait on many connections at once (<see cref="Load"/>).
 /// </summary>
 public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : IDisposable
 {
@@ -17,24 +18,63 @@ public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : I
     private int _received;
     private readonly ArrayBufferWriter<byte> _request = new(4096);
 
-    public Answer Send(HttpRequestMessage request)
+    /// <summary>How long an answer may take before its request fails and the connection is dropped (a minute by default, as HttpClient's).</summary>
+    public TimeSpan AnswerTimeout { get; } = answerTimeout ?? TimeSpan.FromMinutes(1);
+
+    /// <summary>The socket whose answer is awaited, once a request has begun.</summary>
+    public Socket? Socket => _socket;
+
+    /// <summary>Sends a request and waits for its whole answer.</summary>
+    public Answer Send(LoadRequest request)
     {
-        using (request)
+        Begin(request);
+        Answer answer;
+        while (!TryFinish(out answer))
         {
-            WriteRequest(request);
-            try
+        }
+        return answer;
+    }
+
+    /// <summary>Connects if need be and sends the request.</summary>
+    public void Begin(LoadRequest request)
+    {
+        WriteRequest(request);
+        try
+        {
+            _socket ??= Connect();
+            SendAll(_request.WrittenSpan);
+        }
+        catch
+        {
+            Drop();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Receives once (waiting for the first bytes only if none have come) and says whether the answer is now whole. A
+    /// connection the server closes after the answer is dropped; on a failure it is dropped and the failure thrown.
+    /// </summary>
+    public bool TryFinish(out Answer answer)
+    {
+        answer = default;
+        try
+        {
+            if (!AnswerFraming.TryRead(_buffer.AsSpan(0, _received), out var framed, out var consumed))
             {
-                _socket ??= Connect();
-                SendAll(_request.WrittenSpan);
-                var (answer, close) = ReadAnswer();
-                if (close) Drop();
-                return answer;
+                Receive();
+                if (!AnswerFraming.TryRead(_buffer.AsSpan(0, _received), out framed, out consumed)) return false;
             }
-            catch
-            {
-                Drop();
-                throw;
-            }
+            if (consumed != _received) throw new IOException("bytes after the answer on a connection with one request in flight");
+            _received = 0;
+            answer = new Answer(framed.Status, framed.Body);
+            if (framed.Close) Drop();
+            return true;
+        }
+        catch
+        {
+            Drop();
+            throw;
         }
     }
 
@@ -42,9 +82,8 @@ public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : I
 
     private Socket Connect()
     {
-        // A service that stops answering fails the request (after a minute by default, as HttpClient did) and the
-        // connection is dropped, instead of holding the phase open forever.
-        var timeout = (int)(answerTimeout ?? TimeSpan.FromMinutes(1)).TotalMilliseconds;
+        // A service that stops answering fails the request and the connection is dropped, instead of holding the phase open forever.
+        var timeout = (int)AnswerTimeout.TotalMilliseconds;
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = timeout, SendTimeout = timeout };
         try
         {
@@ -70,47 +109,38 @@ public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : I
         _received = 0;
     }
 
-    private void WriteRequest(HttpRequestMessage request)
+    private void WriteRequest(LoadRequest request)
     {
-        var body = request.Content is null ? null : ReadBody(request.Content);
-        var target = request.RequestUri!.IsAbsoluteUri ? request.RequestUri.PathAndQuery : request.RequestUri.OriginalString;
-
         _request.ResetWrittenCount();
-        Text($"{request.Method.Method} {target} HTTP/1.1\r\nHost: {_authority}\r\n");
-        foreach (var (name, values) in request.Headers) Text($"{name}: {string.Join(", ", values)}\r\n");
-        if (request.Content is not null)
+        Text(request.Method);
+        Text(" ");
+        Text(request.Path);
+        Text(" HTTP/1.1\r\nHost: ");
+        Text(_authority);
+        Text("\r\nX-Api-Key: ");
+        Text(request.ApiKey);
+        if (request.IdempotencyKey is { } key)
         {
-            foreach (var (name, values) in request.Content.Headers)
-            {
-                if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) Text($"{name}: {string.Join(", ", values)}\r\n");
-            }
+            Text("\r\nIdempotency-Key: ");
+            Text(key);
         }
-        Text(body is null ? "\r\n" : $"Content-Length: {body.Length}\r\n\r\n");
-        if (body is not null) _request.Write(body);
-    }
-
-    private static byte[] ReadBody(HttpContent content)
-    {
-        using var stream = content.ReadAsStream();
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
+        if (request.JsonBody is not { } body)
+        {
+            Text("\r\n\r\n");
+            return;
+        }
+        Text("\r\nContent-Type: application/json\r\nContent-Length: ");
+        var span = _request.GetSpan(11);
+        body.Length.TryFormat(span, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
+        _request.Advance(written);
+        Text("\r\n\r\n");
+        _request.Write(body);
     }
 
     private void Text(string text)
     {
         var span = _request.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
         _request.Advance(Encoding.UTF8.GetBytes(text, span));
-    }
-
-    private (Answer Answer, bool Close) ReadAnswer()
-    {
-        FramedAnswer answer;
-        int consumed;
-        while (!AnswerFraming.TryRead(_buffer.AsSpan(0, _received), out answer, out consumed)) Receive();
-        if (consumed != _received) throw new IOException("bytes after the answer on a connection with one request in flight");
-        _received = 0;
-        return (new Answer(answer.Status, answer.Body), answer.Close);
     }
 
     private void Receive()

@@ -82,7 +82,7 @@ public sealed class LoopWorld
     {
         var request = ClaimRequestIds[Random.Shared.Next(ClaimRequestIds.Length)];
         var volunteer = Volunteers[Random.Shared.Next(Volunteers.Length)];
-        return new Step(Api.Post($"/api/service-requests/{request}/claims", PlatformKey, new { volunteerId = volunteer }),
+        return new Step(LoadRequest.Post($"/api/service-requests/{request}/claims", PlatformKey, new { volunteerId = volunteer }),
             ok => { if (ok) _claimed.AddOrUpdate(request, 1, (_, n) => n + 1); });
     }, AlsoAccepted: new HashSet<int> { 409 });
 
@@ -93,7 +93,7 @@ public sealed class LoopWorld
         {
             if (n >= Claims.Length) throw new OutOfWork("every claim is completed; the phase ends early");
             var (request, volunteer) = Claims[n];
-            return new Step(Api.Post($"/api/service-requests/{request}/completions", PlatformKey,
+            return new Step(LoadRequest.Post($"/api/service-requests/{request}/completions", PlatformKey,
                 new { volunteerId = volunteer, startedAt = Local(day), endedAt = Local(day.AddMinutes(30)) }));
         }, Limited: true);
     }

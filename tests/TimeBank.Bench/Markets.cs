@@ -106,7 +106,7 @@ public sealed class MarketWorld
         var shopper = TakePoints(cost);
 
         var body = new OrderRequest(ShopperCodes[shopper], lines.Select(l => new OrderLineRequest(l.Sku, 1)).ToArray());
-        return new Step(Api.Post($"/api/markets/{MarketId}/orders", KioskKey, body, Guid.NewGuid().ToString("N")), ok =>
+        return new Step(LoadRequest.Post($"/api/markets/{MarketId}/orders", KioskKey, body, Guid.NewGuid().ToString("N")), ok =>
         {
             if (!ok)
             {
@@ -118,7 +118,7 @@ public sealed class MarketWorld
     });
 
     public Operation MemberLookup() => new("member-lookup", 200, _ =>
-        new Step(Api.Get($"/api/kiosk/members/{Codes[Random.Shared.Next(Codes.Length)]}", KioskKey)));
+        new Step(LoadRequest.Get($"/api/kiosk/members/{Codes[Random.Shared.Next(Codes.Length)]}", KioskKey)));
 
     /// <summary>Units and points the service shows beyond what the driver saw sold: each one is an oversell (or a lost write).</summary>
     public async Task<long> DiscrepanciesAsync(Api api)

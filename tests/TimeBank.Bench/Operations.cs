@@ -3,7 +3,7 @@ using System.Globalization;
 namespace TimeBank.Bench;
 
 /// <summary>One request to send, and what to do once it is known whether the answer was the expected one.</summary>
-public readonly record struct Step(HttpRequestMessage Request, Action<bool>? Done = null);
+public readonly record struct Step(LoadRequest Request, Action<bool>? Done = null);
 
 /// <summary>
 /// A measured operation: <see cref="Next"/> builds request number n (0, 1, 2, ... across warm-up and measurement);
@@ -47,7 +47,7 @@ public static class Operations
             var start = yesterday.AddDays(-(slot % PostingDays)) + SlotLength * (slot / PostingDays);
             var body = new ServiceRecordRequest($"bench-{run}-{n}", world.Volunteers[volunteer], world.Elders[(volunteer + slot) % world.Elders.Length],
                 "home-visit", LocalTime(start), LocalTime(start.AddMinutes(ServiceMinutes)));
-            return new Step(Api.Post("/api/service-records", world.PlatformKey, body),
+            return new Step(LoadRequest.Post("/api/service-records", world.PlatformKey, body),
                 ok => { if (ok) Interlocked.Add(ref world.Balances[volunteer], ServiceMinutes); });
         });
     }
@@ -66,7 +66,7 @@ public static class Operations
             while (to == from) to = funded[Random.Shared.Next(funded.Length)];
 
             var body = new TransferRequest(world.Volunteers[from], world.Volunteers[to], 1, "bench");
-            return new Step(Api.Post("/api/transfers", world.PlatformKey, body, Guid.NewGuid().ToString("N")),
+            return new Step(LoadRequest.Post("/api/transfers", world.PlatformKey, body, Guid.NewGuid().ToString("N")),
                 ok => Interlocked.Increment(ref world.Balances[ok ? to : from]));
         });
     }
@@ -77,7 +77,7 @@ public static class Operations
         return new Operation("account-read", 200, _ =>
         {
             var id = world.Volunteers[funded[Random.Shared.Next(funded.Length)]];
-            return new Step(Api.Get($"/api/accounts/{id}", world.PlatformKey));
+            return new Step(LoadRequest.Get($"/api/accounts/{id}", world.PlatformKey));
         });
     }
 

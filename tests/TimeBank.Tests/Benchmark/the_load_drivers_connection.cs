@@ -18,7 +18,7 @@ public sealed class the_load_drivers_connection
         await using var server = new ScriptedServer(async (connection, _) =>
         {
             var request = await connection.ReadRequestAsync();
-            request.Head.ShouldStartWith("POST /api/transfers HTTP/1.1\r\n");
+            request.Head.ShouldStartWith("POST /api/transfers HTTP/1.1\r\nHost: 127.0.0.1:");
             request.Head.ShouldContain("\r\nX-Api-Key: key-1\r\n");
             request.Head.ShouldContain("\r\nIdempotency-Key: once\r\n");
             request.Head.ShouldContain("\r\nContent-Type: application/json\r\n");
@@ -30,13 +30,7 @@ public sealed class the_load_drivers_connection
         });
         using var load = new LoadConnection(server.Url);
 
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/transfers")
-        {
-            Content = new StringContent("{\"a\":\"是\"}", Encoding.UTF8, "application/json")
-        };
-        request.Content.Headers.ContentType!.CharSet = null;
-        request.Headers.Add("X-Api-Key", "key-1");
-        request.Headers.Add("Idempotency-Key", "once");
+        var request = new LoadRequest("POST", "/api/transfers", "key-1", Encoding.UTF8.GetBytes("{\"a\":\"是\"}"), "once");
         var answer = load.Send(request);
 
         answer.Status.ShouldBe(201);
@@ -45,11 +39,41 @@ public sealed class the_load_drivers_connection
     }
 
     [Fact]
-    public async Task reads_chunked_answers_and_keeps_the_connection_for_the_next_request()
+    public async Task takes_an_answer_that_arrives_in_pieces_one_receive_at_a_time_once_it_has_begun()
     {
         await using var server = new ScriptedServer(async (connection, _) =>
         {
             (await connection.ReadRequestAsync()).Head.ShouldStartWith("GET /api/accounts/1 HTTP/1.1\r\n");
+            await connection.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhe");
+            await connection.SendAsync("llo");
+        });
+        using var load = new LoadConnection(server.Url);
+
+        load.Begin(LoadRequest.Get("/api/accounts/1", "key-3"));
+        var socket = load.Socket.ShouldNotBeNull();
+        var receives = 0;
+        Answer answer;
+        do
+        {
+            // As the driver's threads do: wait until the socket has something, then take what has come.
+            socket.Poll(TimeSpan.FromSeconds(5), SelectMode.SelectRead).ShouldBeTrue();
+            receives++;
+        } while (!load.TryFinish(out answer));
+
+        (answer.Status, Encoding.ASCII.GetString(answer.Body)).ShouldBe((200, "hello"));
+        receives.ShouldBe(2);
+        server.Failure.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task reads_chunked_answers_and_keeps_the_connection_for_the_next_request()
+    {
+        await using var server = new ScriptedServer(async (connection, _) =>
+        {
+            var get = await connection.ReadRequestAsync();
+            get.Head.ShouldStartWith("GET /api/accounts/1 HTTP/1.1\r\n");
+            get.Head.ShouldContain("\r\nX-Api-Key: key-2\r\n");
+            get.Head.ShouldNotContain("Content-");
             await connection.SendAsync("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhel");
             await connection.SendAsync("lo\r\n7\r\n, world\r\n0\r\n\r\n");
             (await connection.ReadRequestAsync()).Head.ShouldStartWith("GET /api/accounts/2 HTTP/1.1\r\n");
@@ -59,9 +83,9 @@ public sealed class the_load_drivers_connection
         });
         using var load = new LoadConnection(server.Url);
 
-        var first = load.Send(new HttpRequestMessage(HttpMethod.Get, "/api/accounts/1"));
-        var second = load.Send(new HttpRequestMessage(HttpMethod.Get, "/api/accounts/2"));
-        var third = load.Send(new HttpRequestMessage(HttpMethod.Get, "/api/accounts/3"));
+        var first = load.Send(LoadRequest.Get("/api/accounts/1", "key-2"));
+        var second = load.Send(LoadRequest.Get("/api/accounts/2", "key-2"));
+        var third = load.Send(LoadRequest.Get("/api/accounts/3", "key-2"));
 
         (first.Status, Encoding.ASCII.GetString(first.Body)).ShouldBe((200, "hello, world"));
         (second.Status, second.Body.Length).ShouldBe((204, 0));
@@ -91,9 +115,9 @@ public sealed class the_load_drivers_connection
         });
         using var load = new LoadConnection(server.Url);
 
-        load.Send(new HttpRequestMessage(HttpMethod.Get, "/one")).Body.ShouldBe("a"u8.ToArray());
-        Should.Throw<IOException>(() => load.Send(new HttpRequestMessage(HttpMethod.Get, "/two")));
-        load.Send(new HttpRequestMessage(HttpMethod.Get, "/three")).Body.ShouldBe("c"u8.ToArray());
+        load.Send(LoadRequest.Get("/one", "key-2")).Body.ShouldBe("a"u8.ToArray());
+        Should.Throw<IOException>(() => load.Send(LoadRequest.Get("/two", "key-2")));
+        load.Send(LoadRequest.Get("/three", "key-2")).Body.ShouldBe("c"u8.ToArray());
         server.Connections.ShouldBe(3);
         server.Failure.ShouldBeNull();
     }
@@ -108,7 +132,7 @@ public sealed class the_load_drivers_connection
         });
         using var load = new LoadConnection(server.Url);
 
-        Should.Throw<IOException>(() => load.Send(new HttpRequestMessage(HttpMethod.Get, "/")));
+        Should.Throw<IOException>(() => load.Send(LoadRequest.Get("/", "key-2")));
     }
 
     [Fact]
@@ -125,10 +149,10 @@ public sealed class the_load_drivers_connection
 
         // The connection blocks its thread, as the driver's clients do on threads of their own; on the test's pool thread
         // it could keep the scripted server's continuations from running past the timeout.
-        (await Should.ThrowAsync<SocketException>(OnOwnThread(() => load.Send(new HttpRequestMessage(HttpMethod.Get, "/slow")))))
+        (await Should.ThrowAsync<SocketException>(OnOwnThread(() => load.Send(LoadRequest.Get("/slow", "key-2")))))
             .SocketErrorCode.ShouldBe(SocketError.TimedOut);
         silent.Release();
-        (await OnOwnThread(() => load.Send(new HttpRequestMessage(HttpMethod.Get, "/again")))).Body.ShouldBe("ok"u8.ToArray());
+        (await OnOwnThread(() => load.Send(LoadRequest.Get("/again", "key-2")))).Body.ShouldBe("ok"u8.ToArray());
         server.Connections.ShouldBe(2);
     }
 

@@ -106,6 +106,8 @@ public sealed class what_a_bench_line_says
             .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0 svc_cpu_us=513");
         new Measurement("deposit", 1234.4, 12.34, 56.78, 0, 12.6, 0.04, 512.6, 9.5, 801.2).ToString()
             .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0 svc_cpu_us=513 idle_pct=10 host_cpu_us=801");
+        new Measurement("deposit", 1234.4, 12.34, 56.78, 0, 12.6, 0.04, 512.6, 9.5, 801.2, 41.6).ToString()
+            .ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0 steal_pct=13 jit_s=0.0 svc_cpu_us=513 idle_pct=10 host_cpu_us=801 drv_cpu_us=42");
         new Measurement("deposit", 1234.4, 12.34, 56.78, 0).ToString().ShouldBe("deposit rps=1234 p50_ms=12.3 p99_ms=56.8 errors=0");
     }
 
