@@ -137,7 +137,7 @@ public static class Load
 
         private const int Threads = 2;
 
-        /// <summary>How long a thread waits for any of its sockets before it looks for answers overdue.</summary>
+        /// <summary>How long a thread waits for any of its sockets, and how often it looks for answers overdue.</summary>
         private const int WaitMicroseconds = 100_000;
 
         /// <summary>One closed-loop client: a connection per node, and the request it waits on.</summary>
@@ -232,6 +232,7 @@ public static class Load
             try
             {
                 foreach (var client in clients) Next(client);
+                var lookedForOverdue = Stopwatch.GetTimestamp();
                 while (waiting.Count > 0)
                 {
                     ready.Clear();
@@ -245,6 +246,8 @@ public static class Load
                     }
 
                     var now = Stopwatch.GetTimestamp();
+                    if (Stopwatch.GetElapsedTime(lookedForOverdue, now).TotalMicroseconds < WaitMicroseconds) continue;
+                    lookedForOverdue = now;
                     foreach (var (socket, client) in waiting.Where(w => Stopwatch.GetElapsedTime(w.Value.SentAt, now) > w.Value.Waiting!.AnswerTimeout).ToList())
                     {
                         waiting.Remove(socket);
