@@ -12,7 +12,8 @@ public readonly record struct Answer(int Status, byte[] Body)
 
 public sealed class Api(HttpClient http)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>How the driver writes request bodies and reads answers: the API's own JSON (camelCase).</summary>
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
 
     public static HttpClient CreateClient(Uri url, int clients) =>
@@ -28,22 +29,24 @@ public sealed class Api(HttpClient http)
             Timeout = TimeSpan.FromSeconds(60)
         };
 
-    public static HttpRequestMessage Post<T>(string path, string apiKey, T body, string? idempotencyKey = null)
-    {
-        // Sized content: JsonContent would stream the body with chunked encoding.
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, Json));
-        content.Headers.ContentType = JsonType;
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        request.Headers.Add("X-Api-Key", apiKey);
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        return request;
-    }
+    public static HttpRequestMessage Post<T>(string path, string apiKey, T body, string? idempotencyKey = null) =>
+        Message(LoadRequest.Post(path, apiKey, body, idempotencyKey));
 
-    public static HttpRequestMessage Get(string path, string apiKey)
+    public static HttpRequestMessage Get(string path, string apiKey) => Message(LoadRequest.Get(path, apiKey));
+
+    /// <summary>The same request as HttpClient's message, for the set-up and checks around the measured load.</summary>
+    private static HttpRequestMessage Message(LoadRequest request)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("X-Api-Key", apiKey);
-        return request;
+        var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path);
+        if (request.JsonBody is { } body)
+        {
+            // Sized content: JsonContent would stream the body with chunked encoding.
+            message.Content = new ByteArrayContent(body);
+            message.Content.Headers.ContentType = JsonType;
+        }
+        message.Headers.Add("X-Api-Key", request.ApiKey);
+        if (request.IdempotencyKey is not null) message.Headers.Add("Idempotency-Key", request.IdempotencyKey);
+        return message;
     }
 
     public async Task<Answer> SendAsync(HttpRequestMessage request, CancellationToken cancellation = default)

@@ -52,7 +52,7 @@ public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : I
     }
 
     /// <summary>
-    /// Receives once (waiting for the first bytes only if none have come) and says whether the answer is now whole. A
+    /// Receives once (waiting until something comes) and says whether the answer is now whole. A
     /// connection the server closes after the answer is dropped; on a failure it is dropped and the failure thrown.
     /// </summary>
     public bool TryFinish(out Answer answer)
@@ -60,11 +60,9 @@ public sealed class LoadConnection(Uri node, TimeSpan? answerTimeout = null) : I
         answer = default;
         try
         {
-            if (!AnswerFraming.TryRead(_buffer.AsSpan(0, _received), out var framed, out var consumed))
-            {
-                Receive();
-                if (!AnswerFraming.TryRead(_buffer.AsSpan(0, _received), out framed, out consumed)) return false;
-            }
+            // The bytes before this receive were no whole answer, or the last call would have taken it.
+            Receive();
+            if (!AnswerFraming.TryRead(_buffer.AsSpan(0, _received), out var framed, out var consumed)) return false;
             if (consumed != _received) throw new IOException("bytes after the answer on a connection with one request in flight");
             _received = 0;
             answer = new Answer(framed.Status, framed.Body);

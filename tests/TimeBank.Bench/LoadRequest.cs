@@ -8,10 +8,8 @@ namespace TimeBank.Bench;
 /// </summary>
 public readonly record struct LoadRequest(string Method, string Path, string ApiKey, byte[]? JsonBody = null, string? IdempotencyKey = null)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static LoadRequest Post<T>(string path, string apiKey, T body, string? idempotencyKey = null) =>
-        new("POST", path, apiKey, JsonSerializer.SerializeToUtf8Bytes(body, Json), idempotencyKey);
+        new("POST", path, apiKey, JsonSerializer.SerializeToUtf8Bytes(body, Api.Json), idempotencyKey);
 
     public static LoadRequest Get(string path, string apiKey) => new("GET", path, apiKey);
 }

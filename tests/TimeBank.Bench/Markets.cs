@@ -178,7 +178,7 @@ public sealed class MarketWorld
         var path = request.RequestUri;
         var answer = await api.SendAsync(request);
         if (answer.Status != 200) throw new BenchException($"GET {path} answered {answer.Describe()}");
-        return JsonSerializer.Deserialize<T>(answer.Body, new JsonSerializerOptions(JsonSerializerDefaults.Web))
+        return JsonSerializer.Deserialize<T>(answer.Body, Api.Json)
                ?? throw new BenchException($"GET {path} answered an empty body");
     }
 
