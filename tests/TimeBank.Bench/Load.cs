@@ -105,7 +105,11 @@ public static class Load
         return sorted[index] * 1000.0 / Stopwatch.Frequency;
     }
 
-    private sealed class Run(Operation operation, IReadOnlyList<Uri> nodes)
+    /// <summary>
+    /// One operation's phases: its clients' connections, on which an answer later than <paramref name="answerTimeout"/> (a
+    /// minute by default) fails its request, and the count of its requests across the phases.
+    /// </summary>
+    public sealed class Run(Operation operation, IReadOnlyList<Uri> nodes, TimeSpan? answerTimeout = null)
     {
         private long _sequence = -1;
         private int _reported;
@@ -154,7 +158,7 @@ public static class Load
             var latencies = new List<long>(capacity: 16_384);
             var answeredAt = new List<long>(capacity: 16_384);
             long errors = 0;
-            var clients = Enumerable.Range(0, count).Select(_ => new Client(nodes.Select(node => new LoadConnection(node)).ToArray())).ToList();
+            var clients = Enumerable.Range(0, count).Select(_ => new Client(nodes.Select(node => new LoadConnection(node, answerTimeout)).ToArray())).ToList();
             var waiting = new Dictionary<Socket, Client>(count);
             var ready = new List<Socket>(count);
 

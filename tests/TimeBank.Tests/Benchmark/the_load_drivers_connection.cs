@@ -156,6 +156,41 @@ public sealed class the_load_drivers_connection
         server.Connections.ShouldBe(2);
     }
 
+    [Fact]
+    public async Task a_phase_counts_an_overdue_answer_as_failed_and_goes_on_over_a_new_connection()
+    {
+        await using var server = new ScriptedServer(async (connection, number) =>
+        {
+            // The first connection does not answer (it gives up after 20 s, so that a driver still waiting fails the test
+            // below rather than hanging it); the ones after it answer every request, until the client hangs up.
+            var silentUntil = Task.Delay(TimeSpan.FromSeconds(20));
+            try
+            {
+                while (true)
+                {
+                    var request = connection.ReadRequestAsync();
+                    if (number == 1 && await Task.WhenAny(request, silentUntil) == silentUntil) return;
+                    await request;
+                    if (number > 1) await connection.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                }
+            }
+            catch (IOException)
+            {
+            }
+        });
+        var operation = new Operation("probe", 200, n => new Step(LoadRequest.Get($"/probe/{n}", "key-4")));
+        var run = new Load.Run(operation, [server.Url], answerTimeout: TimeSpan.FromSeconds(1));
+
+        // Without the overdue check the phase would wait on the silent connection for good.
+        var (latencies, _, errors, _) = await run.PhaseAsync(clients: 1, TimeSpan.FromSeconds(3)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // More than one only if the test host held up the scripted server for a second.
+        errors.ShouldBeGreaterThanOrEqualTo(1);
+        latencies.ShouldNotBeEmpty();
+        server.Connections.ShouldBeGreaterThan(1);
+        server.Failure.ShouldBeNull();
+    }
+
     private static Task<Answer> OnOwnThread(Func<Answer> send) =>
         Task.Factory.StartNew(send, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
