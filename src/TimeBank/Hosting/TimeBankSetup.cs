@@ -86,6 +86,7 @@ public static class TimeBankSetup
             .AddCheck<ProjectionLagCheck>("projections", tags: [Health.Ready]);
         services.AddPeople();
         services.AddServiceRecords();
+        services.AddServiceRequests();
         services.AddComplaints(configuration);
         services.AddIntegrity(configuration);
         services.AddAuditing(configuration);

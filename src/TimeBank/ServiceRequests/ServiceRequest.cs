@@ -138,6 +138,13 @@ public static class ServiceRequestsSetup
     /// <summary>A request claimed by the volunteer given as the one parameter (a one-element uuid array), for MatchesSql.</summary>
     public const string ClaimedBySql = "d.claimed_by @> ?";
 
+    public static IServiceCollection AddServiceRequests(this IServiceCollection services)
+    {
+        services.AddSingleton<Completing.CompletionQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<Completing.CompletionQueue>());
+        return services;
+    }
+
     public static StoreOptions AddServiceRequests(this StoreOptions opts)
     {
         // A volunteer's claims are found through the claimants' own GIN index. An index over the whole document made every

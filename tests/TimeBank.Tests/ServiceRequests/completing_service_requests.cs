@@ -5,6 +5,7 @@ using NodaTime.Text;
 using Shouldly;
 using TimeBank.Organisations;
 using TimeBank.ServiceRecords;
+using TimeBank.ServiceRecords.Depositing;
 using TimeBank.ServiceRequests;
 using TimeBank.ServiceRequests.Completing;
 using TimeBank.Tests.Ledger;
@@ -132,4 +133,82 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
 
         (await Host.GetAsync<OrganisationView>(Keys.Auditor, $"/api/organisations/{team}")).Rating.Count.ShouldBe(9);
     }
+
+    [Fact]
+    public async Task a_group_activitys_completions_posted_at_once_and_again_credit_each_volunteer_once()
+    {
+        var organisation = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("community"), 201))
+            .Body<OrganisationView>()).Id;
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var now = Fixture.LocalNow();
+        var request = await Published(organisation, elder, now, slots: 12);
+        var volunteers = new List<Guid>();
+        for (var i = 0; i < 12; i++)
+        {
+            volunteers.Add(await Host.RegisterVolunteerAsync(Keys.Platform));
+            await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteers[i] }, 201);
+        }
+
+        // Every completion twice, all at once: a platform retrying while its first attempts are still in flight.
+        var answers = await Task.WhenAll(volunteers.Concat(volunteers).Select(async volunteer =>
+        {
+            var result = await Host.Scenario(s =>
+            {
+                s.WithRequestHeader("X-Api-Key", Keys.Platform);
+                s.Post.Json(Completion(volunteer, now.PlusMinutes(-60), now.PlusMinutes(-20))).ToUrl($"/api/service-requests/{request.Id}/completions");
+                s.IgnoreStatusCode();
+            });
+            return (Volunteer: volunteer, Status: result.Context.Response.StatusCode, Result: await result.ReadAsJsonAsync<CompletionResult>());
+        }));
+
+        answers.Count(a => a.Status == 201).ShouldBe(12);
+        answers.Count(a => a.Status == 200).ShouldBe(12);
+        foreach (var pair in answers.GroupBy(a => a.Volunteer)) pair.Select(a => a.Result).Distinct().ShouldHaveSingleItem();
+        foreach (var volunteer in volunteers) (await Host.AccountAsync(Keys.Platform, volunteer)).BalanceMinutes.ShouldBe(40);
+        var completed = await Host.GetAsync<ServiceRequestView>(Keys.Auditor, $"/api/service-requests/{request.Id}");
+        completed.Completed.ShouldBe(12);
+        completed.Claims.Select(c => (c.VolunteerId, c.ServiceRecordId)).ShouldBe(
+            answers.Where(a => a.Status == 201).Select(a => (a.Volunteer, (Guid?)a.Result.ServiceRecordId)), ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task each_completion_of_a_batch_is_answered_on_its_own()
+    {
+        var organisation = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("community"), 201))
+            .Body<OrganisationView>()).Id;
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var now = Fixture.LocalNow();
+        var request = await Published(organisation, elder, now, slots: 3);
+        var (first, second, third, stranger) = (await Host.RegisterVolunteerAsync(Keys.Platform), await Host.RegisterVolunteerAsync(Keys.Platform),
+            await Host.RegisterVolunteerAsync(Keys.Platform), await Host.RegisterVolunteerAsync(Keys.Platform));
+        foreach (var volunteer in new[] { first, second, third })
+            await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer }, 201);
+        var thirdsDeposit = await (await Host.PostAsync(Keys.Platform, "/api/service-records",
+            LedgerScenarios.ServiceBody(third, elder, now.PlusMinutes(-70), 30), 201)).Body<ServiceRecordResult>();
+
+        var outcomes = (await Host.CommitAsync<CompletedServiceRequests>(new CompleteServiceRequests([
+            Pending(request.Id, first, now.PlusMinutes(-60), now.PlusMinutes(-20)),
+            Pending(request.Id, second, now.PlusMinutes(-60), now.PlusMinutes(-30)),
+            Pending(request.Id, second, now.PlusMinutes(-60), now.PlusMinutes(-30)),
+            Pending(request.Id, stranger, now.PlusMinutes(-60), now.PlusMinutes(-20)),
+            Pending(Guid.NewGuid(), first, now.PlusMinutes(-60), now.PlusMinutes(-20)),
+            Pending(request.Id, third, now.PlusMinutes(-60), now.PlusMinutes(-20))]))).Outcomes;
+
+        outcomes[0].Created.ShouldBeTrue();
+        outcomes[1].Created.ShouldBeTrue();
+        (outcomes[2].Created, outcomes[2].Refusal, outcomes[2].Value).ShouldBe((false, null, outcomes[1].Value));
+        outcomes[3].Refusal.ShouldBe(new NotClaimed(request.Id, stranger));
+        outcomes[4].Refusal.ShouldBeOfType<NotFound>();
+        outcomes[5].Refusal.ShouldBe(new OverlappingService(thirdsDeposit.Id));
+        (await Host.AccountAsync(Keys.Platform, first)).BalanceMinutes.ShouldBe(40);
+        (await Host.AccountAsync(Keys.Platform, second)).BalanceMinutes.ShouldBe(30);
+        (await Host.AccountAsync(Keys.Platform, third)).BalanceMinutes.ShouldBe(30);
+        var claims = (await Host.GetAsync<ServiceRequestView>(Keys.Auditor, $"/api/service-requests/{request.Id}")).Claims.ToDictionary(c => c.VolunteerId);
+        claims[first].ServiceRecordId.ShouldBe(outcomes[0].As<CompletionResult>().ServiceRecordId);
+        claims[second].ServiceRecordId.ShouldBe(outcomes[1].As<CompletionResult>().ServiceRecordId);
+        claims[third].ServiceRecordId.ShouldBeNull();
+    }
+
+    private static PendingCompletion Pending(Guid request, Guid volunteer, LocalDateTime start, LocalDateTime end) =>
+        new(new CompleteServiceRequest(request, volunteer, start, end, null), GroupCommits.SystemStamp());
 }

@@ -130,7 +130,7 @@ public sealed class deciding_claims
         {
             var command = new TimeBank.ServiceRequests.Completing.CompleteServiceRequest(request.Id, who ?? Volunteer, from, to, null);
             var deposit = TimeBank.ServiceRequests.Completing.CompleteServiceRequestHandler.DepositFor(command, request, Platform);
-            return TimeBank.ServiceRequests.Completing.CompleteServiceRequestHandler.Decide(command, deposit, Platform, false, "f", request, volunteer, elder, [],
+            return TimeBank.ServiceRequests.Completing.CompleteServiceRequestHandler.Decide(command, deposit, Platform, false, "f", request, PersonFacts.Of(volunteer), PersonFacts.Of(elder), [],
                 (0, 0), new TimeBank.ServiceRecords.PointsOptions { PointsPerHour = 10 }, Now);
         }
         // The window in Shanghai: 09:00 to 11:00 on 2026-11-24 (Now is 12:00 there).

@@ -211,7 +211,7 @@ public static class RecordServicesHandler
     /// The grants that matter: only for a platform crediting someone another platform registered, which is rare, so the
     /// usual batch pays no extra read.
     /// </summary>
-    private static async Task<HashSet<(Guid, string)>> GrantsAsync(IDocumentSession session, IReadOnlyList<PendingDeposit> deposits,
+    public static async Task<HashSet<(Guid, string)>> GrantsAsync(IDocumentSession session, IReadOnlyList<PendingDeposit> deposits,
         IReadOnlyDictionary<Guid, PersonFacts> volunteers)
     {
         var ids = deposits

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using TimeBank.Ledger;
 using TimeBank.People;
-using TimeBank.People.Granting;
 using TimeBank.ServiceRecords;
 using TimeBank.ServiceRecords.Depositing;
 
@@ -54,52 +53,119 @@ public static class CompleteServiceRequestEndpoint
     [ProducesResponseType<CompletionResult>(StatusCodes.Status201Created)]
     [ProducesResponseType<CompletionResult>(StatusCodes.Status200OK)]
     [Refuses(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity)]
-    public static async Task<IResult> Post(Guid id, CompletionRequest request, IMessageBus bus, HttpContext context)
+    public static async Task<IResult> Post(Guid id, CompletionRequest request, CompletionQueue completions, HttpContext context)
     {
         var command = new CompleteServiceRequest(id, request.VolunteerId!.Value, request.StartedAt!.Value, request.EndedAt!.Value, request.Note);
-        var outcome = await bus.InvokeForRequestAsync(command, context, id, request.VolunteerId!.Value);
+        var outcome = await completions.SubmitAsync(command, context.StampOf(), context.RequestAborted);
         return outcome.ToResult<CompletionResult>(r => $"/api/service-records/{r.ServiceRecordId}");
     }
 }
 
+/// <summary>
+/// Group commit for completions, a lane per request: a group activity's completions, posted together, commit together
+/// instead of one after another on the request's stream. A batch takes this process's turn on its requests and volunteers
+/// (<see cref="AccountLocks"/>), as claims of the same request and other writers of the same accounts do.
+/// </summary>
+public sealed class CompletionQueue(IServiceScopeFactory scopes, AccountLocks locks, ILogger<CompletionQueue> logger)
+    : GroupCommit<PendingCompletion>(scopes, logger)
+{
+    public Task<Outcome> SubmitAsync(CompleteServiceRequest command, AuditStamp stamp, CancellationToken cancellation) =>
+        SubmitAsync(new PendingCompletion(command, stamp), cancellation);
+
+    protected override string Name => "completions";
+
+    protected override Guid LaneKey(PendingCompletion pending) => pending.Command.RequestId;
+
+    protected override async Task<IReadOnlyList<Outcome>> CommitAsync(IServiceProvider services, IReadOnlyList<PendingCompletion> batch,
+        CancellationToken cancellation)
+    {
+        using var turns = await locks.AcquireAsync(cancellation, [.. batch.SelectMany(p => new[] { p.Command.RequestId, p.Command.VolunteerId })]);
+        var completed = await services.GetRequiredService<IMessageBus>().InvokeAsync<CompletedServiceRequests>(new CompleteServiceRequests(batch), cancellation);
+        return completed.Outcomes;
+    }
+
+    protected override void Committed(Outcome outcome)
+    {
+        if (outcome is { Created: true, Value: CompletionResult credited }) Telemetry.Credited(credited.CreditedMinutes);
+    }
+}
+
+public sealed record PendingCompletion(CompleteServiceRequest Command, AuditStamp Stamp);
+
+/// <summary>Completions that arrived together, decided and committed in one transaction (group commit).</summary>
+public sealed record CompleteServiceRequests(IReadOnlyList<PendingCompletion> Completions) : IStampsEachEvent;
+
+public sealed record CompletedServiceRequests(IReadOnlyList<Outcome> Outcomes);
+
 public static class CompleteServiceRequestHandler
 {
-    public static async Task<Outcome> Handle(CompleteServiceRequest command, IDocumentSession session, IClock clock, IOptions<PointsOptions> points,
-        Envelope envelope)
+    public static async Task<CompletedServiceRequests> Handle(CompleteServiceRequests batch, IDocumentSession session, KnownPeople known, IClock clock,
+        IOptions<PointsOptions> points, CancellationToken cancellation)
     {
-        var caller = Scopes.CallerOf(envelope);
-        // The window, elder and zone never change; the deposit's reads depend on them.
-        var known = await session.LoadAsync<ServiceRequest>(command.RequestId);
-        if (known is null) return new NotFound("Service request", command.RequestId.ToString());
-        var deposit = DepositFor(command, known, caller);
+        // A request's window, elder and zone never change; the deposits' reads depend on them.
+        var requests = (await session.LoadManyAsync<ServiceRequest>(cancellation, batch.Completions.Select(c => c.Command.RequestId).Distinct()))
+            .ToDictionary(r => r.Id);
+        var deposits = batch.Completions
+            .Select(c => requests.TryGetValue(c.Command.RequestId, out var request) ? new PendingDeposit(DepositFor(c.Command, request, c.Stamp.Caller), c.Stamp) : null)
+            .ToList();
+        var crediting = deposits.OfType<PendingDeposit>().Select(d => d.Command).ToList();
+        var volunteerIds = crediting.Select(d => d.VolunteerId).Distinct().ToArray();
+        var people = await known.ReadAsync(session, volunteerIds.Concat(crediting.Select(d => d.ElderId)), cancellation);
 
-        var (writing, reads) = AccountsForWriting.ReadFirst(session, [command.VolunteerId]);
-        var requestStream = reads.Events.FetchForWriting<ServiceRequest>(command.RequestId);
-        var recordedBefore = reads.Load<ServiceRecord>(deposit.RecordId);
-        var volunteer = reads.Load<Volunteer>(command.VolunteerId);
-        var elder = reads.Load<Elder>(known.ElderId);
-        var grant = reads.Load<AccessGrant>(AccessGrant.IdFor(command.VolunteerId, caller.KeyId));
-        var nearby = reads.Query(CreditedOverlapping.Period(command.VolunteerId, deposit.StartsAt, deposit.EndsAt));
-        await reads.Execute();
+        var (writing, reads) = AccountsForWriting.ReadFirst(session, volunteerIds);
+        var streams = requests.Keys.ToDictionary(id => id, id => reads.Events.FetchForWriting<ServiceRequest>(id));
+        var recordedBefore = reads.LoadMany<ServiceRecord>().ById(crediting.Select(d => d.RecordId).Distinct().ToArray());
+        var nearby = CreditedOverlapping.Services(crediting).Select(reads.Query).ToList();
+        if (crediting.Count > 0) await reads.Execute(cancellation);
 
-        var fingerprint = Idempotency.Fingerprint(deposit);
-        var credited = await nearby;
-        if (RecordServicesHandler.RecordedBefore(await recordedBefore is { } r ? [r] : [], credited).TryGetValue(deposit.RecordId, out var first))
+        // What earlier completions of this batch did counts for the later ones: their records, periods and balances.
+        var credited = (await Task.WhenAll(nearby)).SelectMany(records => records).ToList();
+        var recorded = crediting.Count > 0 ? RecordServicesHandler.RecordedBefore(await recordedBefore, credited) : [];
+        var volunteers = people.Values.Where(p => p.IsVolunteer).ToDictionary(p => p.Id);
+        var elders = people.Values.Where(p => !p.IsVolunteer).ToDictionary(p => p.Id);
+        var granted = await RecordServicesHandler.GrantsAsync(session, deposits.OfType<PendingDeposit>().ToList(), volunteers);
+        var accounts = crediting.Count > 0 ? await writing.ReadAsync() : new Dictionary<Guid, Account>();
+        var balances = new Dictionary<Guid, (int Minutes, int Points)>();
+        var now = clock.GetCurrentInstant();
+
+        var outcomes = new List<Outcome>(batch.Completions.Count);
+        for (var i = 0; i < batch.Completions.Count; i++)
         {
-            return Idempotency.Replay(first, fingerprint, deposit.PlatformRecordId).Map<ServiceRecordResult>(x => CompletionResult.Of(x, command.RequestId));
+            var (command, stamp) = batch.Completions[i];
+            if (deposits[i] is not { Command: var deposit })
+            {
+                outcomes.Add(new NotFound("Service request", command.RequestId.ToString()));
+                continue;
+            }
+
+            var fingerprint = Idempotency.Fingerprint(deposit);
+            if (recorded.TryGetValue(deposit.RecordId, out var first))
+            {
+                outcomes.Add(Idempotency.Replay(first, fingerprint, deposit.PlatformRecordId).Map<ServiceRecordResult>(r => CompletionResult.Of(r, command.RequestId)));
+                continue;
+            }
+
+            var request = await streams[command.RequestId];
+            var balance = balances.TryGetValue(command.VolunteerId, out var left) ? left : Account.BalancesOf(accounts.GetValueOrDefault(command.VolunteerId));
+            var decision = Decide(command, deposit, stamp.Caller, granted.Contains((command.VolunteerId, deposit.PlatformKeyId)), fingerprint, request.Aggregate,
+                volunteers.GetValueOrDefault(command.VolunteerId), elders.GetValueOrDefault(deposit.ElderId), credited, balance, points.Value, now);
+            if (decision.Refusal is { } refusal)
+            {
+                outcomes.Add(refusal);
+                continue;
+            }
+
+            var (recordedService, completed) = decision.Events;
+            writing.Append(command.VolunteerId, stamp.On(recordedService));
+            request.AppendOne(stamp.On(completed));
+            var record = ServiceRecordProjection.RecordOf(recordedService);
+            recorded[record.Id] = record;
+            credited.Add(record);
+            balances[command.VolunteerId] = (recordedService.BalanceMinutesAfter, recordedService.PointsBalanceAfter);
+            outcomes.Add(Outcome.New(CompletionResult.Of(record.FirstResult, command.RequestId)));
         }
-
-        var request = await requestStream;
-        var account = (await writing.ReadAsync()).GetValueOrDefault(command.VolunteerId);
-        var decision = Decide(command, deposit, caller, (await grant)?.Active == true, fingerprint, request.Aggregate, await volunteer, await elder, credited,
-            Account.BalancesOf(account), points.Value, clock.GetCurrentInstant());
-        if (decision.Refusal is { } refusal) return refusal;
-
-        var (recorded, completed) = decision.Events;
-        writing.Append(command.VolunteerId, recorded);
-        writing.AppendTo(session);
-        request.AppendOne(completed);
-        return Outcome.New(CompletionResult.Of(ServiceRecordProjection.RecordOf(recorded).FirstResult, command.RequestId));
+        if (crediting.Count > 0) writing.AppendTo(session);
+        return new CompletedServiceRequests(outcomes);
     }
 
     /// <summary>The deposit a completion makes: named by the request and volunteer, so a retry finds it.</summary>
@@ -112,7 +178,7 @@ public static class CompleteServiceRequestHandler
     /// then the deposit's own decision credits them, and the request records which record completed the claim.
     /// </summary>
     public static Decision<(ServiceRecorded, ServiceRequestCompleted)> Decide(CompleteServiceRequest command, RecordService deposit, Caller caller, bool granted,
-        string fingerprint, ServiceRequest? request, Volunteer? volunteer, Elder? elder, IEnumerable<ServiceRecord> credited, (int Minutes, int Points) balance,
+        string fingerprint, ServiceRequest? request, PersonFacts? volunteer, PersonFacts? elder, IEnumerable<ServiceRecord> credited, (int Minutes, int Points) balance,
         PointsOptions points, Instant now)
     {
         if (request is null) return new NotFound("Service request", command.RequestId.ToString());
@@ -120,7 +186,7 @@ public static class CompleteServiceRequestHandler
         var (earliest, latest) = (request.StartsAt - CompleteServiceRequestEndpoint.Leeway, request.EndsAt + CompleteServiceRequestEndpoint.Leeway);
         if (deposit.StartsAt < earliest || deposit.EndsAt > latest) return new OutsideWindow(request.Id, earliest, latest);
 
-        var decision = RecordServicesHandler.Decide(deposit, caller, granted, fingerprint, PersonFacts.Of(volunteer), PersonFacts.Of(elder), credited, balance, points, now);
+        var decision = RecordServicesHandler.Decide(deposit, caller, granted, fingerprint, volunteer, elder, credited, balance, points, now);
         if (decision.Refusal is { } refusal) return refusal;
         var recorded = decision.Events with { RequestId = request.Id };
         return (recorded, new ServiceRequestCompleted(request.Id, command.VolunteerId, recorded.RecordId, now));
