@@ -26,15 +26,21 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
             window = new { from = Local(now.PlusHours(-2)), to = Local(now.PlusHours(2)) }, community = "新津社区", slots, description = "陪伴聊天"
         }, 201, Guid.NewGuid().ToString())).Body<ServiceRequestView>();
 
+    /// <summary>A request of a new organisation of <paramref name="kind"/>, for a new elder, its window around now.</summary>
+    private async Task<(Guid Organisation, ServiceRequestView Request, LocalDateTime Now)> Opened(int slots, string kind = "community")
+    {
+        var organisation = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body(kind), 201))
+            .Body<OrganisationView>()).Id;
+        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var now = Fixture.LocalNow();
+        return (organisation, await Published(organisation, elder, now, slots), now);
+    }
+
     /// <summary>A request whose window runs from two hours ago to two hours ahead, claimed by a new volunteer.</summary>
     private async Task<(ServiceRequestView Request, Guid Volunteer, LocalDateTime Now)> Claimed()
     {
-        var organisation = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("community"), 201))
-            .Body<OrganisationView>()).Id;
-        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var (_, request, now) = await Opened(slots: 2);
         var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
-        var now = Fixture.LocalNow();
-        var request = await Published(organisation, elder, now, slots: 2);
         await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer }, 201);
         return (request, volunteer, now);
     }
@@ -92,13 +98,9 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
     [Fact]
     public async Task a_rating_of_a_service_claimed_for_an_organisation_counts_for_the_organisation_and_the_volunteer()
     {
-        var team = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("volunteer-team"), 201))
-            .Body<OrganisationView>()).Id;
-        var elder = await Host.RegisterElderAsync(Keys.Platform);
+        var (team, request, now) = await Opened(slots: 1, kind: "volunteer-team");
         var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
         await Host.PostAsync(Keys.Platform, $"/api/organisations/{team}/members", new { volunteerId = volunteer, role = "member" }, 200);
-        var now = Fixture.LocalNow();
-        var request = await Published(team, elder, now, slots: 1);
         await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer, organisationId = team }, 201);
         var completed = await (await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/completions",
             Completion(volunteer, now.PlusMinutes(-60), now.PlusMinutes(-20)), 201)).Body<CompletionResult>();
@@ -113,11 +115,7 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
     [Fact]
     public async Task ratings_of_services_claimed_for_one_organisation_posted_at_once_all_count()
     {
-        var team = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("volunteer-team"), 201))
-            .Body<OrganisationView>()).Id;
-        var elder = await Host.RegisterElderAsync(Keys.Platform);
-        var now = Fixture.LocalNow();
-        var request = await Published(team, elder, now, slots: 3);
+        var (team, request, now) = await Opened(slots: 3, kind: "volunteer-team");
         var records = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
@@ -137,11 +135,7 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
     [Fact]
     public async Task a_group_activitys_completions_posted_at_once_and_again_credit_each_volunteer_once()
     {
-        var organisation = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("community"), 201))
-            .Body<OrganisationView>()).Id;
-        var elder = await Host.RegisterElderAsync(Keys.Platform);
-        var now = Fixture.LocalNow();
-        var request = await Published(organisation, elder, now, slots: 12);
+        var (_, request, now) = await Opened(slots: 12);
         var volunteers = new List<Guid>();
         for (var i = 0; i < 12; i++)
         {
@@ -174,17 +168,13 @@ public sealed class completing_service_requests(AppFixture fixture) : ApiTest(fi
     [Fact]
     public async Task each_completion_of_a_batch_is_answered_on_its_own()
     {
-        var organisation = (await (await Host.PostAsync(Keys.Admin, "/api/organisations", registering_organisations.Body("community"), 201))
-            .Body<OrganisationView>()).Id;
-        var elder = await Host.RegisterElderAsync(Keys.Platform);
-        var now = Fixture.LocalNow();
-        var request = await Published(organisation, elder, now, slots: 3);
+        var (_, request, now) = await Opened(slots: 3);
         var (first, second, third, stranger) = (await Host.RegisterVolunteerAsync(Keys.Platform), await Host.RegisterVolunteerAsync(Keys.Platform),
             await Host.RegisterVolunteerAsync(Keys.Platform), await Host.RegisterVolunteerAsync(Keys.Platform));
         foreach (var volunteer in new[] { first, second, third })
             await Host.PostAsync(Keys.Platform, $"/api/service-requests/{request.Id}/claims", new { volunteerId = volunteer }, 201);
         var thirdsDeposit = await (await Host.PostAsync(Keys.Platform, "/api/service-records",
-            LedgerScenarios.ServiceBody(third, elder, now.PlusMinutes(-70), 30), 201)).Body<ServiceRecordResult>();
+            LedgerScenarios.ServiceBody(third, request.ElderId, now.PlusMinutes(-70), 30), 201)).Body<ServiceRecordResult>();
 
         var outcomes = (await Host.CommitAsync<CompletedServiceRequests>(new CompleteServiceRequests([
             Pending(request.Id, first, now.PlusMinutes(-60), now.PlusMinutes(-20)),
