@@ -4,7 +4,6 @@ using Npgsql;
 using TimeBank.Organisations;
 using TimeBank.People.Granting;
 using TimeBank.ServiceRecords;
-using TimeBank.ServiceRequests.Publishing;
 
 namespace TimeBank.ServiceRequests.Claiming;
 
@@ -65,16 +64,16 @@ public static class ClaimServiceRequestHandler
         await ClaimTurns.TakeAsync(session, command.VolunteerId, cancellation);
 
         var (starts, ends) = (request.StartsAtUnixMs, request.EndsAtUnixMs);
-        var earliestOverlappingWindow = starts - (long)PublishServiceRequestEndpoint.LongestWindow.TotalMilliseconds;
         var batch = session.CreateBatchQuery();
         var stream = batch.Events.FetchForWriting<ServiceRequest>(command.RequestId);
         var volunteer = PersonScope.ReadVolunteerAsync(batch, command.VolunteerId, caller.KeyId);
         var organisation = command.OrganisationId is { } org ? batch.Load<Organisation>(org) : Task.FromResult<Organisation?>(null);
-        // Bounded below by the longest window, and without a LIMIT: under "first match" PostgreSQL expects to stop early
-        // and scans every request ever published when, as usual, none overlaps.
+        // Found through the claimants' index alone, without a LIMIT (under "first match" PostgreSQL expects to stop early
+        // and scans every request ever published when, as usual, none overlaps) and without a lower bound on the start
+        // (the prepared statement's generic plan then adds the start index's range: every request of the last month).
         var otherClaims = batch.Query<ServiceRequest>()
             .Where(r => r.MatchesSql(ServiceRequestsSetup.ClaimedBySql, new[] { command.VolunteerId }) && r.Id != command.RequestId
-                        && r.StartsAtUnixMs > earliestOverlappingWindow && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
+                        && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
             .Select(r => r.Id).ToList();
         var credited = batch.Query(CreditedOverlapping.Period(command.VolunteerId, request.StartsAt, request.EndsAt));
         await batch.Execute();
