@@ -109,6 +109,7 @@ public static class CompleteServiceRequestHandler
             .Select(c => requests.TryGetValue(c.Command.RequestId, out var request) ? new PendingDeposit(DepositFor(c.Command, request, c.Stamp.Caller), c.Stamp) : null)
             .ToList();
         var crediting = deposits.OfType<PendingDeposit>().Select(d => d.Command).ToList();
+        if (crediting.Count == 0) return new CompletedServiceRequests([.. batch.Completions.Select(c => UnknownRequest(c.Command))]);
         var volunteerIds = crediting.Select(d => d.VolunteerId).Distinct().ToArray();
         var people = await known.ReadAsync(session, volunteerIds.Concat(crediting.Select(d => d.ElderId)), cancellation);
 
@@ -116,15 +117,15 @@ public static class CompleteServiceRequestHandler
         var streams = requests.Keys.ToDictionary(id => id, id => reads.Events.FetchForWriting<ServiceRequest>(id));
         var recordedBefore = reads.LoadMany<ServiceRecord>().ById(crediting.Select(d => d.RecordId).Distinct().ToArray());
         var nearby = CreditedOverlapping.Services(crediting).Select(reads.Query).ToList();
-        if (crediting.Count > 0) await reads.Execute(cancellation);
+        await reads.Execute(cancellation);
 
         // What earlier completions of this batch did counts for the later ones: their records, periods and balances.
         var credited = (await Task.WhenAll(nearby)).SelectMany(records => records).ToList();
-        var recorded = crediting.Count > 0 ? RecordServicesHandler.RecordedBefore(await recordedBefore, credited) : [];
+        var recorded = RecordServicesHandler.RecordedBefore(await recordedBefore, credited);
         var volunteers = people.Values.Where(p => p.IsVolunteer).ToDictionary(p => p.Id);
         var elders = people.Values.Where(p => !p.IsVolunteer).ToDictionary(p => p.Id);
         var granted = await RecordServicesHandler.GrantsAsync(session, deposits.OfType<PendingDeposit>().ToList(), volunteers);
-        var accounts = crediting.Count > 0 ? await writing.ReadAsync() : new Dictionary<Guid, Account>();
+        var accounts = await writing.ReadAsync();
         var balances = new Dictionary<Guid, (int Minutes, int Points)>();
         var now = clock.GetCurrentInstant();
 
@@ -134,7 +135,7 @@ public static class CompleteServiceRequestHandler
             var (command, stamp) = batch.Completions[i];
             if (deposits[i] is not { Command: var deposit })
             {
-                outcomes.Add(new NotFound("Service request", command.RequestId.ToString()));
+                outcomes.Add(UnknownRequest(command));
                 continue;
             }
 
@@ -164,9 +165,11 @@ public static class CompleteServiceRequestHandler
             balances[command.VolunteerId] = (recordedService.BalanceMinutesAfter, recordedService.PointsBalanceAfter);
             outcomes.Add(Outcome.New(CompletionResult.Of(record.FirstResult, command.RequestId)));
         }
-        if (crediting.Count > 0) writing.AppendTo(session);
+        writing.AppendTo(session);
         return new CompletedServiceRequests(outcomes);
     }
+
+    private static Outcome UnknownRequest(CompleteServiceRequest command) => new NotFound("Service request", command.RequestId.ToString());
 
     /// <summary>The deposit a completion makes: named by the request and volunteer, so a retry finds it.</summary>
     public static RecordService DepositFor(CompleteServiceRequest command, ServiceRequest request, Caller caller) =>
