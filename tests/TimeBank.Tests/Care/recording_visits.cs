@@ -73,6 +73,28 @@ public sealed class recording_visits(AppFixture fixture) : ApiTest(fixture)
     }
 
     [Fact]
+    public async Task a_visit_that_credits_its_volunteer_counts_in_the_credited_deposits_metrics_and_its_retry_does_not()
+    {
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        var elder = await Host.RegisterElderAsync(Keys.Platform, CareRequests.NewDistrict());
+        // Past the scrape's cache, so the counts read are today's.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var before = Credited(await Host.MetricsAsync(_ => true));
+
+        var body = CareRequests.VisitBody(Fixture.ShanghaiNow().PlusHours(-4), volunteerId: volunteer, minutes: 47);
+        await Host.PostAsync(Keys.Platform, $"/api/elders/{elder}/visits", body, 201);
+        await Host.PostAsync(Keys.Platform, $"/api/elders/{elder}/visits", body, 200);
+        await Host.PostAsync(Keys.Platform, $"/api/elders/{elder}/visits", CareRequests.VisitBody(Fixture.ShanghaiNow().PlusHours(-2), mode: "phone"), 201);
+
+        var after = Credited(await Host.MetricsAsync(t => Credited(t).Minutes >= before.Minutes + 47));
+        (after.Deposits - before.Deposits, after.Minutes - before.Minutes).ShouldBe((1, 47));
+    }
+
+    private static (double Deposits, double Minutes) Credited(string metrics) =>
+        (TimeBank.Bench.ServiceCounters.Sum(metrics, "timebank_deposits_credited_total") ?? 0,
+            TimeBank.Bench.ServiceCounters.Sum(metrics, "timebank_minutes_credited_minutes_total") ?? 0);
+
+    [Fact]
     public async Task bad_visits_are_refused_naming_the_field_and_write_nothing()
     {
         var elder = await Host.RegisterElderAsync(Keys.Platform, CareRequests.NewDistrict());
