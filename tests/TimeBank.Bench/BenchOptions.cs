@@ -13,8 +13,13 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
 {
     public Uri Url => Urls[0];
 
+    /// <summary>Every operation, in the order the driver measures them.</summary>
     public static readonly string[] AllOperations =
         ["deposit", "transfer", "account-read", "member-lookup", "order", "claim", "complete", "visit", "coverage-read"];
+
+    /// <summary>Seconds of load before <paramref name="operation"/> is measured: the first warm-up if it is measured first.</summary>
+    public int WarmupOf(string operation) =>
+        AllOperations.FirstOrDefault(Operations.Contains) == operation ? FirstWarmupSeconds : WarmupSeconds;
 
     public const string Usage =
         "usage: TimeBank.Bench --url <http://host:port[,http://host:port...]> --admin-key <key> [--seconds 20] [--clients 32] " +

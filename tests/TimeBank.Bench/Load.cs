@@ -29,12 +29,10 @@ public static class Load
 {
     private const int ReportedFailures = 5;
 
-    private static int _measured;
-
     public static async Task<Measurement> RunAsync(Operation operation, BenchOptions options)
     {
         var run = new Run(operation, options.Urls);
-        var warmup = Interlocked.Increment(ref _measured) == 1 ? options.FirstWarmupSeconds : options.WarmupSeconds;
+        var warmup = options.WarmupOf(operation.Name);
         if (warmup > 0)
         {
             await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));

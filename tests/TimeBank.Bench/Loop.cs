@@ -47,7 +47,7 @@ public sealed class LoopWorld
         // volunteer (their windows overlap), enough volunteers that none is completed twice within the warm-up and the
         // measurement (completions have run at up to 2,100/s here; running out ends the phase with errors). A volunteer
         // cannot hold more: any window still open to claims and already open to services overlaps every other one.
-        var warmup = BenchOptions.AllOperations.First(options.Operations.Contains) == "complete" ? options.FirstWarmupSeconds : options.WarmupSeconds;
+        var warmup = options.WarmupOf("complete");
         var completers = options.Operations.Contains("complete") ? Math.Max(options.Volunteers, CompletionsPerSecond * (options.Seconds + warmup)) : 0;
         var fresh = completers > 0 ? await World.RegisterVolunteersAsync(api, options, completers, world.PlatformKey) : [];
         var completionRequests = await Publish(api, world, organisation, (fresh.Length + CompletionSlots - 1) / CompletionSlots,

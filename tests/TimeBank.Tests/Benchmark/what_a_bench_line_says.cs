@@ -159,4 +159,14 @@ public sealed class what_a_bench_line_says
         BenchOptions.Parse([.. required, "--settle", "0"])!.SettleSeconds.ShouldBe(0);
         BenchOptions.Parse([.. required, "--settle", "-5"]).ShouldBeNull();
     }
+
+    [Theory]
+    [InlineData("deposit,transfer", "deposit", 40)]
+    [InlineData("deposit,transfer", "transfer", 10)]
+    [InlineData("complete,claim", "claim", 40)]
+    [InlineData("complete,claim", "complete", 10)]
+    [InlineData("complete", "complete", 40)]
+    public void the_first_operation_measured_in_the_drivers_order_gets_the_first_warm_up(string operations, string operation, int seconds) =>
+        BenchOptions.Parse(["--url", "http://127.0.0.1:5091", "--admin-key", "k", "--warmup", "10", "--first-warmup", "40", "--operations", operations])!
+            .WarmupOf(operation).ShouldBe(seconds);
 }
