@@ -151,7 +151,11 @@ public static class ServiceRequestsSetup
         // claim and completion re-index each key and value of its request (ops/bench-history.md).
         opts.InlineSnapshot<ServiceRequest>()
             .Index(r => r.StartsAtUnixMs)
-            .Duplicate(r => r.ClaimedBy, pgType: "uuid[]", configure: index => index.Method = IndexMethod.gin);
+            .Duplicate(r => r.ClaimedBy, pgType: "uuid[]", configure: index =>
+            {
+                index.Method = IndexMethod.gin;
+                index.StorageParameters["fastupdate"] = "off";
+            });
         return opts;
     }
 }
