@@ -32,11 +32,6 @@ public abstract class GroupCommit<TPending>(IServiceScopeFactory scopes, ILogger
     /// <summary>Decides and commits a batch in one transaction: one outcome per request, in order.</summary>
     protected abstract Task<IReadOnlyList<Outcome>> CommitAsync(IServiceProvider services, IReadOnlyList<TPending> batch, CancellationToken cancellation);
 
-    /// <summary>Called with each committed outcome, e.g. to count it.</summary>
-    protected virtual void Committed(Outcome outcome)
-    {
-    }
-
     public Task<Outcome> SubmitAsync(TPending pending, CancellationToken cancellation)
     {
         var answer = new TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -87,11 +82,7 @@ public abstract class GroupCommit<TPending>(IServiceScopeFactory scopes, ILogger
         {
             await using var scope = scopes.CreateAsyncScope();
             var outcomes = await CommitAsync(scope.ServiceProvider, batch.Select(w => w.Pending).ToList(), _stopping.Token);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                Committed(outcomes[i]);
-                batch[i].Answer.TrySetResult(outcomes[i]);
-            }
+            for (var i = 0; i < batch.Count; i++) batch[i].Answer.TrySetResult(outcomes[i]);
         }
         catch (Exception e) when (batch.Count > 1)
         {

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Marten.Linq;
 using Marten.Events.Projections;
 using Marten.Patching;
+using Marten.Services;
 using TimeBank.Ledger;
 using TimeBank.ServiceRecords.Depositing;
 
@@ -226,9 +227,26 @@ public static class ServiceRecordsSetup
     public static StoreOptions AddServiceRecords(this StoreOptions opts)
     {
         opts.Projections.Add<ServiceRecordProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);
+        opts.Listeners.Add(new CreditedServicesCount());
         // CreditedOverlapping reads one bounded range of this index per volunteer.
         opts.Schema.For<ServiceRecord>()
             .Index([r => r.VolunteerId, r => r.StartsAtUnixMs]);
         return opts;
+    }
+}
+
+/// <summary>
+/// Counts the service records each commit credited (<c>timebank_deposits_credited</c>, <c>timebank_minutes_credited</c>),
+/// whichever write made them: deposits, completions and visits alike, once committed, and never a replayed retry.
+/// </summary>
+public sealed class CreditedServicesCount : DocumentSessionListenerBase
+{
+    public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+    {
+        foreach (var e in commit.GetEvents())
+        {
+            if (e.Data is ServiceRecorded recorded) Telemetry.Credited(recorded.Minutes);
+        }
+        return Task.CompletedTask;
     }
 }

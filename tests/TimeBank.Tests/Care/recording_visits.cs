@@ -90,6 +90,22 @@ public sealed class recording_visits(AppFixture fixture) : ApiTest(fixture)
         (after.Deposits - before.Deposits, after.Minutes - before.Minutes).ShouldBe((1, 47));
     }
 
+    [Fact]
+    public async Task a_deposit_counts_once_in_the_credited_metrics_as_a_visit_does_and_its_retry_does_not()
+    {
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        var elder = await Host.RegisterElderAsync(Keys.Platform, CareRequests.NewDistrict());
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var before = Credited(await Host.MetricsAsync(_ => true));
+
+        var body = LedgerScenarios.ServiceBody(volunteer, elder, Fixture.LocalNow().PlusDays(-1), 33);
+        await Host.PostAsync(Keys.Platform, "/api/service-records", body, 201);
+        await Host.PostAsync(Keys.Platform, "/api/service-records", body, 200);
+
+        var after = Credited(await Host.MetricsAsync(t => Credited(t).Minutes >= before.Minutes + 33));
+        (after.Deposits - before.Deposits, after.Minutes - before.Minutes).ShouldBe((1, 33));
+    }
+
     private static (double Deposits, double Minutes) Credited(string metrics) =>
         (TimeBank.Bench.ServiceCounters.Sum(metrics, "timebank_deposits_credited_total") ?? 0,
             TimeBank.Bench.ServiceCounters.Sum(metrics, "timebank_minutes_credited_minutes_total") ?? 0);

@@ -221,18 +221,9 @@ public static class RecordVisitEndpoint
     {
         var command = new RecordVisit(id, request with { PlatformVisitId = request.PlatformVisitId!.Trim() }, request.TimeZone ?? options.Value.DefaultTimeZone);
         var locks = request.Visitor!.VolunteerId is { } volunteer && request.StartedAt is not null ? new[] { id, volunteer } : [id];
-        var outcome = await bus.InvokeForRequestAsync(command, context, locks);
-        if (outcome is { Created: true, Value: CreditingVisit credited })
-        {
-            Telemetry.Credited(credited.Minutes);
-            outcome = outcome with { Value = credited.Visit };
-        }
-        return outcome.ToResult<VisitResult>(v => $"/api/elders/{id}/visits/{v.Id}");
+        return (await bus.InvokeForRequestAsync(command, context, locks)).ToResult<VisitResult>(v => $"/api/elders/{id}/visits/{v.Id}");
     }
 }
-
-/// <summary>A new visit that credited its visitor: the answer, and the minutes for the credited deposits' metrics.</summary>
-public sealed record CreditingVisit(VisitResult Visit, int Minutes);
 
 public static class RecordVisitHandler
 {
@@ -282,8 +273,7 @@ public static class RecordVisitHandler
                 foreach (var recipient in opened.Recipients) await messages.PublishAsync(new NotifyAlertRecipient(opened.AlertId, recipient.Order));
             }
         }
-        var result = new VisitResult(visitId, visited.ServiceRecordId, visited.AlertId);
-        return Outcome.New(recorded is null ? result : new CreditingVisit(result, recorded.Minutes));
+        return Outcome.New(new VisitResult(visitId, visited.ServiceRecordId, visited.AlertId));
     }
 
     /// <summary>The deposit a credited visit makes, named by the visit so a retry finds it; none when the visit gives no times.</summary>

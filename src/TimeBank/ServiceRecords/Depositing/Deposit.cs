@@ -134,11 +134,6 @@ public sealed class DepositQueue(IServiceScopeFactory scopes, ILogger<DepositQue
     protected override async Task<IReadOnlyList<Outcome>> CommitAsync(IServiceProvider services, IReadOnlyList<PendingDeposit> batch,
         CancellationToken cancellation) =>
         (await services.GetRequiredService<IMessageBus>().InvokeAsync<RecordedServices>(new RecordServices(batch), cancellation)).Outcomes;
-
-    protected override void Committed(Outcome outcome)
-    {
-        if (outcome is { Created: true, Value: ServiceRecordResult credited }) Telemetry.Credited(credited.CreditedMinutes);
-    }
 }
 
 public sealed record PendingDeposit(RecordService Command, AuditStamp Stamp);

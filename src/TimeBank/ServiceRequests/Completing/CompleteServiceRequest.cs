@@ -83,11 +83,6 @@ public sealed class CompletionQueue(IServiceScopeFactory scopes, AccountLocks lo
         var completed = await services.GetRequiredService<IMessageBus>().InvokeAsync<CompletedServiceRequests>(new CompleteServiceRequests(batch), cancellation);
         return completed.Outcomes;
     }
-
-    protected override void Committed(Outcome outcome)
-    {
-        if (outcome is { Created: true, Value: CompletionResult credited }) Telemetry.Credited(credited.CreditedMinutes);
-    }
 }
 
 public sealed record PendingCompletion(CompleteServiceRequest Command, AuditStamp Stamp);
@@ -108,7 +103,8 @@ public static class CompleteServiceRequestHandler
         var deposits = batch.Completions
             .Select(c => requests.TryGetValue(c.Command.RequestId, out var request) ? new PendingDeposit(DepositFor(c.Command, request, c.Stamp.Caller), c.Stamp) : null)
             .ToList();
-        var crediting = deposits.OfType<PendingDeposit>().Select(d => d.Command).ToList();
+        var pending = deposits.OfType<PendingDeposit>().ToList();
+        var crediting = pending.Select(d => d.Command).ToList();
         if (crediting.Count == 0) return new CompletedServiceRequests([.. batch.Completions.Select(c => UnknownRequest(c.Command))]);
         var volunteerIds = crediting.Select(d => d.VolunteerId).Distinct().ToArray();
         var people = await known.ReadAsync(session, volunteerIds.Concat(crediting.Select(d => d.ElderId)), cancellation);
@@ -124,7 +120,7 @@ public static class CompleteServiceRequestHandler
         var recorded = RecordServicesHandler.RecordedBefore(await recordedBefore, credited);
         var volunteers = people.Values.Where(p => p.IsVolunteer).ToDictionary(p => p.Id);
         var elders = people.Values.Where(p => !p.IsVolunteer).ToDictionary(p => p.Id);
-        var granted = await RecordServicesHandler.GrantsAsync(session, deposits.OfType<PendingDeposit>().ToList(), volunteers);
+        var granted = await RecordServicesHandler.GrantsAsync(session, pending, volunteers);
         var accounts = await writing.ReadAsync();
         var balances = new Dictionary<Guid, (int Minutes, int Points)>();
         var now = clock.GetCurrentInstant();
