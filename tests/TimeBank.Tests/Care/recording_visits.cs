@@ -75,35 +75,42 @@ public sealed class recording_visits(AppFixture fixture) : ApiTest(fixture)
     [Fact]
     public async Task a_visit_that_credits_its_volunteer_counts_in_the_credited_deposits_metrics_and_its_retry_does_not()
     {
-        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
-        var elder = await Host.RegisterElderAsync(Keys.Platform, CareRequests.NewDistrict());
-        // Past the scrape's cache, so the counts read are today's.
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        var before = Credited(await Host.MetricsAsync(_ => true));
+        var (volunteer, elder, before) = await PeopleAndCreditedCounts();
 
         var body = CareRequests.VisitBody(Fixture.ShanghaiNow().PlusHours(-4), volunteerId: volunteer, minutes: 47);
         await Host.PostAsync(Keys.Platform, $"/api/elders/{elder}/visits", body, 201);
         await Host.PostAsync(Keys.Platform, $"/api/elders/{elder}/visits", body, 200);
         await Host.PostAsync(Keys.Platform, $"/api/elders/{elder}/visits", CareRequests.VisitBody(Fixture.ShanghaiNow().PlusHours(-2), mode: "phone"), 201);
 
-        var after = Credited(await Host.MetricsAsync(t => Credited(t).Minutes >= before.Minutes + 47));
-        (after.Deposits - before.Deposits, after.Minutes - before.Minutes).ShouldBe((1, 47));
+        (await CreditedSince(before, minutes: 47)).ShouldBe((1, 47));
     }
 
     [Fact]
     public async Task a_deposit_counts_once_in_the_credited_metrics_as_a_visit_does_and_its_retry_does_not()
     {
-        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
-        var elder = await Host.RegisterElderAsync(Keys.Platform, CareRequests.NewDistrict());
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        var before = Credited(await Host.MetricsAsync(_ => true));
+        var (volunteer, elder, before) = await PeopleAndCreditedCounts();
 
         var body = LedgerScenarios.ServiceBody(volunteer, elder, Fixture.LocalNow().PlusDays(-1), 33);
         await Host.PostAsync(Keys.Platform, "/api/service-records", body, 201);
         await Host.PostAsync(Keys.Platform, "/api/service-records", body, 200);
 
-        var after = Credited(await Host.MetricsAsync(t => Credited(t).Minutes >= before.Minutes + 33));
-        (after.Deposits - before.Deposits, after.Minutes - before.Minutes).ShouldBe((1, 33));
+        (await CreditedSince(before, minutes: 33)).ShouldBe((1, 33));
+    }
+
+    /// <summary>A new volunteer and elder, and the credited counts read past the scrape's cache, so they are today's.</summary>
+    private async Task<(Guid Volunteer, Guid Elder, (double Deposits, double Minutes) Credited)> PeopleAndCreditedCounts()
+    {
+        var volunteer = await Host.RegisterVolunteerAsync(Keys.Platform);
+        var elder = await Host.RegisterElderAsync(Keys.Platform, CareRequests.NewDistrict());
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        return (volunteer, elder, Credited(await Host.MetricsAsync(_ => true)));
+    }
+
+    /// <summary>How many deposits and minutes were credited since <paramref name="before"/>, once at least <paramref name="minutes"/> show.</summary>
+    private async Task<(double Deposits, double Minutes)> CreditedSince((double Deposits, double Minutes) before, int minutes)
+    {
+        var after = Credited(await Host.MetricsAsync(t => Credited(t).Minutes >= before.Minutes + minutes));
+        return (after.Deposits - before.Deposits, after.Minutes - before.Minutes);
     }
 
     private static (double Deposits, double Minutes) Credited(string metrics) =>
