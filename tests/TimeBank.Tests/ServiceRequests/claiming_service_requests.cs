@@ -153,12 +153,29 @@ public sealed class claiming_service_requests(AppFixture fixture) : ApiTest(fixt
     }
 
     [Fact]
+    public async Task a_claim_on_a_full_request_is_refused_without_waiting_for_the_volunteers_turn()
+    {
+        var (organisation, elder) = (await Organisation(), await Host.RegisterElderAsync(Keys.Platform));
+        var request = await Publish(Body(organisation, elder, Tomorrow(15), slots: 1));
+        var (first, late) = (await Host.RegisterVolunteerAsync(Keys.Platform), await Host.RegisterVolunteerAsync(Keys.Platform));
+        await Claim(request.Id, first, 201);
+
+        // The late volunteer's turn is held elsewhere (a claim of theirs committing on another node, say).
+        await using var elsewhere = Store.LightweightSession();
+        await ClaimTurns.TakeAsync(elsewhere, late, CancellationToken.None);
+        var refusal = Claim(request.Id, late, 409);
+        (await Task.WhenAny(refusal, Task.Delay(TimeSpan.FromSeconds(30)))).ShouldBe(refusal, "the refusal waited for the volunteer's turn");
+        await ShouldBeProblem(await refusal, "slots-taken");
+        await ShouldBeProblem(await Claim(request.Id, first, 409), "already-claimed");
+    }
+
+    [Fact]
     public async Task two_claims_of_one_volunteer_on_overlapping_requests_at_once_leave_one()
     {
         // Other requests' claims are no part of the claimed request's stream, so no version check covers them: the other
         // claim commits between this claim's reads and its commit.
         var (_, _, volunteer, morning, overlapping) = await OverlappingRequests();
-        var race = new Race(Store, sql => sql.Count > 1 && sql.Any(s => s.Contains("mt_doc_servicerequest")),
+        var race = new Race(Store, sql => sql.Any(s => s.Contains("claimed_by")),
             () => Host.PostAsync(Keys.Platform, $"/api/service-requests/{overlapping.Id}/claims", new { volunteerId = volunteer }, 409));
         await using var session = race.Session;
 

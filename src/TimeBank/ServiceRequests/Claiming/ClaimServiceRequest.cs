@@ -58,32 +58,37 @@ public static class ClaimServiceRequestHandler
         CancellationToken cancellation)
     {
         var caller = Scopes.CallerOf(envelope);
-        // The request's window is needed to look for overlaps; it never changes, so read it first.
-        var request = await session.LoadAsync<ServiceRequest>(command.RequestId, cancellation);
-        if (request is null) return new NotFound("Service request", command.RequestId.ToString());
-        await ClaimTurns.TakeAsync(session, command.VolunteerId, cancellation);
+        var reads = session.CreateBatchQuery();
+        var stream = reads.Events.FetchForWriting<ServiceRequest>(command.RequestId);
+        var volunteer = PersonScope.ReadVolunteerAsync(reads, command.VolunteerId, caller.KeyId);
+        var organisation = command.OrganisationId is { } org ? reads.Load<Organisation>(org) : Task.FromResult<Organisation?>(null);
+        await reads.Execute(cancellation);
+        var current = await stream;
+        var (scope, member, now) = (await volunteer, await organisation, clock.GetCurrentInstant());
 
+        // What the request and the volunteer's record refuse needs no overlap check: a full request's stampede is answered
+        // from this one read, without waiting for the volunteer's turn. A refusal true when read is a true answer.
+        if (Decide(command, caller, current.Aggregate, scope, member, Guid.Empty, Guid.Empty, now).Refusal is { } refused) return refused;
+        var request = current.Aggregate!;
+
+        await ClaimTurns.TakeAsync(session, command.VolunteerId, cancellation);
         var (starts, ends) = (request.StartsAtUnixMs, request.EndsAtUnixMs);
-        var batch = session.CreateBatchQuery();
-        var stream = batch.Events.FetchForWriting<ServiceRequest>(command.RequestId);
-        var volunteer = PersonScope.ReadVolunteerAsync(batch, command.VolunteerId, caller.KeyId);
-        var organisation = command.OrganisationId is { } org ? batch.Load<Organisation>(org) : Task.FromResult<Organisation?>(null);
+        var overlaps = session.CreateBatchQuery();
         // Found through the claimants' index alone, without a LIMIT (under "first match" PostgreSQL expects to stop early
         // and scans every request ever published when, as usual, none overlaps) and without a lower bound on the start
         // (the prepared statement's generic plan then adds the start index's range: every request of the last month).
-        var otherClaims = batch.Query<ServiceRequest>()
+        var otherClaims = overlaps.Query<ServiceRequest>()
             .Where(r => r.MatchesSql(ServiceRequestsSetup.ClaimedBySql, new[] { command.VolunteerId }) && r.Id != command.RequestId
                         && r.StartsAtUnixMs < ends && r.EndsAtUnixMs > starts)
             .Select(r => r.Id).ToList();
-        var credited = batch.Query(CreditedOverlapping.Period(command.VolunteerId, request.StartsAt, request.EndsAt));
-        await batch.Execute();
-        var current = await stream;
+        var credited = overlaps.Query(CreditedOverlapping.Period(command.VolunteerId, request.StartsAt, request.EndsAt));
+        await overlaps.Execute(cancellation);
 
-        var decision = Decide(command, caller, current.Aggregate, await volunteer, await organisation, (await otherClaims).FirstOrDefault(),
-            (await credited).FirstOrDefault()?.Id ?? Guid.Empty, clock.GetCurrentInstant());
+        var decision = Decide(command, caller, request, scope, member, (await otherClaims).FirstOrDefault(),
+            (await credited).FirstOrDefault()?.Id ?? Guid.Empty, now);
         if (decision.Refusal is { } refusal) return refusal;
         current.AppendOne(decision.Events);
-        return Outcome.New(ServiceRequestView.Of(current.Aggregate!.Apply(decision.Events)));
+        return Outcome.New(ServiceRequestView.Of(request.Apply(decision.Events)));
     }
 
     /// <summary>
