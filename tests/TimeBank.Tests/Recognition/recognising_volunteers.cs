@@ -129,4 +129,29 @@ public sealed class recognising_volunteers(AppFixture fixture) : ApiTest(fixture
         var code = certificate.VerifyUrl[(certificate.VerifyUrl.LastIndexOf('/') + 1)..];
         (await (await Host.Scenario(s => s.Get.Url($"/verify/{code}"))).ReadAsTextAsync()).ShouldContain("有 1 条（1.5 小时）已于开具后被撤销");
     }
+
+    [Fact]
+    public async Task a_never_credited_volunteers_first_deposit_racing_a_certificate_waits_for_it()
+    {
+        // Registration opens the volunteer's account stream, so there is a row to hold before anything was credited.
+        var (volunteer, elder) = (await Host.RegisterVolunteerAsync(Keys.Platform), await Host.RegisterElderAsync(Keys.Platform));
+        var today = Fixture.LocalNow().Date;
+        var race = Race.AfterReading(Store, "mt_streams", () => Host.PostAsync(Keys.Platform, "/api/service-records",
+            LedgerScenarios.ServiceBody(volunteer, elder, today.PlusDays(-2).At(new LocalTime(9, 0)), 90), 201));
+        await using var session = race.Session;
+
+        var outcome = await IssueCertificateHandler.Handle(new IssueCertificate(volunteer, today.PlusDays(-40), today, "综合素质评价"), session, Fixture.Clock,
+            race.As(Roles.Admin), Host.Services.GetRequiredService<PersonalData>(), Host.Services.GetRequiredService<IOptions<TimeBankOptions>>(),
+            Host.Services.GetRequiredService<IOptions<RecognitionOptions>>(), CancellationToken.None);
+        race.OtherWriter.IsCompleted.ShouldBeFalse();
+        await session.SaveChangesAsync();
+        await race.OtherWriter;
+
+        var certificate = (CertificateView)outcome.Value!;
+        (certificate.TotalMinutes, certificate.StarLevel).ShouldBe((0, 0));
+        await using var query = Store.QuerySession();
+        var issued = (await query.Events.FetchStreamAsync(certificate.Id)).Single();
+        var credited = (await query.Events.FetchStreamAsync(volunteer)).Single(e => e.Data is ServiceRecorded);
+        issued.Sequence.ShouldBeLessThan(credited.Sequence);
+    }
 }
