@@ -102,6 +102,20 @@ public sealed class recognising_volunteers(AppFixture fixture) : ApiTest(fixture
         })).ReadAsTextAsync()).ShouldContain("未找到该证明");
     }
 
+    /// <summary>Issues a certificate for the last 40 days on the race's session; the other writer must wait for its commit.</summary>
+    private async Task<CertificateView> IssueWhileRacing(Race race, Guid volunteer)
+    {
+        var today = Fixture.LocalNow().Date;
+        await using var session = race.Session;
+        var outcome = await IssueCertificateHandler.Handle(new IssueCertificate(volunteer, today.PlusDays(-40), today, "综合素质评价"), session, Fixture.Clock,
+            race.As(Roles.Admin), Host.Services.GetRequiredService<PersonalData>(), Host.Services.GetRequiredService<IOptions<TimeBankOptions>>(),
+            Host.Services.GetRequiredService<IOptions<RecognitionOptions>>(), CancellationToken.None);
+        race.OtherWriter.IsCompleted.ShouldBeFalse();
+        await session.SaveChangesAsync();
+        await race.OtherWriter;
+        return (CertificateView)outcome.Value!;
+    }
+
     [Fact]
     public async Task a_reversal_racing_a_certificate_waits_for_it_so_its_minutes_and_records_agree()
     {
@@ -111,16 +125,7 @@ public sealed class recognising_volunteers(AppFixture fixture) : ApiTest(fixture
             LedgerScenarios.ServiceBody(volunteer, elder, today.PlusDays(-2).At(new LocalTime(14, 0)), 90), 201)).Body<ServiceRecordResult>();
         var race = Race.AfterReading(Store, "mt_streams",
             () => Host.PostAsync(Keys.Platform, $"/api/service-records/{extra.Id}/reversal", new { reason = "核实未服务" }, 200));
-        await using var session = race.Session;
-
-        var outcome = await IssueCertificateHandler.Handle(new IssueCertificate(volunteer, today.PlusDays(-40), today, "综合素质评价"), session, Fixture.Clock,
-            race.As(Roles.Admin), Host.Services.GetRequiredService<PersonalData>(), Host.Services.GetRequiredService<IOptions<TimeBankOptions>>(),
-            Host.Services.GetRequiredService<IOptions<RecognitionOptions>>(), CancellationToken.None);
-        race.OtherWriter.IsCompleted.ShouldBeFalse();
-        await session.SaveChangesAsync();
-        await race.OtherWriter;
-
-        var certificate = (CertificateView)outcome.Value!;
+        var certificate = await IssueWhileRacing(race, volunteer);
         certificate.TotalMinutes.ShouldBe(20 * 60 + 90);
         await using var query = Store.QuerySession();
         var issued = (await query.Events.FetchStreamAsync(certificate.Id)).Single();
@@ -138,16 +143,7 @@ public sealed class recognising_volunteers(AppFixture fixture) : ApiTest(fixture
         var today = Fixture.LocalNow().Date;
         var race = Race.AfterReading(Store, "mt_streams", () => Host.PostAsync(Keys.Platform, "/api/service-records",
             LedgerScenarios.ServiceBody(volunteer, elder, today.PlusDays(-2).At(new LocalTime(9, 0)), 90), 201));
-        await using var session = race.Session;
-
-        var outcome = await IssueCertificateHandler.Handle(new IssueCertificate(volunteer, today.PlusDays(-40), today, "综合素质评价"), session, Fixture.Clock,
-            race.As(Roles.Admin), Host.Services.GetRequiredService<PersonalData>(), Host.Services.GetRequiredService<IOptions<TimeBankOptions>>(),
-            Host.Services.GetRequiredService<IOptions<RecognitionOptions>>(), CancellationToken.None);
-        race.OtherWriter.IsCompleted.ShouldBeFalse();
-        await session.SaveChangesAsync();
-        await race.OtherWriter;
-
-        var certificate = (CertificateView)outcome.Value!;
+        var certificate = await IssueWhileRacing(race, volunteer);
         (certificate.TotalMinutes, certificate.StarLevel).ShouldBe((0, 0));
         await using var query = Store.QuerySession();
         var issued = (await query.Events.FetchStreamAsync(certificate.Id)).Single();
