@@ -8,8 +8,12 @@ namespace TimeBank.Bench;
 /// </param>
 /// <param name="Urls">Every node to send to (round-robin); the first also sets the world up.</param>
 /// <param name="SettleSeconds">The most warm-up added to an operation's while the service's JIT is still compiling.</param>
+/// <param name="VacuumConnectionString">
+/// The service's database, vacuumed and analyzed before each measured phase (<see cref="Maintenance"/>); none, not vacuumed.
+/// </param>
 public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int Seconds, int Clients, int WarmupSeconds, int FirstWarmupSeconds,
-    int Volunteers, int Elders, IReadOnlySet<string> Operations, string? TimelineDirectory = null, int SettleSeconds = 0)
+    int Volunteers, int Elders, IReadOnlySet<string> Operations, string? TimelineDirectory = null, int SettleSeconds = 0,
+    string? VacuumConnectionString = null)
 {
     public Uri Url => Urls[0];
 
@@ -24,6 +28,7 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
     public const string Usage =
         "usage: TimeBank.Bench --url <http://host:port[,http://host:port...]> --admin-key <key> [--seconds 20] [--clients 32] " +
         "[--warmup 2] [--first-warmup 40] [--settle 60] [--volunteers 3000] [--elders 100] [--operations deposit,transfer,account-read,member-lookup,order,claim,complete,visit,coverage-read] [--timelines <dir>]" +
+        " [--vacuum <the service's database connection string>]" +
         " (transfer and account-read need deposit, which banks the minutes they move and read)";
 
     public static BenchOptions? Parse(string[] args)
@@ -50,7 +55,7 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
             : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min ? n
             : null;
 
-        var known = new[] { "url", "admin-key", "seconds", "clients", "warmup", "first-warmup", "settle", "volunteers", "elders", "operations", "timelines" };
+        var known = new[] { "url", "admin-key", "seconds", "clients", "warmup", "first-warmup", "settle", "volunteers", "elders", "operations", "timelines", "vacuum" };
         if (values.Keys.Except(known).Any()) return null;
 
         var operations = values.TryGetValue("operations", out var list)
@@ -63,7 +68,8 @@ public sealed record BenchOptions(IReadOnlyList<Uri> Urls, string AdminKey, int 
         return (Number("seconds", 20, 1), Number("clients", 32, 1), Number("warmup", 2, 0), Number("first-warmup", 40, 0),
                 Number("volunteers", 3000, 2), Number("elders", 100, 1), Number("settle", 60, 0))
             is ({ } seconds, { } clients, { } warmup, { } firstWarmup, { } volunteers, { } elders, { } settle)
-            ? new BenchOptions(urls, adminKey, seconds, clients, warmup, firstWarmup, volunteers, elders, operations, values.GetValueOrDefault("timelines"), settle)
+            ? new BenchOptions(urls, adminKey, seconds, clients, warmup, firstWarmup, volunteers, elders, operations, values.GetValueOrDefault("timelines"), settle,
+                values.GetValueOrDefault("vacuum"))
             : null;
     }
 }

@@ -33,12 +33,16 @@ public static class Load
     {
         var run = new Run(operation, options.Urls);
         var warmup = options.WarmupOf(operation.Name);
-        if (warmup > 0)
-        {
-            await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(warmup));
-        }
+        var (beforeVacuum, afterVacuum) = options.VacuumConnectionString is null ? (warmup, 0) : SplitAroundVacuum(warmup);
+        if (beforeVacuum > 0) await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(beforeVacuum));
         var countersBefore = await ServiceCounters.ReadAsync(options.Urls);
         if (!operation.Limited) countersBefore = await SettleAsync(run, operation.Name, options, countersBefore);
+        if (options.VacuumConnectionString is { } database)
+        {
+            await Maintenance.VacuumAsync(database, operation.Name);
+            if (afterVacuum > 0) await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(afterVacuum));
+            countersBefore = await ServiceCounters.ReadAsync(options.Urls);
+        }
         var cpuBefore = HostCpu.Now();
         var driverCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var driverPausedBefore = GC.GetTotalPauseDuration();
@@ -62,6 +66,19 @@ public static class Load
             counted.CpuMicrosecondsPer(answers), HostCpu.IdlePercent(cpuBefore, cpuAfter),
             HostCpu.BusyMicrosecondsPer(cpuBefore, cpuAfter, elapsed.TotalSeconds, answers),
             answers > 0 ? driverCpu.TotalMicroseconds / answers : null);
+    }
+
+    /// <summary>Seconds of load between the vacuum and the measured phase, so that it starts with the service in its stride.</summary>
+    public const int AfterVacuumSeconds = 5;
+
+    /// <summary>
+    /// The warm-up's seconds before and after the database is vacuumed: its last <see cref="AfterVacuumSeconds"/> (all of a
+    /// shorter one) come after, so an operation with work for its warm-up and phase only is sent no more than before.
+    /// </summary>
+    public static (int Before, int After) SplitAroundVacuum(int warmupSeconds)
+    {
+        var after = Math.Min(AfterVacuumSeconds, warmupSeconds);
+        return (warmupSeconds - after, after);
     }
 
     /// <summary>Seconds of warm-up added at a time while the JIT is still compiling.</summary>

@@ -169,4 +169,22 @@ public sealed class what_a_bench_line_says
     public void the_first_operation_measured_in_the_drivers_order_gets_the_first_warm_up(string operations, string operation, int seconds) =>
         BenchOptions.Parse(["--url", "http://127.0.0.1:5091", "--admin-key", "k", "--warmup", "10", "--first-warmup", "40", "--operations", operations])!
             .WarmupOf(operation).ShouldBe(seconds);
+
+    [Fact]
+    public void the_database_to_vacuum_before_each_phase_is_an_option_and_none_means_no_vacuum()
+    {
+        string[] required = ["--url", "http://127.0.0.1:5091", "--admin-key", "k"];
+        BenchOptions.Parse(required)!.VacuumConnectionString.ShouldBeNull();
+        BenchOptions.Parse([.. required, "--vacuum", "Host=127.0.0.1;Port=54331;Database=timebank_bench"])!.VacuumConnectionString
+            .ShouldBe("Host=127.0.0.1;Port=54331;Database=timebank_bench");
+    }
+
+    [Theory]
+    [InlineData(40, 35, 5)]
+    [InlineData(10, 5, 5)]
+    [InlineData(5, 0, 5)]
+    [InlineData(2, 0, 2)]
+    [InlineData(0, 0, 0)]
+    public void the_vacuum_comes_before_the_warm_ups_last_seconds_and_the_warm_up_keeps_its_length(int warmup, int before, int after) =>
+        Load.SplitAroundVacuum(warmup).ShouldBe((before, after));
 }
