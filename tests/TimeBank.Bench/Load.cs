@@ -32,17 +32,7 @@ public static class Load
     public static async Task<Measurement> RunAsync(Operation operation, BenchOptions options)
     {
         var run = new Run(operation, options.Urls);
-        var warmup = options.WarmupOf(operation.Name);
-        var (beforeVacuum, afterVacuum) = options.VacuumConnectionString is null ? (warmup, 0) : SplitAroundVacuum(warmup);
-        if (beforeVacuum > 0) await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(beforeVacuum));
-        var countersBefore = await ServiceCounters.ReadAsync(options.Urls);
-        if (!operation.Limited) countersBefore = await SettleAsync(run, operation.Name, options, countersBefore);
-        if (options.VacuumConnectionString is { } database)
-        {
-            await Maintenance.VacuumAsync(database, operation.Name);
-            if (afterVacuum > 0) await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(afterVacuum));
-            countersBefore = await ServiceCounters.ReadAsync(options.Urls);
-        }
+        var countersBefore = await WarmUpAsync(run, operation, options);
         var cpuBefore = HostCpu.Now();
         var driverCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var driverPausedBefore = GC.GetTotalPauseDuration();
@@ -66,6 +56,26 @@ public static class Load
             counted.CpuMicrosecondsPer(answers), HostCpu.IdlePercent(cpuBefore, cpuAfter),
             HostCpu.BusyMicrosecondsPer(cpuBefore, cpuAfter, elapsed.TotalSeconds, answers),
             answers > 0 ? driverCpu.TotalMicroseconds / answers : null);
+    }
+
+    /// <summary>
+    /// The load before the measured phase: the warm-up, the slices added while the JIT compiles and, when the database is to be
+    /// vacuumed, the vacuum before the warm-up's last seconds.
+    /// </summary>
+    /// <returns>The service's counters as the measured phase begins.</returns>
+    private static async Task<ServiceCounters> WarmUpAsync(Run run, Operation operation, BenchOptions options)
+    {
+        var warmup = options.WarmupOf(operation.Name);
+        var database = options.VacuumConnectionString;
+        var (beforeVacuum, afterVacuum) = database is null ? (warmup, 0) : SplitAroundVacuum(warmup);
+        if (beforeVacuum > 0) await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(beforeVacuum));
+        var counters = await ServiceCounters.ReadAsync(options.Urls);
+        if (!operation.Limited) counters = await SettleAsync(run, operation.Name, options, counters);
+        if (database is null) return counters;
+
+        await Maintenance.VacuumAsync(database, operation.Name);
+        if (afterVacuum > 0) await run.PhaseAsync(options.Clients, TimeSpan.FromSeconds(afterVacuum));
+        return await ServiceCounters.ReadAsync(options.Urls);
     }
 
     /// <summary>Seconds of load between the vacuum and the measured phase, so that it starts with the service in its stride.</summary>

@@ -7,7 +7,8 @@ namespace TimeBank.Tests.Benchmark;
 /// <summary>The load driver vacuums and analyzes the service's database before each measured phase.</summary>
 public sealed class vacuuming_before_a_phase(AppFixture fixture) : ApiTest(fixture)
 {
-    private static string Database => Environment.GetEnvironmentVariable("ConnectionStrings__TimeBank")!;
+    // The suite's database, which the app under test runs on.
+    private static string Database => Environment.GetEnvironmentVariable("TIMEBANK_TEST_CONNECTION")!;
 
     [Fact]
     public async Task the_services_tables_are_vacuumed_and_analyzed()
